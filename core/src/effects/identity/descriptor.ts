@@ -1,0 +1,47 @@
+/**
+ * `identity`: passes frames through (optionally with a gain). It exists for transport benchmarks and
+ * protocol load tests, where the cost of the path around an effect is what is measured.
+ */
+import type { EffectDescriptor } from '../types.ts';
+import { createFrame } from '../frame.ts';
+
+type IdentityParams = { gain: number };
+
+export const identityEffect: EffectDescriptor<IdentityParams> = {
+  id: 'identity',
+  label: 'Identity (pass-through)',
+  category: 'utility',
+  description: 'Returns the frame unchanged, times an optional gain. For measuring transport overhead.',
+  params: {
+    gain: {
+      type: 'number',
+      label: 'Gain',
+      default: 1,
+      min: 0,
+      max: 16,
+      displayMin: 0,
+      displayMax: 2,
+      step: 0.01,
+    },
+  },
+  models: [],
+  temporal: 'stateless',
+  outputs: ['rgba'],
+  isIdentity: (p) => p.gain === 1,
+  async createProcessor() {
+    return {
+      async process(frame, params) {
+        if (params.gain === 1) return frame;
+        const out = createFrame(frame.width, frame.height, frame.colorSpace);
+        for (let y = 0; y < frame.height; y++) {
+          for (let x = 0; x < frame.width * 4; x++) {
+            const v = frame.data[y * frame.stride + x]!;
+            out.data[y * out.stride + x] = (x & 3) === 3 ? v : v * params.gain;
+          }
+        }
+        return out;
+      },
+      reset() {},
+    };
+  },
+};

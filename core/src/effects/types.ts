@@ -1,0 +1,91 @@
+/**
+ * The effect contract (DESIGN.md "The effect contract"). A descriptor is the single source of truth
+ * for every surface: the CLI flags, the panel form and the OFX parameter list are generated from it.
+ */
+import type { Frame } from './frame.ts';
+import type { SessionManager } from '../runtime/types.ts';
+import type { ModelResolver } from '../models/types.ts';
+
+export interface NumberParam {
+  type: 'number';
+  label: string;
+  help?: string;
+  default: number;
+  /** Hard range: values outside are rejected. */
+  min: number;
+  max: number;
+  /** Slider range shown by UIs (OFX kOfxParamPropDisplayMin/Max); inside [min, max]. */
+  displayMin: number;
+  displayMax: number;
+  step?: number;
+  integer?: boolean;
+}
+export interface ChoiceParam {
+  type: 'choice';
+  label: string;
+  help?: string;
+  default: string;
+  options: readonly { value: string; label: string }[];
+}
+export interface BooleanParam {
+  type: 'boolean';
+  label: string;
+  help?: string;
+  default: boolean;
+}
+export interface ColorParam {
+  type: 'color';
+  label: string;
+  help?: string;
+  /** RGBA 0..1, display-referred. */
+  default: readonly [number, number, number, number];
+}
+export interface StringParam {
+  type: 'string';
+  label: string;
+  help?: string;
+  default: string;
+  /** 'path' strings name a file (e.g. a background plate); UIs show a picker. */
+  kind?: 'text' | 'path';
+}
+export type ParamSpec = NumberParam | ChoiceParam | BooleanParam | ColorParam | StringParam;
+export type ParamSchema = Record<string, ParamSpec>;
+
+export type ParamValue = number | string | boolean | readonly [number, number, number, number];
+export type ParamValues = Record<string, ParamValue>;
+
+export type EffectCategory =
+  'matte' | 'enhance' | 'time' | 'depth' | 'color' | 'style' | 'analysis' | 'utility';
+export type OutputKind = 'rgba' | 'alpha' | 'depth' | 'tags';
+
+export interface EffectContext {
+  sessions: SessionManager;
+  models: ModelResolver;
+  /** Cancels model loading / warm-up. */
+  signal?: AbortSignal;
+}
+
+/** Per-instance state lives inside the processor; reset() clears it (a jump in time, a new clip). */
+export interface Processor<P extends ParamValues = ParamValues> {
+  process(frame: Frame, params: P): Promise<Frame>;
+  reset(): void;
+  dispose?(): Promise<void> | void;
+}
+
+export interface EffectDescriptor<P extends ParamValues = ParamValues> {
+  id: string;
+  label: string;
+  category: EffectCategory;
+  description: string;
+  params: ParamSchema;
+  /** Model ids (manifests in models/manifests) this effect may load; the choice param names which. */
+  models: readonly string[];
+  /** stateless: any frame any order. sequential: needs frames in order and keeps state between them. */
+  temporal: 'stateless' | 'sequential';
+  outputs: readonly OutputKind[];
+  /** Output size for an input size (scaling effects grow the OFX region of definition). Default: same. */
+  outputSize?(width: number, height: number, params: P): { width: number; height: number };
+  /** True when these params leave the frame untouched, so hosts can skip the work (openfx-misc isIdentity). */
+  isIdentity?(params: P): boolean;
+  createProcessor(ctx: EffectContext): Promise<Processor<P>>;
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly what CI runs (.ci/run calls `npm test`).
+# Order: cheap static checks first so a style slip fails in seconds, then the native build, then tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-system-deps.sh
+npx prettier --check .
+npx eslint .
+npx tsc -p tsconfig.json --noEmit
+for p in plugin-premiere plugin-aftereffects; do
+  if [ -f "$p/tsconfig.json" ]; then npx tsc -p "$p/tsconfig.json" --noEmit; fi
+done
+if [ -f CMakeLists.txt ]; then bash scripts/build-native.sh; fi
+npx vitest run
+if [ -f build/CTestTestfile.cmake ]; then (cd build && ctest --output-on-failure); fi
