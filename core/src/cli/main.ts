@@ -1,5 +1,25 @@
-/** `mlxv` command line. Returns the exit code; never calls process.exit so pending cleanup runs. */
+/**
+ * `mlxv` command line. Each command group lives in its own module and registers itself here.
+ * Returns the exit code; never calls process.exit, so pending cleanup (temp files, child processes) runs.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerRunCommands } from './run-command.ts';
+import { registerModelsCommands } from './models-command.ts';
+import { registerServeCommands } from './serve-command.ts';
+
 export async function main(argv: readonly string[]): Promise<number> {
-  process.stderr.write(`mlxv: not implemented yet (${argv.join(' ')})\n`);
-  return 1;
+  const program = new Command('mlxv')
+    .description('mlxvideo: machine-learning effects for the moving image')
+    .exitOverride()
+    .showHelpAfterError();
+  registerRunCommands(program);
+  registerModelsCommands(program);
+  registerServeCommands(program);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
 }

