@@ -22,6 +22,8 @@ export interface JobSpec {
   format?: OutputFormat;
   /** Explicit model file paths by model id (override the resolver's cache/sources). */
   modelPaths?: Record<string, string>;
+  /** Replace an existing output (only once the job has succeeded). Default false: an existing output is an error. */
+  overwrite?: boolean;
 }
 
 export interface JobProgress {
@@ -40,6 +42,17 @@ export interface JobResult {
   seconds: number;
   /** Pure session.run time vs. wall time, for the benchmark's pipeline-efficiency ratio. */
   inferenceMs: number;
+  /** Per model session used: provider and pure inference time during this job (benchmarks, logs). */
+  sessions?: readonly JobSessionStats[];
+  /** Output frame rate (differs from the input's for retiming effects). */
+  frameRate?: { num: number; den: number };
+}
+
+export interface JobSessionStats {
+  modelId: string;
+  provider: string;
+  runs: number;
+  inferenceMs: number;
 }
 
 /** Error codes shared by CLI messages, daemon error replies and panels. */
@@ -49,6 +62,7 @@ export type JobErrorCode =
   | 'INPUT_CORRUPT'
   | 'OUTPUT_IS_INPUT'
   | 'OUTPUT_UNWRITABLE'
+  | 'OUTPUT_EXISTS'
   | 'UNKNOWN_EFFECT'
   | 'BAD_PARAM'
   | 'MODEL_UNAVAILABLE'
