@@ -70,7 +70,10 @@ export const modelManifestSchema = z.object({
     size: z.tuple([z.number().int(), z.number().int()]).nullable(),
     multipleOf: z.number().int().positive().optional(),
     layout: z.enum(['NCHW', 'NHWC']),
-    channels: z.enum(['RGB', 'BGR', 'RGBA']),
+    /** 'latent': not an image (e.g. a GAN's noise vector); then `shape` gives the full tensor shape. */
+    channels: z.enum(['RGB', 'BGR', 'RGBA', 'latent']),
+    /** Full input tensor shape, for inputs that are not images. */
+    shape: z.array(z.number().int().positive()).optional(),
     /** value' = (value * scale - mean[c]) / std[c], with value in 0..1. */
     normalize: z.object({
       scale: z.number(),

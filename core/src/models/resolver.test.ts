@@ -1,0 +1,207 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createModelResolver } from './resolver.ts';
+import { getManifest, listManifests } from './manifests.ts';
+import {
+  ManifestError,
+  ModelHashMismatchError,
+  ModelUnavailableError,
+  UnknownModelError,
+  toJobError,
+} from './errors.ts';
+import { sha256File } from './hash.ts';
+import { JobError } from '../pipeline/types.ts';
+import { defaultManifestsDir } from './paths.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mlxv-models-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A manifests folder holding copies of real manifests plus any extra (possibly broken) ones. */
+function manifestsWith(extra: Record<string, unknown>, copy: string[] = []): string {
+  const mdir = path.join(dir, 'manifests');
+  cpSync(defaultManifestsDir, mdir, {
+    recursive: true,
+    filter: (src) => src === defaultManifestsDir || copy.some((id) => src.endsWith(`${id}.json`)),
+  });
+  for (const [id, m] of Object.entries(extra))
+    writeFileSync(path.join(mdir, `${id}.json`), JSON.stringify(m));
+  return mdir;
+}
+
+describe('manifests', () => {
+  it('every shipped manifest is valid and named after its id', () => {
+    const ids = listManifests().map((m) => m.id);
+    for (const id of ['isnet-general', 'isnet-general-small', 'style-mosaic-nc16', 'mobilenetv2-int8']) {
+      expect(ids).toContain(id);
+    }
+    expect(getManifest('isnet-general').license).toMatchObject({ weights: 'MIT', carrier: 'AGPL-3.0' });
+  });
+
+  it('an unknown id lists the known ids', () => {
+    expect(() => getManifest('no-such-model')).toThrow(UnknownModelError);
+    expect(() => getManifest('no-such-model')).toThrow(/known models: .*isnet-general/);
+    expect(() => getManifest('../etc/passwd')).toThrow(UnknownModelError);
+  });
+
+  it('an invalid manifest names its file and the failing field', () => {
+    const base = getManifest('style-mosaic-nc16');
+    const mdir = manifestsWith({
+      broken: { ...base, id: 'broken', sha256: 'xyz', input: { ...base.input, layout: 'CHW' } },
+    });
+    const call = () => getManifest('broken', mdir);
+    expect(call).toThrow(ManifestError);
+    expect(call).toThrow(/broken\.json/);
+    expect(call).toThrow(/field "sha256"/);
+    expect(call).toThrow(/field "input\.layout"/);
+  });
+});
+
+describe('resolver', () => {
+  it('assembles ISNet (medium) from the npm chunks, pinned sha256, then serves it from the cache', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    const first = await r.resolve('isnet-general');
+    expect(first.from).toBe('npm-chunks');
+    expect(first.path).toBe(path.join(dir, 'cache', 'isnet-general.onnx'));
+    // Independent re-hash, not the resolver's own bookkeeping.
+    expect(await sha256File(first.path)).toBe(
+      'b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb',
+    );
+    const again = await r.resolve('isnet-general');
+    expect(again.from).toBe('cache');
+    // Nothing but the model and its marker folder is left in the cache (no temp files).
+    expect(readdirSync(path.join(dir, 'cache')).sort()).toEqual(['.verified', 'isnet-general.onnx']);
+  });
+
+  it('resolves the ../shared/models files through the local source', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    for (const id of ['style-mosaic-nc16', 'mobilenetv2-int8', 'omori-sprite-dcgan']) {
+      const res = await r.resolve(id);
+      expect(res.from).toBe('local');
+      expect(await sha256File(res.path)).toBe(getManifest(id).sha256);
+    }
+  });
+
+  it('a tampered cache file is a ModelHashMismatchError, also when its size is unchanged', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    const { path: file } = await r.resolve('omori-sprite-dcgan');
+    const bytes = readFileSync(file);
+    bytes[1000] = bytes[1000]! ^ 0xff;
+    writeFileSync(file, bytes);
+    utimesSync(file, new Date(), new Date(Date.now() + 5000)); // a new mtime even on coarse clocks
+    const err = await r.resolve('omori-sprite-dcgan').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelHashMismatchError);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toContain(
+      '887c23f9d1f780e9c53a77c918947d202bd9a29b0025b49fb18a6dffb1cea211',
+    );
+    expect((err as Error).message).toMatch(/delete .* and run `mlxv models fetch omori-sprite-dcgan`/);
+    const jobErr = toJobError(err);
+    expect(jobErr).toBeInstanceOf(JobError);
+    expect((jobErr as JobError).code).toBe('MODEL_HASH_MISMATCH');
+
+    writeFileSync(file, bytes.subarray(0, 100)); // truncated: caught by the size check
+    await expect(r.resolve('omori-sprite-dcgan')).rejects.toThrow(/size 100 B, expected 2944427 B/);
+    expect((await r.checkCache('omori-sprite-dcgan')).state).toBe('mismatch');
+  });
+
+  it('a missing package or source is a ModelUnavailableError listing every source tried', async () => {
+    const base = getManifest('omori-sprite-dcgan');
+    const mdir = manifestsWith({
+      ghost: {
+        ...base,
+        id: 'ghost',
+        sources: [
+          {
+            kind: 'npm-chunks',
+            package: '@mlxv/not-installed',
+            index: 'dist/resources.json',
+            key: '/models/x',
+          },
+          { kind: 'local', path: 'nowhere/ghost.onnx' },
+          {
+            kind: 'converter',
+            converter: 'no-such-converter',
+            package: 'sharp',
+            files: { model: 'package.json' },
+          },
+          { kind: 'url', url: 'https://127.0.0.1:9/ghost.onnx' },
+        ],
+      },
+    });
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache'), manifestsDir: mdir });
+    const err = await r.resolve('ghost').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelUnavailableError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/npm-chunks @mlxv\/not-installed.*not installed/);
+    expect(msg).toMatch(/local nowhere\/ghost\.onnx: file .* does not exist/);
+    expect(msg).toMatch(/converter no-such-converter.*no such converter/);
+    expect(msg).toMatch(/url https:\/\/127\.0\.0\.1:9\/ghost\.onnx: download failed/);
+    expect(msg).toContain('mlxv models fetch ghost');
+    expect(msg).toContain(path.join(dir, 'cache', 'ghost.onnx'));
+    expect((toJobError(err) as JobError).code).toBe('MODEL_UNAVAILABLE');
+    expect(existsSync(path.join(dir, 'cache', 'ghost.onnx'))).toBe(false);
+  });
+
+  it('a source that produces other bytes is rejected and leaves nothing in the cache', async () => {
+    const wrong = path.join(dir, 'wrong.onnx');
+    writeFileSync(wrong, readFileSync('/work/shared/models/mobilenetv2-12-int8.onnx'));
+    const base = getManifest('omori-sprite-dcgan');
+    const mdir = manifestsWith({
+      swapped: { ...base, id: 'swapped', sources: [{ kind: 'local', path: wrong }] },
+    });
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache'), manifestsDir: mdir });
+    await expect(r.resolve('swapped')).rejects.toThrow(/produced 3655033 B, expected sha256 887c23f9/);
+    expect(readdirSync(path.join(dir, 'cache'))).toEqual([]);
+  });
+
+  it('an explicit path wins over the cache, and a wrong explicit file is an error, not a fallback', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    const cached = await r.resolve('omori-sprite-dcgan');
+    const explicit = path.join(dir, 'my-gan.onnx');
+    cpSync('/work/shared/models/omori-sprite-dcgan-z16-32px.onnx', explicit);
+    expect(await r.resolve('omori-sprite-dcgan', { explicitPath: explicit })).toMatchObject({
+      path: explicit,
+      from: 'explicit',
+    });
+    const viaOption = createModelResolver({
+      cacheDir: path.join(dir, 'cache'),
+      modelPaths: { 'omori-sprite-dcgan': explicit },
+    });
+    expect((await viaOption.resolve('omori-sprite-dcgan')).from).toBe('explicit');
+
+    const wrong = path.join(dir, 'not-the-gan.onnx');
+    cpSync('/work/shared/models/mobilenetv2-12-int8.onnx', wrong);
+    await expect(r.resolve('omori-sprite-dcgan', { explicitPath: wrong })).rejects.toThrow(
+      ModelHashMismatchError,
+    );
+    await expect(
+      r.resolve('omori-sprite-dcgan', { explicitPath: path.join(dir, 'absent.onnx') }),
+    ).rejects.toThrow(/explicit path .*absent\.onnx: file does not exist/);
+    expect(existsSync(cached.path)).toBe(true);
+  });
+
+  it('concurrent resolves of a missing model run its sources once', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    const seen: string[] = [];
+    const [a, b] = await Promise.all([
+      r.fetch('style-mosaic-nc16', { onProgress: (p) => seen.push(p.message) }),
+      r.fetch('style-mosaic-nc16', { onProgress: (p) => seen.push(p.message) }),
+    ]);
+    expect(a).toEqual(b);
+    expect(seen.filter((m) => m === 'trying')).toHaveLength(1);
+  });
+});
