@@ -82,6 +82,22 @@ export class OnnxGraph {
     return name;
   }
 
+  /** An int32 constant (TFJS graphs compute index arithmetic in int32). */
+  addInt32(name: string, dims: readonly number[], data: Int32Array | readonly number[]): string {
+    const arr = data instanceof Int32Array ? data : Int32Array.from(data);
+    assertCount(name, dims, arr.length);
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims: [...dims],
+        dataType: ELEM.int32,
+        rawData: new Uint8Array(arr.buffer.slice(arr.byteOffset, arr.byteOffset + arr.byteLength)),
+      }),
+    );
+    this.names.add(name);
+    return name;
+  }
+
   /** Adds a node; returns its output names. Pass `outputs` as a count to get generated names. */
   addNode(
     opType: string,
