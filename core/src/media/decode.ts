@@ -1,0 +1,179 @@
+/**
+ * decodeFrames(path): an async generator of display-referred float RGBA frames, streamed from ffmpeg's stdout
+ * one frame at a time (the clip is never held in memory; a slow consumer pauses ffmpeg through pipe
+ * backpressure).
+ *
+ * Colour is converted deliberately, never left to ffmpeg's defaults: the probed (or guessed, see probe.ts)
+ * matrix and range are passed to the scale filter as in_color_matrix / in_range, so BT.601 vs BT.709 and
+ * limited vs full range decode to the same RGB a player shows. Sources deeper than 8 bits come through as
+ * 16-bit RGBA so 10-bit precision survives.
+ *
+ * Ranges are frame-accurate: frames are selected by decoded frame number (select=between(n,a,b)) with
+ * passthrough timing, not by seeking to seconds. The price is decoding from the clip's start.
+ */
+import { execa } from 'execa';
+import type { Frame } from '../effects/frame.ts';
+import { JobError, type FrameRange } from '../pipeline/types.ts';
+import { ffmpegPath, tail } from './ffmpeg.ts';
+import { probeMedia, type MediaInfo } from './probe.ts';
+
+export interface DecodeOptions {
+  /** 0-based inclusive frame numbers; end defaults to the last frame (and is clamped to it). */
+  range?: FrameRange;
+  /** Aborting kills ffmpeg; the generator then throws JobError CANCELLED. */
+  signal?: AbortSignal;
+  /** A probe result for this file, to skip probing again. */
+  info?: MediaInfo;
+  /** Non-fatal decoder complaints (all frames arrived, but ffmpeg reported errors). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Fewer frames arrived than the file promised and ffmpeg reported errors: the file is damaged or truncated.
+ * Thrown after the frames that did decode were yielded, so a job can still choose to finish with them.
+ */
+export class DecodeTruncatedError extends JobError {
+  constructor(
+    readonly file: string,
+    readonly framesDelivered: number,
+    readonly framesExpected: number,
+    readonly ffmpegMessage: string,
+  ) {
+    super(
+      'INPUT_CORRUPT',
+      `input is truncated or damaged: ${file} decoded ${framesDelivered} of ${framesExpected} frames` +
+        (ffmpegMessage ? ` (ffmpeg: ${ffmpegMessage})` : ''),
+      'the file may be incomplete (an interrupted copy or render); re-export or copy it again, ' +
+        `or process only frames 0-${Math.max(0, framesDelivered - 1)}`,
+    );
+    this.name = 'DecodeTruncatedError';
+  }
+}
+
+/** The resolved plan for one decode; exported so tests and the pipeline can show what will happen. */
+export interface DecodePlan {
+  args: string[];
+  first: number;
+  last: number;
+  bytesPerSample: 1 | 2;
+}
+
+export function planDecode(info: MediaInfo, range?: FrameRange): DecodePlan {
+  const lastFrame = info.frameCount - 1;
+  const first = range?.start ?? 0;
+  if (!Number.isInteger(first) || first < 0 || first > lastFrame) {
+    throw new JobError(
+      'BAD_PARAM',
+      `frame range starts at ${first}, but ${info.path} has frames 0-${lastFrame}`,
+      `pick a start frame between 0 and ${lastFrame}`,
+    );
+  }
+  const last = Math.min(range?.end ?? lastFrame, lastFrame);
+  if (!Number.isInteger(last) || last < first) {
+    throw new JobError(
+      'BAD_PARAM',
+      `frame range ${first}-${range?.end} is empty`,
+      'write the range as start-end with end >= start',
+    );
+  }
+  const bytesPerSample = info.bitDepth > 8 ? 2 : 1;
+  const outFormat = bytesPerSample === 2 ? 'rgba64le' : 'rgba';
+
+  const filters: string[] = [];
+  if (first > 0 || last < lastFrame) filters.push(`select='between(n\\,${first}\\,${last})'`);
+  const scale = ['flags=accurate_rnd+full_chroma_int+bitexact'];
+  if (info.color.matrix !== 'rgb') {
+    scale.unshift(
+      `in_color_matrix=${info.color.matrix}`,
+      `in_range=${info.color.range === 'pc' ? 'full' : 'limited'}`,
+    );
+  }
+  filters.push(`scale=${scale.join(':')}`, `format=${outFormat}`);
+
+  const args = ['-hide_banner', '-nostdin', '-v', 'error'];
+  // The native VP8/VP9 decoders drop WebM's side-channel alpha; libvpx reads it.
+  if (info.hasAlpha && info.codec === 'vp9') args.push('-c:v', 'libvpx-vp9');
+  if (info.hasAlpha && info.codec === 'vp8') args.push('-c:v', 'libvpx');
+  args.push('-i', info.path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filters.join(','));
+  // passthrough: every decoded frame exactly once (no CFR duplication/dropping by timestamps).
+  args.push('-vsync', 'passthrough', '-frames:v', String(last - first + 1));
+  args.push('-f', 'rawvideo', '-pix_fmt', outFormat, 'pipe:1');
+  return { args, first, last, bytesPerSample };
+}
+
+export async function* decodeFrames(file: string, options: DecodeOptions = {}): AsyncGenerator<Frame> {
+  const info = options.info ?? (await probeMedia(file));
+  const plan = planDecode(info, options.range);
+  const expected = plan.last - plan.first + 1;
+  const { width, height } = info;
+  const frameBytes = width * height * 4 * plan.bytesPerSample;
+
+  if (options.signal?.aborted) throw cancelled(file);
+  const child = execa(ffmpegPath(), plan.args, {
+    stdin: 'ignore',
+    buffer: { stdout: false, stderr: true },
+    reject: false,
+    encoding: 'buffer',
+    cancelSignal: options.signal,
+    maxBuffer: { stderr: 1 << 20 },
+  });
+
+  let delivered = 0;
+  let pending = Buffer.alloc(frameBytes);
+  let filled = 0;
+  let finished = false;
+  try {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const take = Math.min(frameBytes - filled, chunk.length - offset);
+        chunk.copy(pending, filled, offset, offset + take);
+        filled += take;
+        offset += take;
+        if (filled === frameBytes) {
+          const frame = toFrame(pending, width, height, plan.bytesPerSample);
+          // A fresh buffer per frame: the consumer may still hold the previous Frame's data.
+          pending = Buffer.alloc(frameBytes);
+          filled = 0;
+          delivered++;
+          yield frame;
+        }
+      }
+    }
+    const result = await child;
+    finished = true;
+    if (options.signal?.aborted || result.isCanceled) throw cancelled(file);
+    const stderr = tail(Buffer.from(result.stderr as Uint8Array).toString('utf8'), 400);
+    if (delivered < expected || filled > 0 || result.exitCode !== 0) {
+      if (result.exitCode !== 0 && delivered === 0 && !stderr) {
+        throw new JobError('INTERNAL', `ffmpeg failed decoding ${file} (exit ${result.exitCode})`);
+      }
+      throw new DecodeTruncatedError(file, delivered, expected, stderr);
+    }
+    if (stderr) options.onWarning?.(`ffmpeg reported problems while decoding ${file}: ${stderr}`);
+  } finally {
+    if (!finished) {
+      // The consumer stopped early (break / throw / abort): stop ffmpeg instead of letting it run on.
+      child.kill('SIGKILL');
+      await child.catch(() => undefined);
+    }
+  }
+}
+
+function cancelled(file: string): JobError {
+  return new JobError('CANCELLED', `decoding ${file} was cancelled`);
+}
+
+function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1 | 2): Frame {
+  const count = width * height * 4;
+  const data = new Float32Array(count);
+  if (bytesPerSample === 2) {
+    const samples = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+    const scale = 1 / 65535;
+    for (let i = 0; i < count; i++) data[i] = samples[i]! * scale;
+  } else {
+    const scale = 1 / 255;
+    for (let i = 0; i < count; i++) data[i] = bytes[i]! * scale;
+  }
+  return { width, height, stride: width * 4, data, colorSpace: 'display' };
+}

@@ -1,0 +1,101 @@
+/**
+ * Where ffmpeg and ffprobe live, and how we run them.
+ *
+ * Order: an explicit override (MLXV_FFMPEG / MLXV_FFPROBE), then the system's binaries on PATH (Debian's
+ * ffmpeg 5.x: current codecs, and the only source of ffprobe), then the static ffmpeg 4.1 build shipped inside
+ * the `@ffmpeg-installer/linux-x64` npm package. That package carries no ffprobe, so `ffprobePath()` may be null
+ * and probe.ts falls back to parsing `ffmpeg -i` (less exact; it says so).
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { execa, type Options } from 'execa';
+
+let cachedFfmpeg: string | undefined;
+let cachedFfprobe: string | null | undefined;
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return null;
+}
+
+function bundledFfmpeg(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkgJson = require.resolve('@ffmpeg-installer/linux-x64/package.json');
+    const candidate = path.join(path.dirname(pkgJson), 'ffmpeg');
+    return isExecutable(candidate) ? candidate : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Absolute path of the ffmpeg binary to use. Throws with an install hint when there is none. */
+export function ffmpegPath(): string {
+  if (cachedFfmpeg) return cachedFfmpeg;
+  const override = process.env.MLXV_FFMPEG;
+  if (override) {
+    if (!isExecutable(override)) throw new Error(`MLXV_FFMPEG=${override} is not an executable file`);
+    return (cachedFfmpeg = override);
+  }
+  const found = findOnPath('ffmpeg') ?? bundledFfmpeg();
+  if (!found) {
+    throw new Error(
+      'ffmpeg not found: install it (Debian/Ubuntu: `apt-get install ffmpeg`) or run `npm install` so that ' +
+        '@ffmpeg-installer/linux-x64 provides one, or set MLXV_FFMPEG to its path',
+    );
+  }
+  return (cachedFfmpeg = found);
+}
+
+/** Absolute path of ffprobe, or null when only the npm-bundled ffmpeg exists. */
+export function ffprobePath(): string | null {
+  if (cachedFfprobe !== undefined) return cachedFfprobe;
+  const override = process.env.MLXV_FFPROBE;
+  if (override && isExecutable(override)) return (cachedFfprobe = override);
+  // Prefer the ffprobe that sits beside the chosen ffmpeg so both come from one build.
+  const sibling = path.join(path.dirname(ffmpegPath()), 'ffprobe');
+  cachedFfprobe = isExecutable(sibling) ? sibling : findOnPath('ffprobe');
+  return cachedFfprobe;
+}
+
+/** Forget cached locations (tests that change PATH / MLXV_FFMPEG). */
+export function resetFfmpegLocation(): void {
+  cachedFfmpeg = undefined;
+  cachedFfprobe = undefined;
+}
+
+/** Runs ffprobe/ffmpeg to completion with buffered output; never throws on a non-zero exit (callers decide). */
+export async function runTool(
+  tool: 'ffmpeg' | 'ffprobe',
+  args: readonly string[],
+  options: Options = {},
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const bin = tool === 'ffmpeg' ? ffmpegPath() : ffprobePath();
+  if (!bin) throw new Error('ffprobe not found (install Debian ffmpeg, or set MLXV_FFPROBE)');
+  const result = await execa(bin, args, { reject: false, stdin: 'ignore', encoding: 'utf8', ...options });
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+  };
+}
+
+/** Keeps only the last `max` characters of ffmpeg's stderr for error messages. */
+export function tail(text: string, max = 600): string {
+  const trimmed = text.trim();
+  return trimmed.length > max ? '…' + trimmed.slice(-max) : trimmed;
+}
