@@ -1,0 +1,134 @@
+/**
+ * Decodes the `person-detector` model (MobileNetV3-CenterNet, COCO-80, converted from TFJS without its TopK
+ * post-processing) into person boxes. The model sees the image stretched to 512×512 (RGB 0..255) and outputs
+ *  - `keypoints` [1, 128, 128, 80]: per-class centre heatmaps (sigmoid), one cell per 4 input pixels;
+ *  - `wh` [1, 128, 128, 4]: distances from the cell's centre to the box's left, top, right, bottom, in input
+ *    pixels.
+ * Decoding does what the original graph did after those tensors (a peak is a cell equal to the max of its 3×3
+ * neighbourhood; box = centre ∓ distances), without the graph's fixed top-100 cut, then suppresses overlaps.
+ */
+
+export interface PersonBox {
+  /** Left, top, width, height in pixels of the original image. */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Heatmap peak value, 0..1. */
+  score: number;
+}
+
+export interface TensorLike {
+  data: Float32Array | ArrayLike<number>;
+  dims: readonly number[];
+}
+
+export interface PersonDecodeOptions {
+  /** Size of the image the model input was made from (stretched to the model's input size). */
+  imageWidth: number;
+  imageHeight: number;
+  /** Model input size in pixels (CenterNet: 512 × 512). */
+  inputWidth?: number;
+  inputHeight?: number;
+  /** Minimum heatmap peak; 0.2 is the original app's default. */
+  minScore?: number;
+  /** Boxes overlapping a better one by more than this IoU are dropped. */
+  iouThreshold?: number;
+  /** Heatmap channel of the class to decode (COCO: 0 = person). */
+  classIndex?: number;
+  maxDetections?: number;
+}
+
+export function decodePersonDetections(
+  outputs: { keypoints: TensorLike; wh: TensorLike },
+  options: PersonDecodeOptions,
+): PersonBox[] {
+  const { keypoints, wh } = outputs;
+  const [n, gh, gw, classes] = keypoints.dims as [number, number, number, number];
+  if (keypoints.dims.length !== 4 || n !== 1)
+    throw new Error(`person-detector: keypoints must be [1,H,W,C], got [${keypoints.dims.join(',')}]`);
+  if (wh.dims.length !== 4 || wh.dims[1] !== gh || wh.dims[2] !== gw || wh.dims[3] !== 4)
+    throw new Error(`person-detector: wh must be [1,${gh},${gw},4], got [${wh.dims.join(',')}]`);
+  const inputW = options.inputWidth ?? 512;
+  const inputH = options.inputHeight ?? 512;
+  const minScore = options.minScore ?? 0.2;
+  const cls = options.classIndex ?? 0;
+  const strideX = inputW / gw;
+  const strideY = inputH / gh;
+  const heat = (y: number, x: number): number => Number(keypoints.data[(y * gw + x) * classes + cls]);
+
+  const candidates: PersonBox[] = [];
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const s = heat(y, x);
+      if (s < minScore || !isPeak(heat, y, x, gh, gw, s)) continue;
+      const o = (y * gw + x) * 4;
+      const cx = x * strideX; // the original decoder puts centres on the cell corner (no +0.5)
+      const cy = y * strideY;
+      const x1 = cx - Number(wh.data[o]);
+      const y1 = cy - Number(wh.data[o + 1]);
+      const x2 = cx + Number(wh.data[o + 2]);
+      const y2 = cy + Number(wh.data[o + 3]);
+      candidates.push(toImage(x1, y1, x2, y2, s, options, inputW, inputH));
+    }
+  }
+  candidates.sort((a, b) => b.score - a.score);
+  return suppress(candidates, options.iouThreshold ?? 0.4, options.maxDetections ?? 100);
+}
+
+/** The graph's NMS substitute: a 3×3 max-pool (SAME padding) equal to the cell itself. */
+function isPeak(
+  heat: (y: number, x: number) => number,
+  y: number,
+  x: number,
+  h: number,
+  w: number,
+  s: number,
+): boolean {
+  for (let dy = -1; dy <= 1; dy++)
+    for (let dx = -1; dx <= 1; dx++) {
+      const yy = y + dy;
+      const xx = x + dx;
+      if (yy >= 0 && yy < h && xx >= 0 && xx < w && heat(yy, xx) > s) return false;
+    }
+  return true;
+}
+
+function toImage(
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  score: number,
+  o: PersonDecodeOptions,
+  inputW: number,
+  inputH: number,
+): PersonBox {
+  const sx = o.imageWidth / inputW;
+  const sy = o.imageHeight / inputH;
+  const left = clamp(x1 * sx, 0, o.imageWidth);
+  const top = clamp(y1 * sy, 0, o.imageHeight);
+  const right = clamp(x2 * sx, 0, o.imageWidth);
+  const bottom = clamp(y2 * sy, 0, o.imageHeight);
+  return { x: left, y: top, w: Math.max(0, right - left), h: Math.max(0, bottom - top), score };
+}
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+export function iou(a: PersonBox, b: PersonBox): number {
+  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  const union = a.w * a.h + b.w * b.h - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Greedy non-maximum suppression over boxes sorted by descending score. */
+function suppress(sorted: PersonBox[], threshold: number, max: number): PersonBox[] {
+  const kept: PersonBox[] = [];
+  for (const b of sorted) {
+    if (kept.length >= max) break;
+    if (kept.every((k) => iou(k, b) <= threshold)) kept.push(b);
+  }
+  return kept;
+}
