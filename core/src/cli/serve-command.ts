@@ -1,4 +1,64 @@
+/**
+ * `mlxv serve [--port N]`: runs the local daemon until SIGINT/SIGTERM.
+ * `mlxv pair`: asks the running daemon (authenticated with the native token) for a one-time 6-digit code
+ * that a panel exchanges for its own token.
+ */
 import type { Command } from 'commander';
+import { DEFAULT_PORT } from '../client/protocol.ts';
 
-/** Registers: serve, pair (daemon helper). */
-export function registerServeCommands(_program: Command): void {}
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the local daemon that panels, the OFX plugin and `mlxv run --daemon` talk to')
+    .option(
+      '-p, --port <port>',
+      `TCP port on 127.0.0.1 (0 = any free port; env MLXV_PORT)`,
+      String(process.env.MLXV_PORT ?? DEFAULT_PORT),
+    )
+    .option('--max-jobs <n>', 'jobs run at the same time', '1')
+    .action(async (opts: { port: string; maxJobs: string }) => {
+      const { startDaemon } = await import('../daemon/server.ts');
+      const port = Number(opts.port);
+      const maxConcurrentJobs = Number(opts.maxJobs);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port must be 0..65535, got ${opts.port}`);
+      if (!Number.isInteger(maxConcurrentJobs) || maxConcurrentJobs < 1)
+        throw new Error(`--max-jobs must be >= 1`);
+      const daemon = await startDaemon({
+        port,
+        limits: { maxConcurrentJobs },
+        log: (level, msg, fields) => {
+          if (level === 'debug') return;
+          process.stderr.write(`[mlxv ${level}] ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}\n`);
+        },
+      });
+      // The first stdout line is machine-readable: tests and scripts read the port from it.
+      process.stdout.write(`mlxv daemon listening on ${daemon.url} (token file: ${daemon.tokenFile})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await daemon.close();
+    });
+
+  program
+    .command('pair')
+    .description('show a one-time code to pair a Premiere/After Effects panel with the running daemon')
+    .option('-p, --port <port>', 'daemon port (default: the running daemon, from daemon.json)')
+    .action(async (opts: { port?: string }) => {
+      const { connectToDaemon } = await import('../daemon/connect.ts');
+      const client = await connectToDaemon({
+        clientName: 'mlxv pair',
+        ...(opts.port ? { port: Number(opts.port) } : {}),
+      });
+      try {
+        const { code, expiresInSeconds } = await client.createPairCode();
+        process.stdout.write(
+          `Pairing code: ${code}\nEnter it in the mlxvideo panel within ${expiresInSeconds} s. It works once.\n`,
+        );
+      } finally {
+        client.close();
+      }
+    });
+}

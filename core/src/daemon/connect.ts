@@ -1,0 +1,45 @@
+/**
+ * Node-side shortcut to the browser-safe client: finds the running daemon (daemon.json), reads the
+ * native token file and passes the `ws` class as the WebSocket constructor (Node 20 has no global one).
+ * Used by the CLI (`mlxv pair`, jobs through the daemon) and the tests.
+ */
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import { DaemonClient, type WebSocketConstructor } from '../client/client.ts';
+import { DEFAULT_PORT } from '../client/protocol.ts';
+import { configDir as defaultConfigDir, daemonInfoPath, readToken, tokenFilePath } from './config.ts';
+import { daemonVersion } from './server.ts';
+
+export interface NativeConnectOptions {
+  configDir?: string;
+  /** Default: the port in daemon.json, else MLXV_PORT, else 7433. */
+  port?: number;
+  url?: string;
+  token?: string;
+  clientName?: string;
+  timeoutMs?: number;
+}
+
+/** The URL of the daemon this user runs (daemon.json written by `mlxv serve`), or the default. */
+export function daemonUrl(dir: string, port?: number): string {
+  if (port !== undefined) return `ws://127.0.0.1:${port}/`;
+  try {
+    const info = JSON.parse(readFileSync(daemonInfoPath(dir), 'utf8')) as { url?: string };
+    if (info.url) return info.url;
+  } catch {
+    // no running daemon recorded; fall through to the default port
+  }
+  return `ws://127.0.0.1:${process.env.MLXV_PORT ?? DEFAULT_PORT}/`;
+}
+
+export async function connectToDaemon(options: NativeConnectOptions = {}): Promise<DaemonClient> {
+  const dir = options.configDir ?? defaultConfigDir();
+  const token = options.token ?? readToken(options.configDir ? tokenFilePath(dir, {}) : tokenFilePath(dir));
+  return DaemonClient.connect({
+    url: options.url ?? daemonUrl(dir, options.port),
+    token,
+    client: { name: options.clientName ?? 'mlxv-cli', version: daemonVersion() },
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+}

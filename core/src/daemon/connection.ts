@@ -1,0 +1,496 @@
+/**
+ * One client connection: authentication, message dispatch, frame renders in flight, shared memory
+ * mappings, job subscriptions, and the cleanup when it closes (instances disposed, daemon-created shm
+ * unlinked, client shm unmapped, jobs without keepAlive cancelled). Every refusal after authentication
+ * is an `error` reply with a code; the connection stays open.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { firstNonFinite, packed, type Frame } from '../effects/frame.ts';
+import { getEffect, UnknownEffectError } from '../effects/registry.ts';
+import { ParamError, resolveParams } from '../effects/params.ts';
+import type { EffectDescriptor, ParamValues } from '../effects/types.ts';
+import {
+  CLOSE_AUTH_FAILED,
+  PROTOCOL_VERSION,
+  decodeFrameMessage,
+  encodeFrameMessage,
+  type DaemonLimits,
+  type DaemonMessage,
+  type ErrorCode,
+  type ShmTransport,
+} from '../client/protocol.ts';
+import { parseClientMessage, type ParsedClientMessage } from './messages.ts';
+import { FrameSessions } from './frame-sessions.ts';
+import { JobRefusedError, type JobListener } from './jobs.ts';
+import type { DaemonCore } from './daemon-core.ts';
+import { createShm, openShm, unlinkShm, type ShmRegion } from './native.ts';
+import type { TokenKind } from './auth.ts';
+
+type Req<T extends ParsedClientMessage['type']> = Extract<ParsedClientMessage, { type: T }>;
+
+interface InFlight {
+  state: 'awaiting-binary' | 'queued';
+  cancelled: boolean;
+  req?: Req<'frame.render'>;
+  effect?: EffectDescriptor;
+  params?: ParamValues;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Ids of rejected binary-transport requests whose pixel message is still to come (bounded). */
+const MAX_DISCARD = 256;
+const AUTH_TIMEOUT_MS = 10_000;
+
+export class Connection {
+  readonly id = randomBytes(6).toString('hex');
+  private auth: TokenKind | null = null;
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly discard = new Set<number>();
+  private readonly sessions: FrameSessions;
+  /** Regions this daemon created for the client: unlinked on close. */
+  private readonly ownedShm = new Map<string, ShmRegion>();
+  /** Client-created regions mapped on first use and kept mapped until shm.release or close. */
+  private readonly mappedShm = new Map<string, ShmRegion>();
+  private readonly jobListener: JobListener = (ev) => this.send(ev);
+  private closed = false;
+  private readonly authTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly core: DaemonCore,
+  ) {
+    this.sessions = new FrameSessions(core.context);
+    this.authTimer = setTimeout(() => this.refuseAuth('no hello within 10 s'), AUTH_TIMEOUT_MS);
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', () => this.cleanup());
+    ws.on('error', () => this.cleanup());
+  }
+
+  get limits(): DaemonLimits {
+    return this.core.limits;
+  }
+
+  stats(): { instances: number; ownedShm: number; mappedShm: number; inFlight: number } {
+    return {
+      instances: this.sessions.size,
+      ownedShm: this.ownedShm.size,
+      mappedShm: this.mappedShm.size,
+      inFlight: this.inFlight.size,
+    };
+  }
+
+  private send(msg: DaemonMessage): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  private error(id: number | undefined, code: ErrorCode, message: string): void {
+    this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message });
+  }
+
+  private refuseAuth(message: string, code: ErrorCode = 'AUTH_FAILED'): void {
+    this.error(undefined, code, message);
+    this.ws.close(CLOSE_AUTH_FAILED, code);
+    this.cleanup();
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (!this.auth) {
+      if (isBinary) return this.refuseAuth('authenticate with hello before sending frames');
+      return this.onUnauthenticated(data);
+    }
+    if (isBinary) return this.onBinary(data);
+    if (data.byteLength > this.limits.maxJsonBytes) {
+      return this.error(
+        undefined,
+        'MESSAGE_TOO_LARGE',
+        `control message of ${data.byteLength} bytes exceeds the limit of ${this.limits.maxJsonBytes}`,
+      );
+    }
+    const parsed = parseClientMessage(data.toString('utf8'));
+    if (!parsed.ok) {
+      if (parsed.binaryFollows && parsed.id !== undefined) this.expectDiscard(parsed.id);
+      return this.error(parsed.id, parsed.code, parsed.message);
+    }
+    try {
+      this.dispatch(parsed.msg);
+    } catch (err) {
+      const id = 'id' in parsed.msg ? parsed.msg.id : undefined;
+      if (err instanceof Refusal || err instanceof JobRefusedError)
+        return this.error(id, err.code, err.message);
+      this.core.log('error', 'request failed', { err: (err as Error).message });
+      this.error(id, 'INTERNAL', (err as Error).message);
+    }
+  }
+
+  private onUnauthenticated(data: Buffer): void {
+    if (data.byteLength > 4096) return this.refuseAuth('hello is too large');
+    const parsed = parseClientMessage(data.toString('utf8'));
+    if (!parsed.ok || (parsed.msg.type !== 'hello' && parsed.msg.type !== 'pair')) {
+      return this.refuseAuth('the first message must be hello (or pair)');
+    }
+    const msg = parsed.msg;
+    if (msg.type === 'pair') {
+      const token = this.core.auth.redeem(msg.code, msg.client.name);
+      if (!token) {
+        return this.refuseAuth(
+          'pairing code is wrong, expired or already used; run `mlxv pair` for a new one',
+          'PAIRING_FAILED',
+        );
+      }
+      this.core.log('info', 'paired a client', { client: msg.client.name });
+      this.send({ type: 'pair.ok', token });
+      return;
+    }
+    if (msg.protocol !== PROTOCOL_VERSION) {
+      return this.refuseAuth(
+        `protocol ${msg.protocol} is not supported; this daemon speaks protocol ${PROTOCOL_VERSION}`,
+        'BAD_MESSAGE',
+      );
+    }
+    const kind = this.core.auth.check(msg.token);
+    if (!kind) return this.refuseAuth('wrong token');
+    this.auth = kind;
+    clearTimeout(this.authTimer);
+    this.send(this.core.helloOk());
+  }
+
+  private dispatch(msg: ParsedClientMessage): void {
+    switch (msg.type) {
+      case 'hello':
+      case 'pair':
+        throw new Refusal('BAD_MESSAGE', `${msg.type} is only valid as the first message`);
+      case 'ping':
+        return this.send({ type: 'pong', id: msg.id });
+      case 'pair.code': {
+        if (this.auth !== 'native') {
+          throw new Refusal(
+            'NOT_ALLOWED',
+            'only clients holding the native token (mlxv pair) may mint codes',
+          );
+        }
+        const { code, expiresInSeconds } = this.core.auth.createCode();
+        return this.send({ type: 'pair.code.ok', id: msg.id, code, expiresInSeconds });
+      }
+      case 'frame.render':
+        return this.frameRender(msg);
+      case 'frame.cancel':
+        return this.frameCancel(msg.id);
+      case 'instance.close':
+        this.sessions.close(msg.instance);
+        if (msg.id !== undefined) this.send({ type: 'ok', id: msg.id });
+        return;
+      case 'shm.create':
+        return this.shmCreate(msg);
+      case 'shm.release':
+        return this.shmRelease(msg);
+      case 'job.submit': {
+        const info = this.core.jobs.submit(msg.job, this.id, msg.keepAlive ?? false, this.jobListener);
+        return this.send({
+          type: 'job.accepted',
+          id: msg.id,
+          jobId: info.jobId,
+          position: this.core.jobs.position(info.jobId),
+        });
+      }
+      case 'job.cancel':
+        this.core.jobs.cancel(msg.jobId);
+        return this.send({ type: 'ok', id: msg.id });
+      case 'job.list':
+        return this.send({ type: 'job.list.ok', id: msg.id, jobs: this.core.jobs.list() });
+      case 'job.subscribe':
+        this.core.jobs.subscribe(msg.jobId, this.jobListener);
+        return this.send({ type: 'ok', id: msg.id });
+    }
+  }
+
+  // ---- frames -----------------------------------------------------------------------------------
+
+  private expectDiscard(id: number): void {
+    this.discard.add(id);
+    if (this.discard.size > MAX_DISCARD) this.discard.delete(this.discard.values().next().value!);
+  }
+
+  private frameRender(req: Req<'frame.render'>): void {
+    const binary = req.transport === 'binary';
+    let effect: EffectDescriptor;
+    let params: ParamValues;
+    try {
+      this.checkFrameRequest(req);
+      effect = getEffectOr(req.effect);
+      params = resolveParamsOr(effect, req.params);
+    } catch (err) {
+      if (binary) this.expectDiscard(req.id);
+      throw err;
+    }
+    if (binary) {
+      this.inFlight.set(req.id, { state: 'awaiting-binary', cancelled: false, req, effect, params });
+      return;
+    }
+    const frame = this.readShmInput(req, req.transport as ShmTransport);
+    this.inFlight.set(req.id, { state: 'queued', cancelled: false });
+    this.process(req, effect, params, frame);
+  }
+
+  private checkFrameRequest(req: Req<'frame.render'>): void {
+    const { width, height } = req.frame;
+    const l = this.limits;
+    if (this.inFlight.has(req.id)) {
+      throw new Refusal('DUPLICATE_ID', `request id ${req.id} is already in flight on this connection`);
+    }
+    if (this.inFlight.size >= l.maxInFlightFramesPerConnection) {
+      throw new Refusal(
+        'TOO_MANY_IN_FLIGHT',
+        `${this.inFlight.size} frames already in flight on this connection (limit ${l.maxInFlightFramesPerConnection}); wait for a result`,
+      );
+    }
+    if (width > l.maxFrameWidth || height > l.maxFrameHeight || width * height > l.maxFramePixels) {
+      throw new Refusal(
+        'FRAME_TOO_LARGE',
+        `frame ${width}x${height} exceeds the limits (${l.maxFrameWidth}x${l.maxFrameHeight}, ${l.maxFramePixels} pixels)`,
+      );
+    }
+  }
+
+  private onBinary(data: Buffer): void {
+    const decoded = decodeFrameMessage(data);
+    if (!decoded) {
+      return this.error(undefined, 'UNEXPECTED_BINARY', 'binary message without the MLXF header');
+    }
+    const { id } = decoded;
+    if (this.discard.delete(id)) return;
+    const entry = this.inFlight.get(id);
+    if (!entry || entry.state !== 'awaiting-binary' || !entry.req) {
+      return this.error(id, 'UNEXPECTED_BINARY', `no frame.render with id ${id} is waiting for pixels`);
+    }
+    const { req, effect, params } = entry;
+    const { width, height } = req.frame;
+    const expected = width * height * 16;
+    if (decoded.pixelBytes !== expected) {
+      this.inFlight.delete(id);
+      return this.error(
+        id,
+        'FRAME_SIZE_MISMATCH',
+        `frame ${width}x${height} float RGBA needs ${expected} bytes of pixels, got ${decoded.pixelBytes}`,
+      );
+    }
+    const frame: Frame = { width, height, stride: width * 4, data: decoded.pixels(), colorSpace: 'display' };
+    if (!this.finiteOrRefuse(id, frame)) return;
+    entry.state = 'queued';
+    this.process(req, effect!, params!, frame);
+  }
+
+  private finiteOrRefuse(id: number, frame: Frame): boolean {
+    const bad = firstNonFinite(frame);
+    if (bad < 0) return true;
+    this.inFlight.delete(id);
+    const px = Math.floor(bad / 4);
+    this.error(
+      id,
+      'NON_FINITE_PIXELS',
+      `pixel (${px % frame.width}, ${Math.floor(px / frame.width)}) channel ${bad % 4} is ${frame.data[bad]}; frames must hold finite numbers`,
+    );
+    return false;
+  }
+
+  private process(
+    req: Req<'frame.render'>,
+    effect: EffectDescriptor,
+    params: ParamValues,
+    frame: Frame,
+  ): void {
+    const entry = this.inFlight.get(req.id)!;
+    this.sessions
+      .render(req.instance, effect, params, req.frame.index, frame, () => !entry.cancelled && !this.closed)
+      .then(
+        (out) => {
+          if (!out || entry.cancelled || this.closed) return;
+          this.inFlight.delete(req.id);
+          this.sendResult(req, out);
+        },
+        (err: Error) => {
+          if (entry.cancelled || this.closed) return;
+          this.inFlight.delete(req.id);
+          this.error(req.id, 'EFFECT_FAILED', `${effect.id}: ${err.message}`);
+        },
+      );
+  }
+
+  private sendResult(req: Req<'frame.render'>, out: Frame): void {
+    const result: DaemonMessage = { type: 'frame.result', id: req.id, width: out.width, height: out.height };
+    if (req.transport === 'binary') {
+      this.send(result);
+      if (!this.closed) this.ws.send(encodeFrameMessage(req.id, packed(out).data));
+      return;
+    }
+    try {
+      this.writeShmOutput(req.transport, out);
+    } catch (err) {
+      if (err instanceof Refusal) return this.error(req.id, err.code, err.message);
+      throw err;
+    }
+    this.send(result);
+  }
+
+  private frameCancel(id: number): void {
+    const entry = this.inFlight.get(id);
+    if (!entry) return; // already answered: the result or error is on its way
+    entry.cancelled = true;
+    this.inFlight.delete(id);
+    if (entry.state === 'awaiting-binary') this.expectDiscard(id);
+    this.error(id, 'CANCELLED', `frame request ${id} cancelled`);
+  }
+
+  // ---- shared memory ----------------------------------------------------------------------------
+
+  private shmCreate(req: Req<'shm.create'>): void {
+    if (!this.core.shmAvailable) throw new Refusal('SHM_UNAVAILABLE', this.core.shmUnavailableReason);
+    if (req.bytes > this.limits.maxBinaryBytes) {
+      throw new Refusal(
+        'FRAME_TOO_LARGE',
+        `shm region of ${req.bytes} bytes exceeds ${this.limits.maxBinaryBytes}`,
+      );
+    }
+    if (this.ownedShm.size + this.mappedShm.size >= this.limits.maxShmRegionsPerConnection) {
+      throw new Refusal(
+        'TOO_MANY_IN_FLIGHT',
+        `this connection already holds ${this.limits.maxShmRegionsPerConnection} shm regions; release one first`,
+      );
+    }
+    const name = `/mlxv-${process.pid}-${randomBytes(6).toString('hex')}`;
+    let region: ShmRegion;
+    try {
+      region = createShm(name, req.bytes);
+    } catch (err) {
+      throw new Refusal('SHM_FAILED', `could not create shm ${name}: ${(err as Error).message}`);
+    }
+    this.ownedShm.set(name, region);
+    this.core.shmCreated(name);
+    this.send({ type: 'shm.created', id: req.id, name, bytes: req.bytes });
+  }
+
+  private shmRelease(req: Req<'shm.release'>): void {
+    const owned = this.ownedShm.get(req.name);
+    const mapped = this.mappedShm.get(req.name);
+    if (!owned && !mapped) throw new Refusal('BAD_MESSAGE', `shm ${req.name} is not held by this connection`);
+    if (owned) this.releaseOwned(req.name, owned);
+    if (mapped) {
+      mapped.close();
+      this.mappedShm.delete(req.name);
+    }
+    this.send({ type: 'ok', id: req.id });
+  }
+
+  private releaseOwned(name: string, region: ShmRegion): void {
+    region.close();
+    try {
+      unlinkShm(name);
+    } catch {
+      // already unlinked by the client
+    }
+    this.ownedShm.delete(name);
+    this.core.shmReleased(name);
+  }
+
+  private region(name: string, minBytes: number): ShmRegion {
+    if (!this.core.shmAvailable) throw new Refusal('SHM_UNAVAILABLE', this.core.shmUnavailableReason);
+    let region = this.ownedShm.get(name) ?? this.mappedShm.get(name);
+    if (!region) {
+      if (this.ownedShm.size + this.mappedShm.size >= this.limits.maxShmRegionsPerConnection) {
+        throw new Refusal('TOO_MANY_IN_FLIGHT', `too many shm regions mapped; release one with shm.release`);
+      }
+      try {
+        region = openShm(name, 0);
+      } catch (err) {
+        throw new Refusal('SHM_FAILED', `could not map shm ${name}: ${(err as Error).message}`);
+      }
+      this.mappedShm.set(name, region);
+    }
+    if (region.bytes < minBytes) {
+      throw new Refusal('FRAME_SIZE_MISMATCH', `shm ${name} holds ${region.bytes} bytes, needs ${minBytes}`);
+    }
+    return region;
+  }
+
+  private readShmInput(req: Req<'frame.render'>, t: ShmTransport): Frame {
+    const { width, height } = req.frame;
+    const expected = width * height * 16;
+    if (t.bytes !== expected) {
+      throw new Refusal(
+        'FRAME_SIZE_MISMATCH',
+        `frame ${width}x${height} float RGBA needs ${expected} bytes, transport says ${t.bytes}`,
+      );
+    }
+    const region = this.region(t.shm, expected);
+    const frame: Frame = {
+      width,
+      height,
+      stride: width * 4,
+      data: new Float32Array(region.buffer, 0, width * height * 4),
+      colorSpace: 'display',
+    };
+    const bad = firstNonFinite(frame);
+    if (bad >= 0) throw new Refusal('NON_FINITE_PIXELS', `sample ${bad} of the input is ${frame.data[bad]}`);
+    return frame;
+  }
+
+  private writeShmOutput(t: ShmTransport, out: Frame): void {
+    const needed = out.width * out.height * 16;
+    if (t.outBytes < needed) {
+      throw new Refusal(
+        'FRAME_SIZE_MISMATCH',
+        `output ${out.width}x${out.height} needs ${needed} bytes, outBytes is ${t.outBytes}`,
+      );
+    }
+    const region = this.region(t.outShm, needed);
+    const dst = new Float32Array(region.buffer, 0, out.width * out.height * 4);
+    const src = packed(out).data;
+    // In-place effects (identity at gain 1 on outShm === shm) already left the pixels there.
+    if (src.buffer !== dst.buffer || src.byteOffset !== 0) dst.set(src);
+  }
+
+  // ---- teardown ---------------------------------------------------------------------------------
+
+  private cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.authTimer);
+    for (const entry of this.inFlight.values()) entry.cancelled = true;
+    this.inFlight.clear();
+    this.discard.clear();
+    this.sessions.closeAll();
+    for (const [name, region] of [...this.ownedShm]) this.releaseOwned(name, region);
+    for (const region of this.mappedShm.values()) region.close();
+    this.mappedShm.clear();
+    this.core.jobs.ownerGone(this.id, this.jobListener);
+    this.core.connectionClosed(this);
+  }
+}
+
+function getEffectOr(id: string): EffectDescriptor {
+  try {
+    return getEffect(id);
+  } catch (err) {
+    if (err instanceof UnknownEffectError) throw new Refusal('UNKNOWN_EFFECT', err.message);
+    throw err;
+  }
+}
+
+function resolveParamsOr(effect: EffectDescriptor, params: Record<string, unknown>): ParamValues {
+  try {
+    return resolveParams(effect.params, params);
+  } catch (err) {
+    if (err instanceof ParamError) throw new Refusal('BAD_PARAM', `${effect.id}: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The local daemon (`mlxv serve`): a `ws` server on 127.0.0.1 only. Refuses web-page Origins at the HTTP
+ * upgrade (403), authenticates every connection with the native token or a paired token, and hands each
+ * socket to a Connection. Protocol: docs/protocol.md.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { listEffects } from '../effects/registry.ts';
+import type { EffectContext } from '../effects/types.ts';
+import {
+  CLOSE_SHUTTING_DOWN,
+  DEFAULT_PORT,
+  PROTOCOL_VERSION,
+  type DaemonLimits,
+  type EffectSummary,
+  type HelloOk,
+} from '../client/protocol.ts';
+import { AuthRegistry, isAllowedOrigin, type PairingOptions } from './auth.ts';
+import {
+  configDir as defaultConfigDir,
+  daemonInfoPath,
+  ensureDir,
+  ensureToken,
+  tokenFilePath,
+} from './config.ts';
+import { Connection } from './connection.ts';
+import { DEFAULT_LIMITS, type DaemonCore, type DaemonLog } from './daemon-core.ts';
+import { lazyEffectContext } from './effect-context.ts';
+import { JobManager, type RunJobFn } from './jobs.ts';
+import { liveInstanceCount } from './frame-sessions.ts';
+import { nativeAddon, nativeLoadError, unlinkShm } from './native.ts';
+
+export interface DaemonOptions {
+  /** Default 7433 (MLXV_PORT); 0 picks a free port. */
+  port?: number;
+  /** Loopback only: 127.0.0.1 (default) or ::1. Anything else is refused. */
+  host?: '127.0.0.1' | '::1';
+  /** Default: MLXV_CONFIG_DIR or ~/.config/mlxvideo. */
+  configDir?: string;
+  limits?: Partial<DaemonLimits>;
+  pairing?: PairingOptions;
+  /** Job runner; default: runJob from core/src/pipeline/run-job.ts. */
+  runJob?: RunJobFn;
+  /** Effect context; default: createEffectContext from core/src/runtime/context.ts. */
+  createContext?: () => EffectContext | Promise<EffectContext>;
+  log?: DaemonLog;
+  /** Write <configdir>/daemon.json (port, pid) so local clients find the daemon. Default true. */
+  writeInfoFile?: boolean;
+}
+
+export interface DaemonStats {
+  connections: number;
+  instances: number;
+  ownedShm: number;
+  mappedShm: number;
+  inFlightFrames: number;
+  jobsRunning: number;
+  jobsQueued: number;
+}
+
+export interface Daemon {
+  readonly port: number;
+  readonly url: string;
+  readonly configDir: string;
+  readonly tokenFile: string;
+  readonly jobs: JobManager;
+  readonly auth: AuthRegistry;
+  stats(): DaemonStats;
+  /** Names of daemon-created shm regions not yet unlinked. */
+  liveShm(): string[];
+  close(): Promise<void>;
+}
+
+export function daemonVersion(): string {
+  const pkg = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+function effectSummaries(): EffectSummary[] {
+  return listEffects().map((e) => ({
+    id: e.id,
+    label: e.label,
+    category: e.category,
+    description: e.description,
+    params: e.params,
+    temporal: e.temporal,
+    outputs: e.outputs,
+    models: e.models,
+  }));
+}
+
+// The pipeline and runtime modules are imported on first use: `mlxv serve` starts fast, and frame
+// rendering does not pay for ffmpeg/onnxruntime imports it never needs.
+async function defaultRunJob(): Promise<RunJobFn> {
+  const modulePath = '../pipeline/run-job.ts';
+  const mod = (await import(modulePath)) as { runJob: RunJobFn };
+  return mod.runJob;
+}
+async function defaultContext(): Promise<EffectContext> {
+  const modulePath = '../runtime/context.ts';
+  const mod = (await import(modulePath)) as {
+    createEffectContext: () => EffectContext | Promise<EffectContext>;
+  };
+  return mod.createEffectContext();
+}
+
+const silent: DaemonLog = () => {};
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
+  const host = options.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== '::1') {
+    throw new Error(`the daemon binds loopback only (127.0.0.1 or ::1), not ${String(host)}`);
+  }
+  const dir = options.configDir ?? defaultConfigDir();
+  ensureDir(dir);
+  const tokenFile = options.configDir ? tokenFilePath(dir, {}) : tokenFilePath(dir);
+  const token = ensureToken(tokenFile);
+  const log = options.log ?? silent;
+  const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const auth = new AuthRegistry(token, dir, options.pairing);
+  const context = lazyEffectContext(options.createContext ?? defaultContext);
+  const injectedRunJob = options.runJob;
+  const jobs = new JobManager({
+    journalDir: join(dir, 'jobs'),
+    maxConcurrent: limits.maxConcurrentJobs,
+    maxQueued: limits.maxQueuedJobs,
+    runJob: injectedRunJob ? async () => injectedRunJob : defaultRunJob,
+    context,
+  });
+  const interrupted = jobs.recover();
+  for (const j of interrupted) log('warn', 'job interrupted by a previous daemon stop', { jobId: j.jobId });
+
+  const shmAvailable = nativeAddon() !== null;
+  const connections = new Set<Connection>();
+  const liveShm = new Set<string>();
+  const version = daemonVersion();
+  const effects = effectSummaries();
+
+  const core: DaemonCore = {
+    limits,
+    auth,
+    jobs,
+    context,
+    shmAvailable,
+    shmUnavailableReason: `shared memory needs the native addon: ${nativeLoadError() ?? ''}`,
+    helloOk: (): HelloOk => ({
+      type: 'hello.ok',
+      protocol: PROTOCOL_VERSION,
+      daemon: { version, pid: process.pid },
+      effects,
+      limits,
+      shm: shmAvailable,
+    }),
+    shmCreated: (name) => liveShm.add(name),
+    shmReleased: (name) => liveShm.delete(name),
+    connectionClosed: (c) => connections.delete(c),
+    log,
+  };
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    // Above the largest accepted frame so an oversized frame gets a FRAME_TOO_LARGE reply (from its
+    // control message) instead of ws closing the socket; only messages beyond this close it (1009).
+    maxPayload: Math.max(limits.maxBinaryBytes, limits.maxJsonBytes) + 64 * 1024,
+  });
+  const http = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' });
+    res.end('mlxvideo daemon: WebSocket only (see docs/protocol.md)\n');
+  });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const origin = req.headers.origin;
+    if (!isAllowedOrigin(origin)) {
+      log('warn', 'refused a web origin', { origin });
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      connections.add(new Connection(ws, core));
+    });
+  });
+
+  const requestedPort =
+    options.port ?? (process.env.MLXV_PORT ? Number(process.env.MLXV_PORT) : DEFAULT_PORT);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(requestedPort, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : requestedPort;
+  const url = `ws://${host === '::1' ? '[::1]' : host}:${port}/`;
+  const infoFile = daemonInfoPath(dir);
+  if (options.writeInfoFile ?? true) {
+    writeFileSync(infoFile, JSON.stringify({ port, pid: process.pid, url, version }, null, 2), {
+      mode: 0o600,
+    });
+  }
+  log('info', 'listening', { url });
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    url,
+    configDir: dir,
+    tokenFile,
+    jobs,
+    auth,
+    stats: () => {
+      let mappedShm = 0;
+      let ownedShm = 0;
+      let inFlightFrames = 0;
+      for (const c of connections) {
+        const s = c.stats();
+        mappedShm += s.mappedShm;
+        ownedShm += s.ownedShm;
+        inFlightFrames += s.inFlight;
+      }
+      return {
+        connections: connections.size,
+        instances: liveInstanceCount(),
+        ownedShm,
+        mappedShm,
+        inFlightFrames,
+        jobsRunning: jobs.runningCount,
+        jobsQueued: jobs.queuedCount,
+      };
+    },
+    liveShm: () => [...liveShm],
+    close() {
+      closing ??= (async () => {
+        for (const client of wss.clients) client.close(CLOSE_SHUTTING_DOWN, 'daemon shutting down');
+        await jobs.shutdown();
+        for (const name of liveShm) {
+          try {
+            unlinkShm(name);
+          } catch {
+            // gone already
+          }
+        }
+        await new Promise<void>((resolve) => {
+          wss.close(() => resolve());
+          for (const client of wss.clients) client.terminate();
+        });
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+        if (options.writeInfoFile ?? true) rmSync(infoFile, { force: true });
+      })();
+      return closing;
+    },
+  };
+}
