@@ -1,0 +1,485 @@
+/**
+ * createEncoder(): frames in, a finished file out — ProRes 4444 with alpha (.mov), an RGBA PNG sequence,
+ * WebM VP9 with alpha, or H.264 (no alpha, for composites).
+ *
+ * Nothing is ever half-written under the final name: ffmpeg writes to a hidden temporary name in the same
+ * folder (`.name.partial-<pid>-<n>.mov`, or a temporary folder for PNGs), `finish()` renames it into place
+ * (an atomic rename on one filesystem) and `abort()` deletes it. The temporary file is created before ffmpeg
+ * starts, so an unwritable output folder fails with OUTPUT_UNWRITABLE before any work is done.
+ *
+ * Kept from the source: the exact frame rate (a rational, given to ffmpeg as num/den), the timecode (a tmcd
+ * track in .mov/.mp4), audio (stream-copied when the container accepts the codec, otherwise transcoded; see
+ * AUDIO_COPY) and colour tags (matrix/range/primaries/transfer), with RGB→YUV done by an explicit matrix.
+ */
+import { once } from 'node:events';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Frame } from '../effects/frame.ts';
+import { JobError, type OutputFormat } from '../pipeline/types.ts';
+import { ffmpegPath, ffprobePath, runTool, tail } from './ffmpeg.ts';
+import type { ColorInfo } from './probe.ts';
+import { formatRational, type Rational } from './rational.ts';
+
+export interface AudioSource {
+  path: string;
+  startSeconds: number;
+  durationSeconds: number;
+  /** The source's audio codec if known (saves a probe); decides copy vs transcode. */
+  codec?: string;
+}
+
+export interface EncoderOptions {
+  /** A file (.mov/.webm/.mp4), or for png-sequence a folder or a pattern like `out/frame_%06d.png`. */
+  output: string;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  frameRate: Rational;
+  /** Timecode of the first written frame (see offsetTimecode in timecode.ts for ranges). */
+  timecode?: string;
+  audioSource?: AudioSource;
+  /** Colour of the output: the input's ColorInfo keeps tags and matrix; default BT.709 limited range. */
+  color?: Partial<Pick<ColorInfo, 'matrix' | 'range' | 'primaries' | 'transfer' | 'matrixTag'>>;
+  /** Replace an existing output on finish. Default false: an existing output is refused up front. */
+  overwrite?: boolean;
+  /** PNG sample depth; default 16 (soft matte edges band at 8 bits). */
+  pngBitDepth?: 8 | 16;
+  /** Number of the first PNG file; default 0 (a job rendering frames a-b passes a). */
+  firstFrameNumber?: number;
+}
+
+export type AudioHandling = 'none' | 'copy' | 'transcode' | 'dropped';
+
+export interface Encoder {
+  /** Resolves once ffmpeg has taken the frame (waits on pipe backpressure). */
+  write(frame: Frame): Promise<void>;
+  /** Closes the stream, waits for ffmpeg, and renames the result to the final name. */
+  finish(): Promise<void>;
+  /** Kills ffmpeg and removes the temporary output. Safe to call at any time, and a no-op after finish(). */
+  abort(): Promise<void>;
+  readonly framesWritten: number;
+  /** What happens to the audio source, with the reason in `notes`. */
+  readonly audio: AudioHandling;
+  readonly notes: readonly string[];
+  /** Where ffmpeg writes until finish(). */
+  readonly tempPath: string;
+}
+
+/** Audio codecs each container takes as a stream copy; anything else is transcoded to the fallback. */
+const AUDIO_COPY: Record<'mov' | 'mp4' | 'webm', { copy: RegExp; fallback: string[]; fallbackName: string }> =
+  {
+    mov: {
+      copy: /^(aac|alac|mp3|ac3|eac3|pcm_[suf]\d+(le|be)?)$/,
+      fallback: ['-c:a', 'pcm_s24le'],
+      fallbackName: 'PCM 24-bit',
+    },
+    mp4: {
+      copy: /^(aac|alac|mp3|ac3|eac3|opus)$/,
+      fallback: ['-c:a', 'aac', '-b:a', '192k'],
+      fallbackName: 'AAC 192k',
+    },
+    // WebM allows only Opus and Vorbis.
+    webm: {
+      copy: /^(opus|vorbis)$/,
+      fallback: ['-c:a', 'libopus', '-b:a', '160k'],
+      fallbackName: 'Opus 160k',
+    },
+  };
+
+let sequence = 0;
+
+export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
+  const { width, height, frameRate, format } = options;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new JobError('INTERNAL', `encoder needs positive integer dimensions, got ${width}x${height}`);
+  }
+  if (!(frameRate.num > 0 && frameRate.den > 0)) {
+    throw new JobError('INTERNAL', `encoder needs a positive frame rate, got ${formatRational(frameRate)}`);
+  }
+  const target = await prepareTarget(options);
+  const notes: string[] = [];
+  let audio: AudioHandling = 'none';
+  const audioArgs: string[] = [];
+  const audioInput: string[] = [];
+  if (options.audioSource) {
+    if (format === 'png-sequence') {
+      audio = 'dropped';
+      notes.push('audio dropped: a PNG sequence cannot carry audio');
+    } else {
+      const src = options.audioSource;
+      const codec = src.codec ?? (await audioCodecOf(src.path));
+      if (codec) {
+        const rule = AUDIO_COPY[target.container as 'mov' | 'mp4' | 'webm'];
+        audioInput.push(
+          '-ss',
+          src.startSeconds.toFixed(6),
+          '-t',
+          src.durationSeconds.toFixed(6),
+          '-i',
+          src.path,
+        );
+        audioArgs.push('-map', '1:a:0');
+        if (rule.copy.test(codec)) {
+          audio = 'copy';
+          audioArgs.push('-c:a', 'copy');
+        } else {
+          audio = 'transcode';
+          audioArgs.push(...rule.fallback);
+          notes.push(
+            `audio transcoded ${codec} → ${rule.fallbackName}: ${target.container} cannot carry ${codec}`,
+          );
+        }
+      }
+    }
+  }
+
+  const deep = format === 'prores4444' || (format === 'png-sequence' && options.pngBitDepth !== 8);
+  const inputPixFmt = deep ? 'rgba64le' : 'rgba';
+  const args = ['-hide_banner', '-v', 'error', '-y'];
+  args.push(
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    inputPixFmt,
+    '-s',
+    `${width}x${height}`,
+    '-framerate',
+    formatRational(frameRate),
+  );
+  args.push('-i', 'pipe:0', ...audioInput, '-map', '0:v:0', ...audioArgs);
+  args.push(...videoArgs(options, target));
+  args.push(target.ffmpegOutput);
+
+  const child = execa(ffmpegPath(), args, {
+    stdin: 'pipe',
+    stdout: 'ignore',
+    buffer: { stderr: true },
+    reject: false,
+    maxBuffer: { stderr: 1 << 20 },
+  });
+  // EPIPE when ffmpeg dies early surfaces through the exit status below; keep it from being unhandled.
+  child.stdin.on('error', () => undefined);
+  const exited = child.then((r) => r);
+
+  const bytesPerSample = deep ? 2 : 1;
+  let framesWritten = 0;
+  let state: 'open' | 'finishing' | 'finished' | 'aborted' = 'open';
+
+  const failure = async (what: string): Promise<JobError> => {
+    const result = await exited;
+    const stderr = tail(String(result.stderr ?? ''), 500);
+    const diskFull = /No space left|Permission denied|Read-only file system/i.test(stderr);
+    return new JobError(
+      diskFull ? 'OUTPUT_UNWRITABLE' : 'INTERNAL',
+      `ffmpeg stopped while ${what} ${target.final}: ${stderr || `exit ${result.exitCode}`}`,
+      diskFull ? 'free disk space or choose another output folder' : undefined,
+    );
+  };
+
+  const encoder: Encoder = {
+    get framesWritten() {
+      return framesWritten;
+    },
+    audio,
+    notes,
+    tempPath: target.temp,
+    async write(frame) {
+      if (state !== 'open')
+        throw new JobError('INTERNAL', `encoder for ${target.final} is ${state}; cannot write`);
+      if (frame.width !== width || frame.height !== height) {
+        throw new JobError(
+          'INTERNAL',
+          `frame is ${frame.width}x${frame.height} but ${target.final} is ${width}x${height}`,
+        );
+      }
+      const bytes = frameToBytes(frame, bytesPerSample);
+      if (child.exitCode !== null) throw await failure('writing');
+      if (!child.stdin.write(bytes)) {
+        const drained = once(child.stdin, 'drain').then(() => 'drained' as const);
+        if ((await Promise.race([drained, exited.then(() => 'exited' as const)])) === 'exited') {
+          throw await failure('writing');
+        }
+      }
+      framesWritten++;
+    },
+    async finish() {
+      if (state !== 'open') throw new JobError('INTERNAL', `encoder for ${target.final} is already ${state}`);
+      state = 'finishing';
+      child.stdin.end();
+      const result = await exited;
+      if (result.exitCode !== 0) {
+        const error = await failure('finishing');
+        await target.discard();
+        state = 'aborted';
+        throw error;
+      }
+      if (framesWritten === 0) {
+        await target.discard();
+        state = 'aborted';
+        throw new JobError('INTERNAL', `no frames were written, so ${target.final} was not created`);
+      }
+      await target.commit();
+      state = 'finished';
+    },
+    async abort() {
+      if (state === 'finished' || state === 'aborted') return;
+      state = 'aborted';
+      child.kill('SIGKILL');
+      await exited.catch(() => undefined);
+      await target.discard();
+    },
+  };
+  return encoder;
+}
+
+// ---------- output naming: temporary names, commit (rename) and discard ----------
+
+interface Target {
+  final: string;
+  temp: string;
+  container: 'mov' | 'mp4' | 'webm' | 'png';
+  /** What ffmpeg is told to write (the temp file, or a numbered pattern inside the temp folder). */
+  ffmpegOutput: string;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+async function prepareTarget(options: EncoderOptions): Promise<Target> {
+  const final = path.resolve(options.output);
+  const tag = `partial-${process.pid}-${++sequence}`;
+  if (options.format === 'png-sequence') return preparePngTarget(final, tag, options.overwrite ?? false);
+
+  const dir = path.dirname(final);
+  const ext = path.extname(final);
+  const container =
+    options.format === 'webm-vp9'
+      ? 'webm'
+      : options.format === 'h264' && ext.toLowerCase() !== '.mov'
+        ? 'mp4'
+        : 'mov';
+  await ensureFolder(dir, final);
+  if (!(options.overwrite ?? false) && (await exists(final))) {
+    throw new JobError(
+      'OUTPUT_UNWRITABLE',
+      `output already exists: ${final}`,
+      'choose another name, or allow overwriting',
+    );
+  }
+  const temp = path.join(dir, `.${path.basename(final, ext)}.${tag}${ext || '.' + container}`);
+  await createEmptyFile(temp, dir);
+  return {
+    final,
+    temp,
+    container,
+    ffmpegOutput: temp,
+    commit: () => rename(temp, final),
+    discard: () => rm(temp, { force: true }),
+  };
+}
+
+async function preparePngTarget(final: string, tag: string, overwrite: boolean): Promise<Target> {
+  const isPattern = /%0?\d*d/.test(path.basename(final));
+  // A pattern writes into its folder; a folder name gets frame_000000.png ... inside it.
+  const destDir = isPattern ? path.dirname(final) : final;
+  const pattern = isPattern ? path.basename(final) : 'frame_%06d.png';
+  const parent = isPattern ? destDir : path.dirname(destDir);
+  await ensureFolder(parent, final);
+  const temp = isPattern
+    ? path.join(destDir, `.${tag}`)
+    : path.join(parent, `.${path.basename(destDir)}.${tag}`);
+  if (!overwrite && !isPattern && (await exists(destDir)) && (await readdir(destDir)).length > 0) {
+    throw new JobError(
+      'OUTPUT_UNWRITABLE',
+      `output folder already exists and is not empty: ${destDir}`,
+      'choose another folder, or allow overwriting',
+    );
+  }
+  try {
+    await mkdir(temp);
+  } catch (err) {
+    throw unwritable(parent, err);
+  }
+  return {
+    final,
+    temp,
+    container: 'png',
+    ffmpegOutput: path.join(temp, pattern),
+    async commit() {
+      if (isPattern) {
+        for (const name of await readdir(temp)) {
+          const dest = path.join(destDir, name);
+          if (!overwrite && (await exists(dest)))
+            throw new JobError('OUTPUT_UNWRITABLE', `output already exists: ${dest}`);
+          await rename(path.join(temp, name), dest);
+        }
+        await rm(temp, { recursive: true, force: true });
+        return;
+      }
+      if (await exists(destDir)) {
+        // Swap folders so the final name always holds a complete sequence: old aside, new in, old removed.
+        const old = path.join(parent, `.${path.basename(destDir)}.old-${tag}`);
+        await rename(destDir, old);
+        await rename(temp, destDir);
+        await rm(old, { recursive: true, force: true });
+      } else {
+        await rename(temp, destDir);
+      }
+    },
+    discard: () => rm(temp, { recursive: true, force: true }),
+  };
+}
+
+async function ensureFolder(dir: string, final: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw unwritable(dir, err, final);
+  }
+}
+
+/** Creating the temporary file is the real writability test (access() says yes to root even on read-only dirs). */
+async function createEmptyFile(file: string, dir: string): Promise<void> {
+  try {
+    await (await open(file, 'wx')).close();
+  } catch (err) {
+    throw unwritable(dir, err);
+  }
+}
+
+function unwritable(dir: string, err: unknown, final?: string): JobError {
+  const code = (err as NodeJS.ErrnoException).code ?? String(err);
+  return new JobError(
+    'OUTPUT_UNWRITABLE',
+    `cannot write ${final ? `${final}: ` : ''}output folder ${dir} is not writable (${code})`,
+    'choose an output folder you can write to',
+  );
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function audioCodecOf(file: string): Promise<string | undefined> {
+  if (!ffprobePath()) return undefined;
+  const { stdout } = await runTool('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'a:0',
+    '-show_entries',
+    'stream=codec_name',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  return stdout.trim() || undefined;
+}
+
+// ---------- codec arguments ----------
+
+const MATRIX_TAG: Record<string, string> = { bt709: 'bt709', bt601: 'smpte170m', bt2020: 'bt2020nc' };
+const PRIMARIES_FOR: Record<string, string> = { bt709: 'bt709', bt601: 'smpte170m', bt2020: 'bt2020' };
+
+function videoArgs(options: EncoderOptions, target: Target): string[] {
+  const { format, color = {} } = options;
+  const args: string[] = [];
+  if (format === 'png-sequence') {
+    args.push('-c:v', 'png', '-pix_fmt', options.pngBitDepth === 8 ? 'rgba' : 'rgba64be');
+    args.push('-start_number', String(options.firstFrameNumber ?? 0), '-f', 'image2');
+    if (color.primaries) args.push('-color_primaries', color.primaries);
+    if (color.transfer) args.push('-color_trc', color.transfer);
+    return args;
+  }
+  // YUV outputs: RGB→YUV with an explicit matrix and range (RGB sources default to BT.709).
+  const matrix = color.matrix && color.matrix !== 'rgb' ? color.matrix : 'bt709';
+  const range = format === 'prores4444' ? 'tv' : (color.range ?? 'tv');
+  const evenSize = options.width % 2 === 0 && options.height % 2 === 0;
+  const pixFmt =
+    format === 'prores4444'
+      ? 'yuva444p10le'
+      : format === 'webm-vp9'
+        ? 'yuva420p'
+        : evenSize
+          ? 'yuv420p'
+          : 'yuv444p';
+  args.push(
+    '-vf',
+    `scale=in_range=full:out_color_matrix=${matrix}:out_range=${range === 'pc' ? 'full' : 'limited'}:flags=accurate_rnd+full_chroma_int+bitexact,format=${pixFmt}`,
+  );
+  const colorspace = color.matrixTag ?? MATRIX_TAG[matrix]!;
+  const primaries = color.primaries ?? PRIMARIES_FOR[matrix]!;
+  const transfer = color.transfer ?? 'bt709';
+  if (format === 'prores4444') {
+    args.push(
+      '-c:v',
+      'prores_ks',
+      '-profile:v',
+      '4444',
+      '-pix_fmt',
+      pixFmt,
+      '-alpha_bits',
+      '16',
+      '-vendor',
+      'apl0',
+    );
+    args.push('-bsf:v', proresColorMetadata(colorspace, primaries, transfer));
+  } else if (format === 'webm-vp9') {
+    // auto-alt-ref must be off for libvpx to encode the alpha plane.
+    args.push('-c:v', 'libvpx-vp9', '-pix_fmt', pixFmt, '-crf', '28', '-b:v', '0', '-row-mt', '1');
+    args.push('-deadline', 'good', '-cpu-used', '4', '-auto-alt-ref', '0');
+  } else {
+    args.push('-c:v', 'libx264', '-pix_fmt', pixFmt, '-crf', '18', '-preset', 'medium');
+  }
+  args.push('-colorspace', colorspace, '-color_range', range);
+  args.push('-color_primaries', primaries, '-color_trc', transfer);
+  if (options.timecode) args.push('-timecode', options.timecode);
+  if (target.container === 'mp4') args.push('-movflags', '+faststart');
+  args.push('-f', target.container);
+  return args;
+}
+
+/**
+ * prores_ks leaves the colour fields of its frame headers unset (ffprobe then reports "unknown"), so the tags
+ * are written into the ProRes bitstream by the prores_metadata filter, which accepts only the values below.
+ */
+function proresColorMetadata(matrixTag: string, primaries: string, transfer: string): string {
+  const space =
+    matrixTag === 'bt470bg'
+      ? 'smpte170m'
+      : ['bt709', 'smpte170m', 'bt2020nc'].includes(matrixTag)
+        ? matrixTag
+        : 'unknown';
+  const prim = ['bt709', 'bt470bg', 'smpte170m', 'bt2020', 'smpte431', 'smpte432'].includes(primaries)
+    ? primaries
+    : 'unknown';
+  // BT.601's transfer curve (smpte170m) is BT.709's; ProRes only names the latter.
+  const trc = ['smpte170m', 'bt709', 'bt2020-10'].includes(transfer)
+    ? 'bt709'
+    : ['smpte2084', 'arib-std-b67'].includes(transfer)
+      ? transfer
+      : 'unknown';
+  return `prores_metadata=color_primaries=${prim}:color_trc=${trc}:colorspace=${space}`;
+}
+
+// ---------- pixels ----------
+
+function frameToBytes(frame: Frame, bytesPerSample: 1 | 2): Buffer {
+  const { width, height, stride, data } = frame;
+  const rowLen = width * 4;
+  const max = bytesPerSample === 2 ? 65535 : 255;
+  const out = bytesPerSample === 2 ? new Uint16Array(rowLen * height) : new Uint8Array(rowLen * height);
+  for (let y = 0; y < height; y++) {
+    const src = y * stride;
+    const dst = y * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      const v = data[src + i]!;
+      // Clamp and map NaN to 0: out-of-range floats must not wrap around in the integer pipe.
+      out[dst + i] = v > 0 ? (v < 1 ? Math.round(v * max) : max) : 0;
+    }
+  }
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
