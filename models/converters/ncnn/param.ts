@@ -44,6 +44,10 @@ export interface NcnnNet {
 const ARRAY_KEY_BASE = -23300;
 
 export function parseNcnnParam(text: string, file: string): NcnnNet {
+  // ncnn's writers end every line with a newline; a file that stops mid-line was cut short, and its last
+  // layer might still parse (e.g. "1=5.000000e-01" cut to "1=5.0"), so refuse it outright.
+  if (text.length > 0 && !text.endsWith('\n'))
+    throw new NcnnFormatError(file, 'end of file', 'the file does not end with a newline (truncated .param)');
   const lines = text.split(/\r?\n/);
   const magic = Number(lines[0]?.trim());
   if (magic !== NCNN_MAGIC)
