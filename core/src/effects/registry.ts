@@ -4,8 +4,12 @@
  */
 import type { EffectDescriptor } from './types.ts';
 import { identityEffect } from './identity/descriptor.ts';
+import { matteEffect } from './matte/descriptor.ts';
 
-const effects: readonly EffectDescriptor[] = [identityEffect as EffectDescriptor];
+const effects: readonly EffectDescriptor[] = [
+  identityEffect as EffectDescriptor,
+  matteEffect as EffectDescriptor,
+];
 
 export class UnknownEffectError extends Error {
   constructor(readonly effectId: string) {

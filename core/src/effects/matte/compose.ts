@@ -1,0 +1,77 @@
+/**
+ * Turns the input frame and the final alpha into what the user asked for:
+ * - rgba-straight:      rgb = input rgb, a = alpha (unassociated; what ProRes 4444 / PNG expect)
+ * - rgba-premultiplied: rgb = input rgb * alpha, a = alpha (associated; what compositors like OFX hosts use)
+ * - alpha:              rgb = alpha (a viewable grey matte), a = 1
+ * - composite:          rgb = fg * alpha + bg * (1 - alpha), a = alpha + bgA * (1 - alpha) ("over")
+ * The background for composite is a plate frame (image or video, already at frame size) or the colour.
+ */
+import { createFrame, type Frame } from '../frame.ts';
+import type { Mask } from '../../runtime/mask-ops.ts';
+
+export type OutputMode = 'rgba-straight' | 'rgba-premultiplied' | 'alpha' | 'composite';
+export type Rgba = readonly [number, number, number, number];
+
+export function composeOutput(
+  frame: Frame,
+  alpha: Mask,
+  mode: OutputMode,
+  background: { color: Rgba; plate?: Frame | null },
+): Frame {
+  const { width: w, height: h, stride } = frame;
+  const out = createFrame(w, h, frame.colorSpace);
+  const src = frame.data;
+  const dst = out.data;
+  const plate = background.plate ?? null;
+  const [br, bg, bb, ba] = background.color;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const a = alpha.data[y * w + x]!;
+      const i = y * stride + x * 4;
+      const o = (y * w + x) * 4;
+      const r = src[i]!;
+      const g = src[i + 1]!;
+      const b = src[i + 2]!;
+      switch (mode) {
+        case 'rgba-straight':
+          dst[o] = r;
+          dst[o + 1] = g;
+          dst[o + 2] = b;
+          dst[o + 3] = a;
+          break;
+        case 'rgba-premultiplied':
+          dst[o] = r * a;
+          dst[o + 1] = g * a;
+          dst[o + 2] = b * a;
+          dst[o + 3] = a;
+          break;
+        case 'alpha':
+          dst[o] = dst[o + 1] = dst[o + 2] = a;
+          dst[o + 3] = 1;
+          break;
+        case 'composite': {
+          let pr = br;
+          let pg = bg;
+          let pb = bb;
+          let pa = ba;
+          if (plate) {
+            const p = y * plate.stride + x * 4;
+            pr = plate.data[p]!;
+            pg = plate.data[p + 1]!;
+            pb = plate.data[p + 2]!;
+            pa = 1;
+          }
+          // "over" with an unpremultiplied result: colours weighted by their coverage.
+          const outA = a + pa * (1 - a);
+          const k = outA > 0 ? 1 / outA : 0;
+          dst[o] = (r * a + pr * pa * (1 - a)) * k;
+          dst[o + 1] = (g * a + pg * pa * (1 - a)) * k;
+          dst[o + 2] = (b * a + pb * pa * (1 - a)) * k;
+          dst[o + 3] = outA;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,255 @@
+/**
+ * `matte`: background removal for people at every scale (close-up to a wide street shot), with edge
+ * controls, temporal stabilisation and four output modes. Method, measurements and limits: docs/matte.md.
+ */
+import type { EffectContext, EffectDescriptor, Processor } from '../types.ts';
+import { getManifest } from '../../models/manifests.ts';
+import { boxBlur, choke, levels, type Mask } from '../../runtime/mask-ops.ts';
+import { detectPeople } from './person-detector.ts';
+import { updateTracks, type Track } from './person-tracks.ts';
+import { personMatte } from './person-matte.ts';
+import { segmentFrame, type Segmenter } from './segment.ts';
+import { MatteStabilizer } from './stabilizer.ts';
+import { composeOutput, type OutputMode, type Rgba } from './compose.ts';
+import { openBackgroundPlate, type BackgroundPlate } from './background-plate.ts';
+
+export type MatteModel = 'auto' | 'people-fast' | 'isnet' | 'isnet-small' | 'selfie';
+
+export type MatteParams = {
+  model: string;
+  output: string;
+  background: readonly [number, number, number, number];
+  backgroundPath: string;
+  threshold: number;
+  softness: number;
+  choke: number;
+  feather: number;
+  stabilize: number;
+  detection: number;
+};
+
+/** Model ids (models/manifests/<id>.json) behind each `model` choice. */
+export const MATTE_MODEL_IDS = {
+  isnet: 'isnet-general',
+  isnetSmall: 'isnet-general-small',
+  selfie: 'selfie-segmentation',
+  detector: 'person-detector',
+} as const;
+
+/** Crops at least this large (long side, frame pixels) also get the ISNet detail pass in `auto`. */
+export const DETAIL_MIN_PX = 384;
+/** Detection hysteresis: a new person needs `enter`; a tracked one stays above `detection * KEEP`. */
+const KEEP_FACTOR = 0.6;
+const HOLD_FRAMES = 3;
+
+export const matteEffect: EffectDescriptor<MatteParams> = {
+  id: 'matte',
+  label: 'Matte (background removal)',
+  category: 'matte',
+  description:
+    'Separates people from the background at any scale: a person detector finds everyone, each person is ' +
+    'segmented on an upscaled crop, and the matte is stabilised over time where nothing moves.',
+  params: {
+    model: {
+      type: 'choice',
+      label: 'Model',
+      help:
+        'auto: people at any scale (detector + per-person crops, ISNet edges on large people). people-fast: ' +
+        'the same without the ISNet pass. isnet / isnet-small: the most salient object of the whole frame ' +
+        '(products, not crowds). selfie: fast portrait model on the whole frame (one person filling it).',
+      default: 'auto',
+      options: [
+        { value: 'auto', label: 'People, any scale (auto)' },
+        { value: 'people-fast', label: 'People, fast' },
+        { value: 'isnet', label: 'Salient object (ISNet)' },
+        { value: 'isnet-small', label: 'Salient object, small (ISNet quantized)' },
+        { value: 'selfie', label: 'Portrait, fast (selfie)' },
+      ],
+    },
+    output: {
+      type: 'choice',
+      label: 'Output',
+      default: 'rgba-straight',
+      options: [
+        { value: 'rgba-straight', label: 'RGBA (straight alpha)' },
+        { value: 'rgba-premultiplied', label: 'RGBA (premultiplied)' },
+        { value: 'alpha', label: 'Alpha only (grey matte)' },
+        { value: 'composite', label: 'Composite over background' },
+      ],
+    },
+    background: {
+      type: 'color',
+      label: 'Background colour',
+      help: 'Used by output=composite when no background file is given.',
+      default: [0, 0.69, 0.31, 1],
+    },
+    backgroundPath: {
+      type: 'string',
+      kind: 'path',
+      label: 'Background file',
+      help: 'Image or video to composite over (output=composite); video frame n goes behind frame n, looping.',
+      default: '',
+    },
+    threshold: {
+      type: 'number',
+      label: 'Threshold',
+      help: 'Alpha level mapped to 50 %. With softness 0.5 and threshold 0.5 the model alpha is unchanged.',
+      default: 0.5,
+      min: 0,
+      max: 1,
+      displayMin: 0,
+      displayMax: 1,
+      step: 0.01,
+    },
+    softness: {
+      type: 'number',
+      label: 'Softness',
+      help: 'Half-width of the alpha ramp around the threshold; 0 makes a hard matte.',
+      default: 0.5,
+      min: 0,
+      max: 0.5,
+      displayMin: 0,
+      displayMax: 0.5,
+      step: 0.01,
+    },
+    choke: {
+      type: 'number',
+      label: 'Choke (px)',
+      help: 'Positive shrinks the matte, negative grows it.',
+      default: 0,
+      min: -50,
+      max: 50,
+      displayMin: -10,
+      displayMax: 10,
+      step: 1,
+      integer: true,
+    },
+    feather: {
+      type: 'number',
+      label: 'Feather (px)',
+      help: 'Softens the matte edge (blur radius in pixels).',
+      default: 0,
+      min: 0,
+      max: 100,
+      displayMin: 0,
+      displayMax: 20,
+      step: 1,
+      integer: true,
+    },
+    stabilize: {
+      type: 'number',
+      label: 'Temporal stabilisation',
+      help: '0 = off. Higher = steadier matte where the picture does not move (moving areas follow at once).',
+      default: 0.6,
+      min: 0,
+      max: 1,
+      displayMin: 0,
+      displayMax: 1,
+      step: 0.05,
+    },
+    detection: {
+      type: 'number',
+      label: 'Person detection threshold',
+      help: 'Detector confidence a new person needs (auto, people-fast). Lower finds more, smaller people.',
+      default: 0.3,
+      min: 0.05,
+      max: 0.95,
+      displayMin: 0.1,
+      displayMax: 0.6,
+      step: 0.01,
+    },
+  },
+  models: Object.values(MATTE_MODEL_IDS),
+  temporal: 'sequential',
+  outputs: ['rgba', 'alpha'],
+  isIdentity: () => false,
+  createProcessor: createMatteProcessor,
+};
+
+async function createMatteProcessor(ctx: EffectContext): Promise<Processor<MatteParams>> {
+  const segmenters = new Map<string, Promise<Segmenter>>();
+  const load = (modelId: string): Promise<Segmenter> => {
+    let s = segmenters.get(modelId);
+    if (!s) {
+      s = (async () => ({
+        spec: getManifest(modelId).input,
+        session: await ctx.sessions.get(modelId),
+      }))();
+      // A failed load must not be cached: the next frame reports the same clear error again.
+      s.catch(() => segmenters.delete(modelId));
+      segmenters.set(modelId, s);
+    }
+    return s;
+  };
+  let tracks: Track[] = [];
+  const stabilizer = new MatteStabilizer();
+  let plate: { path: string; plate: BackgroundPlate } | null = null;
+
+  async function rawMatte(frame: Parameters<Processor['process']>[0], p: MatteParams): Promise<Mask> {
+    const model = p.model as MatteModel;
+    switch (model) {
+      case 'isnet':
+        return segmentFrame(await load(MATTE_MODEL_IDS.isnet), frame);
+      case 'isnet-small':
+        return segmentFrame(await load(MATTE_MODEL_IDS.isnetSmall), frame);
+      case 'selfie':
+        return segmentFrame(await load(MATTE_MODEL_IDS.selfie), frame);
+      case 'auto':
+      case 'people-fast': {
+        const detector = await load(MATTE_MODEL_IDS.detector);
+        const crop = await load(MATTE_MODEL_IDS.selfie);
+        const detail = model === 'auto' ? await load(MATTE_MODEL_IDS.isnet) : undefined;
+        const found = await detectPeople(detector.session, detector.spec, frame, p.detection * KEEP_FACTOR);
+        tracks = updateTracks(tracks, found, {
+          enter: p.detection,
+          keep: p.detection * KEEP_FACTOR,
+          hold: HOLD_FRAMES,
+        });
+        return personMatte(
+          frame,
+          tracks.map((t) => t.box),
+          { crop, ...(detail ? { detail } : {}), detailMinPx: DETAIL_MIN_PX },
+        );
+      }
+      default:
+        throw new Error(`matte: unknown model "${p.model}"`);
+    }
+  }
+
+  async function plateFor(p: MatteParams): Promise<BackgroundPlate | null> {
+    if (p.output !== 'composite' || p.backgroundPath === '') return null;
+    if (plate?.path !== p.backgroundPath) {
+      await plate?.plate.dispose();
+      plate = { path: p.backgroundPath, plate: openBackgroundPlate(p.backgroundPath) };
+    }
+    return plate.plate;
+  }
+
+  return {
+    async process(frame, p) {
+      // Open the plate first: a bad background path fails before minutes of inference.
+      const bg = await plateFor(p);
+      let alpha = await rawMatte(frame, p);
+      if (p.threshold !== 0.5 || p.softness !== 0.5) alpha = levels(alpha, p.threshold, p.softness);
+      // Stabilise the model's signal; choke and feather are deterministic functions of it.
+      alpha = stabilizer.apply(frame, alpha, p.stabilize);
+      alpha = choke(alpha, p.choke);
+      // Three box passes ~ a Gaussian of sigma ~ feather/2: the edge ramp is about 2 x feather wide.
+      if (p.feather > 0) alpha = boxBlur(alpha, Math.max(1, Math.round(p.feather / 2)), 3);
+      const platFrame = bg ? await bg.next(frame.width, frame.height) : null;
+      return composeOutput(frame, alpha, p.output as OutputMode, {
+        color: p.background as Rgba,
+        plate: platFrame,
+      });
+    },
+    reset() {
+      tracks = [];
+      stabilizer.reset();
+      plate?.plate.reset();
+    },
+    async dispose() {
+      await plate?.plate.dispose();
+      plate = null;
+    },
+  };
+}
