@@ -1,4 +1,267 @@
-import type { Command } from 'commander';
+/**
+ * `mlxv run`, `mlxv effects` and `mlxv demo`. Commands parse and print; the work happens in runJob
+ * (pipeline/run-job.ts) and failures become messages + exit codes in errors.ts.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { getEffect, listEffects } from '../effects/registry.ts';
+import { parseParamString } from '../effects/params.ts';
+import type { EffectDescriptor, ParamSpec } from '../effects/types.ts';
+import { createEffectContext } from '../runtime/context.ts';
+import { runJob } from '../pipeline/run-job.ts';
+import { parseFrameRange } from '../pipeline/frame-range.ts';
+import { outputFormats } from '../pipeline/output-format.ts';
+import { JobError, type JobResult, type JobSpec, type OutputFormat } from '../pipeline/types.ts';
+import { repoRoot } from '../models/paths.ts';
+import { ExitCode, reportFailure } from './errors.ts';
+import { createProgressReporter } from './progress.ts';
 
-/** Registers: run, effects, demo (CLI/pipeline helper). */
-export function registerRunCommands(_program: Command): void {}
+/** The clip `mlxv demo` (and so `npm start`) runs on: people on a street, carried by the repository. */
+export const demoClip = path.join(repoRoot, 'test', 'fixtures', 'people-street.mp4');
+export const demoOutputDir = 'mlxv-output';
+
+export function registerRunCommands(program: Command): void {
+  usageErrorsExitWith2(
+    program
+      .command('run')
+      .description('apply an effect to a video file and write the result to a new file')
+      .argument('<effect>', 'effect id (see `mlxv effects`)')
+      .argument('<input>', 'input video file')
+      .requiredOption(
+        '-o, --output <path>',
+        'output: .mov (ProRes 4444 + alpha), .webm (VP9 + alpha), .mp4 (H.264), or a folder / frame_%04d.png (RGBA PNGs)',
+      )
+      .option('-p, --param <name=value>', 'effect parameter (repeatable)', collect, [])
+      .option('--frames <a-b>', 'render only input frames a..b (0-based, inclusive; "a-" = to the end)')
+      .option('--format <format>', `output format, overriding the extension: ${outputFormats.join(', ')}`)
+      .option('--overwrite', 'replace an existing output (only once the job has succeeded)')
+      .option(
+        '--model-path <id=file>',
+        'use this ONNX file for a model id (repeatable; still hash-checked)',
+        collect,
+        [],
+      )
+      .option('--json', 'print the result as JSON on stdout')
+      .addHelpText('after', exitCodeHelp)
+      .action(async (effectId: string, input: string, opts: RunOptions) => {
+        process.exitCode = await runFromCli(effectId, input, opts);
+      }),
+  );
+
+  usageErrorsExitWith2(
+    program
+      .command('effects')
+      .description('list the effects and their parameters')
+      .option('--json', 'print the effect descriptors as JSON')
+      .action((opts: { json?: boolean }) => {
+        const effects = listEffects();
+        process.stdout.write(
+          opts.json
+            ? JSON.stringify(effects.map(describeEffectJson), null, 2) + '\n'
+            : effects.map(describeEffect).join('\n'),
+        );
+      }),
+  );
+
+  usageErrorsExitWith2(
+    program
+      .command('demo')
+      .description(
+        `remove the background of the bundled street clip; writes ./${demoOutputDir}/ (ProRes 4444 .mov and PNGs)`,
+      )
+      .option('--frames <a-b>', 'render only these frames of the clip (0-based, inclusive)')
+      .action(async (opts: { frames?: string }) => {
+        process.exitCode = await runDemo(opts);
+      }),
+  );
+}
+
+const exitCodeHelp = `
+Exit codes: 0 ok, 1 internal error, 2 usage/params, 3 input, 4 output, 5 model, 130 cancelled (Ctrl-C).
+Examples:
+  mlxv run matte clip.mp4 -o clip-matte.mov
+  mlxv run matte clip.mp4 -o frames/matte_%04d.png --frames 0-99 --param mode=alpha`;
+
+interface RunOptions {
+  output: string;
+  param: string[];
+  frames?: string;
+  format?: string;
+  overwrite?: boolean;
+  modelPath: string[];
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Commander reports usage mistakes with exit code 1; ours is 2 so scripts can tell them from failures. */
+function usageErrorsExitWith2(command: Command): void {
+  command.exitOverride((err) => {
+    throw err.exitCode === 0 ? err : new CommanderError(ExitCode.usage, err.code, err.message);
+  });
+}
+
+async function runFromCli(effectId: string, input: string, opts: RunOptions): Promise<number> {
+  try {
+    const spec = buildSpec(effectId, input, opts);
+    const result = await runWithInterrupts(spec, `${effectId}`);
+    if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+    else printResult(result);
+    return ExitCode.ok;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}
+
+/** Turns the command line into a JobSpec; bad values fail here with the same errors runJob would give. */
+export function buildSpec(effectId: string, input: string, opts: RunOptions): JobSpec {
+  const effect = getEffect(effectId);
+  const params: Record<string, unknown> = {};
+  for (const pair of opts.param) {
+    const [name, value] = splitPair(pair, '--param', 'name=value');
+    params[name] = parseParamString(effect.params, name, value);
+  }
+  const modelPaths: Record<string, string> = {};
+  for (const pair of opts.modelPath) {
+    const [id, file] = splitPair(pair, '--model-path', 'model-id=/path/to/model.onnx');
+    modelPaths[id] = path.resolve(file);
+  }
+  if (opts.format !== undefined && !outputFormats.includes(opts.format as OutputFormat)) {
+    throw new JobError(
+      'BAD_PARAM',
+      `unknown --format "${opts.format}"`,
+      `use one of: ${outputFormats.join(', ')}`,
+    );
+  }
+  return {
+    effect: effectId,
+    input,
+    output: opts.output,
+    params,
+    ...(opts.frames !== undefined ? { frames: parseFrameRange(opts.frames) } : {}),
+    ...(opts.format !== undefined ? { format: opts.format as OutputFormat } : {}),
+    ...(Object.keys(modelPaths).length ? { modelPaths } : {}),
+    ...(opts.overwrite ? { overwrite: true } : {}),
+  };
+}
+
+function splitPair(text: string, flag: string, shape: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new JobError('BAD_PARAM', `${flag} expects ${shape}, got "${text}"`);
+  return [text.slice(0, eq).trim(), text.slice(eq + 1)];
+}
+
+/**
+ * Runs a job with a progress display. The first Ctrl-C aborts it (ffmpeg and inference stop, the temporary
+ * output is removed, exit 130); a second one exits at once for a job that does not stop.
+ */
+async function runWithInterrupts(spec: JobSpec, label: string): Promise<JobResult> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nmlxv: cancelling (press Ctrl-C again to force)...\n');
+      controller.abort();
+    } else {
+      process.stderr.write('mlxv: forced exit; temporary files may remain next to the output\n');
+      process.exit(ExitCode.cancelled);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const progress = createProgressReporter(label);
+  const ctx = createEffectContext({ ...(spec.modelPaths ? { modelPaths: spec.modelPaths } : {}) });
+  try {
+    return await runJob(spec, { ctx, signal: controller.signal, onProgress: (p) => progress.update(p) });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+    await ctx.sessions.dispose();
+  }
+}
+
+function printResult(result: JobResult): void {
+  const fps = result.seconds > 0 ? result.frames / result.seconds : 0;
+  process.stdout.write(
+    `wrote ${result.output} (${result.frames} frames in ${result.seconds.toFixed(1)} s, ${fps.toFixed(1)} fps)\n`,
+  );
+  for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
+}
+
+async function runDemo(opts: { frames?: string }): Promise<number> {
+  const outDir = path.resolve(demoOutputDir);
+  try {
+    await mkdir(outDir, { recursive: true });
+    const frames = opts.frames !== undefined ? { frames: parseFrameRange(opts.frames) } : {};
+    const base = { effect: 'matte', input: demoClip, params: {}, overwrite: true, ...frames };
+    process.stderr.write(`mlxv demo: removing the background of ${path.relative(process.cwd(), demoClip)}\n`);
+    const mov = await runWithInterrupts({ ...base, output: path.join(outDir, 'matte.mov') }, 'matte -> .mov');
+    const pngs = await runWithInterrupts(
+      { ...base, output: path.join(outDir, 'matte-png', 'matte_%04d.png') },
+      'matte -> PNGs',
+    );
+    process.stdout.write(
+      `\nDone. Open these (the background is transparent):\n` +
+        `  ${mov.output}  ProRes 4444 with alpha, ${mov.frames} frames\n` +
+        `  ${path.dirname(pngs.output)}/  RGBA PNG sequence, ${pngs.frames} frames\n`,
+    );
+    return ExitCode.ok;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}
+
+// ---------- `mlxv effects` ----------
+
+function describeEffect(effect: EffectDescriptor): string {
+  const lines = [
+    `${effect.id}  ${effect.label}  [${effect.category}, ${effect.temporal}]`,
+    `  ${effect.description}`,
+  ];
+  if (effect.models.length) lines.push(`  models: ${effect.models.join(', ')}`);
+  const params = Object.entries(effect.params);
+  if (!params.length) lines.push('  params: (none)');
+  for (const [name, spec] of params) {
+    lines.push(`  --param ${name}=<${spec.type}>  ${spec.label}; ${describeParam(spec)}`);
+    if (spec.help) lines.push(`      ${spec.help}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function describeParam(spec: ParamSpec): string {
+  switch (spec.type) {
+    case 'number':
+      return (
+        `default ${spec.default}, range ${spec.min}..${spec.max}` +
+        (spec.integer ? ', integer' : '') +
+        (spec.displayMin !== spec.min || spec.displayMax !== spec.max
+          ? ` (usual ${spec.displayMin}..${spec.displayMax})`
+          : '')
+      );
+    case 'choice':
+      return `default ${spec.default}, one of: ${spec.options.map((o) => o.value).join(' | ')}`;
+    case 'boolean':
+      return `default ${spec.default}, true | false`;
+    case 'color':
+      return `default ${spec.default.join(',')}, r,g,b[,a] in 0..1 or #rrggbb[aa]`;
+    case 'string':
+      return `default "${spec.default}"${spec.kind === 'path' ? ', a file path' : ''}`;
+  }
+}
+
+function describeEffectJson(effect: EffectDescriptor) {
+  return {
+    id: effect.id,
+    label: effect.label,
+    category: effect.category,
+    description: effect.description,
+    temporal: effect.temporal,
+    models: effect.models,
+    outputs: effect.outputs,
+    retimes: Boolean(effect.retime),
+    params: effect.params,
+  };
+}

@@ -46,6 +46,8 @@ export interface JobResult {
   sessions?: readonly JobSessionStats[];
   /** Output frame rate (differs from the input's for retiming effects). */
   frameRate?: { num: number; den: number };
+  /** Things the user should know that did not stop the job (e.g. audio transcoded or dropped). */
+  notes?: readonly string[];
 }
 
 export interface JobSessionStats {

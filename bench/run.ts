@@ -1,0 +1,133 @@
+/**
+ * `npm run bench [name ...]`: runs every bench/sections/*.ts (or those whose file name contains one of the
+ * arguments), then writes bench/results/latest.md and latest.json with the machine they ran on.
+ * A section that throws is recorded as failed with its message; the others still run.
+ */
+import { readdir, mkdir, writeFile, readFile, rename } from 'node:fs/promises';
+import { cpus, totalmem, platform, release } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import type { BenchCell, BenchSection, BenchSectionModule } from './types.ts';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const sectionsDir = path.join(benchDir, 'sections');
+const resultsDir = path.join(benchDir, 'results');
+
+interface SectionResult {
+  name: string;
+  seconds: number;
+  section?: BenchSection;
+  error?: string;
+}
+
+async function main(filters: readonly string[]): Promise<number> {
+  const names = (await readdir(sectionsDir))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => f.slice(0, -3))
+    .filter((n) => filters.length === 0 || filters.some((f) => n.includes(f)))
+    .sort();
+  if (names.length === 0) {
+    process.stderr.write(
+      `bench: no section matches ${filters.join(', ')}; sections live in ${sectionsDir}\n`,
+    );
+    return 2;
+  }
+  const results: SectionResult[] = [];
+  for (const name of names) {
+    process.stderr.write(`bench: ${name} ...\n`);
+    const t0 = performance.now();
+    try {
+      const mod = (await import(
+        pathToFileURL(path.join(sectionsDir, `${name}.ts`)).href
+      )) as BenchSectionModule;
+      const section = await mod.run();
+      results.push({ name, seconds: (performance.now() - t0) / 1000, section });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`bench: ${name} failed: ${error}\n`);
+      results.push({ name, seconds: (performance.now() - t0) / 1000, error });
+    }
+  }
+  const machine = await machineInfo(results);
+  await mkdir(resultsDir, { recursive: true });
+  const report = { date: new Date().toISOString(), machine, filters, sections: results };
+  await writeAtomically(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeAtomically(path.join(resultsDir, 'latest.md'), toMarkdown(report));
+  process.stderr.write(`bench: wrote ${path.join(resultsDir, 'latest.md')} and latest.json\n`);
+  return results.some((r) => r.error) ? 1 : 0;
+}
+
+async function machineInfo(results: readonly SectionResult[]) {
+  const cpuList = cpus();
+  const providers = [...new Set(results.flatMap((r) => r.section?.providers ?? []))];
+  return {
+    cpu: cpuList[0]?.model.trim() ?? 'unknown',
+    cores: cpuList.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    onnxruntime: await packageVersion('onnxruntime-node'),
+    executionProviders: providers.length ? providers : ['(no section reported one)'],
+  };
+}
+
+async function packageVersion(name: string): Promise<string> {
+  try {
+    const pkg = path.join(benchDir, '..', 'node_modules', name, 'package.json');
+    return (JSON.parse(await readFile(pkg, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+function toMarkdown(report: {
+  date: string;
+  machine: Awaited<ReturnType<typeof machineInfo>>;
+  sections: readonly SectionResult[];
+}): string {
+  const m = report.machine;
+  const out = [
+    '# mlxvideo benchmark results',
+    '',
+    `Run ${report.date} with \`npm run bench\`.`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ` +
+      `onnxruntime-node ${m.onnxruntime}; execution providers used: ${m.executionProviders.join(', ')}.`,
+    '',
+  ];
+  for (const r of report.sections) {
+    out.push(
+      `## ${r.section?.title ?? r.name}`,
+      '',
+      `_section \`${r.name}\`, ${r.seconds.toFixed(1)} s_`,
+      '',
+    );
+    if (r.error || !r.section) {
+      out.push(`**Failed:** ${r.error ?? 'no result'}`, '');
+      continue;
+    }
+    const { columns, rows, notes } = r.section;
+    out.push(`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`);
+    for (const row of rows) out.push(`| ${row.map(formatCell).join(' | ')} |`);
+    out.push('');
+    for (const note of notes) out.push(`- ${note}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function formatCell(cell: BenchCell): string {
+  if (cell === null) return '–';
+  if (typeof cell === 'number')
+    return Number.isInteger(cell) ? String(cell) : cell.toFixed(Math.abs(cell) < 10 ? 3 : 1);
+  return cell.replace(/\|/g, '\\|');
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,65 @@
+/**
+ * The one place where failures become what the user sees: a message naming the problem, a hint saying
+ * what to do, and a documented exit code. Scripts and render farms branch on the exit code:
+ *
+ *   0    success
+ *   1    internal error (a bug: please report it with the message)
+ *   2    usage: unknown effect or command, bad or missing option, param out of range or of the wrong type
+ *   3    input: missing, not a video, truncated or corrupt
+ *   4    output: same as the input, folder not writable, already exists (without --overwrite)
+ *   5    model: unavailable, or a file whose sha256 does not match its manifest
+ *   130  cancelled (Ctrl-C / SIGINT)
+ */
+import { JobError, type JobErrorCode } from '../pipeline/types.ts';
+import { toJobError } from '../pipeline/job-error.ts';
+
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  input: 3,
+  output: 4,
+  model: 5,
+  cancelled: 130,
+} as const;
+
+const exitByCode: Record<JobErrorCode, number> = {
+  UNKNOWN_EFFECT: ExitCode.usage,
+  BAD_PARAM: ExitCode.usage,
+  INPUT_MISSING: ExitCode.input,
+  INPUT_NOT_VIDEO: ExitCode.input,
+  INPUT_CORRUPT: ExitCode.input,
+  OUTPUT_IS_INPUT: ExitCode.output,
+  OUTPUT_UNWRITABLE: ExitCode.output,
+  OUTPUT_EXISTS: ExitCode.output,
+  MODEL_UNAVAILABLE: ExitCode.model,
+  MODEL_HASH_MISMATCH: ExitCode.model,
+  CANCELLED: ExitCode.cancelled,
+  INTERNAL: ExitCode.internal,
+};
+
+export interface CliFailure {
+  exitCode: number;
+  /** Multi-line text for stderr: "mlxv: error [CODE]: message" and, when known, a "fix:" line. */
+  text: string;
+}
+
+export function describeFailure(err: unknown): CliFailure {
+  const jobError = toJobError(err);
+  const exitCode = exitByCode[jobError.code] ?? ExitCode.internal;
+  const lines = [`mlxv: error [${jobError.code}]: ${jobError.message}`];
+  if (jobError.hint && !jobError.message.includes(jobError.hint)) lines.push(`  fix: ${jobError.hint}`);
+  if (jobError.code === 'INTERNAL' && err instanceof Error && err.stack && process.env.MLXV_DEBUG) {
+    lines.push(err.stack);
+  }
+  return { exitCode, text: lines.join('\n') };
+}
+
+/** Prints the failure to stderr and returns the exit code to use. */
+export function reportFailure(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  const failure = describeFailure(err);
+  stderr.write(failure.text + '\n');
+  return failure.exitCode;
+}
+
+export { JobError };

@@ -1,0 +1,245 @@
+/**
+ * runJob: file in -> effect -> file out, the one code path the CLI and the daemon share.
+ *
+ * Three stages run at once, joined by small bounded queues (a few frames each):
+ *   decode (ffmpeg child + pixel unpacking) -> process (the effect; ORT runs off the JS thread) -> encode.
+ * While frame n is inferring, frame n+1 is being decoded and frame n-1 encoded, so the wall time per frame
+ * approaches the inference time (the benchmark's pipeline efficiency). The queues bound memory on long clips.
+ *
+ * Nothing appears under the final name unless the job succeeds: the encoder writes a temporary name and
+ * renames it in finish(); any failure or cancellation calls abort(), which kills ffmpeg and removes it.
+ */
+import { performance } from 'node:perf_hooks';
+import type { EffectContext, Processor } from '../effects/types.ts';
+import type { Frame } from '../effects/frame.ts';
+import { decodeFrames } from '../media/decode.ts';
+import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
+import { offsetTimecode } from '../media/timecode.ts';
+import { BoundedQueue } from './bounded-queue.ts';
+import { planJob, type JobPlan } from './plan.ts';
+import { recordSessions } from './session-recorder.ts';
+import { cancelledError, toJobError } from './job-error.ts';
+import { JobError, type JobProgress, type JobResult, type JobSpec } from './types.ts';
+
+export interface RunJobOptions {
+  ctx: EffectContext;
+  onProgress?: (progress: JobProgress) => void;
+  signal?: AbortSignal;
+  /** Frames each queue may hold (decode-ahead and encode-behind). Default 3. */
+  window?: number;
+}
+
+export async function runJob(spec: JobSpec, options: RunJobOptions): Promise<JobResult> {
+  try {
+    options.signal?.throwIfAborted();
+    const plan = await planJob(spec);
+    options.signal?.throwIfAborted();
+    return await execute(plan, options);
+  } catch (err) {
+    throw options.signal?.aborted ? cancelledError() : toJobError(err);
+  }
+}
+
+/** Ends every stage and the encoder at the first failure or cancellation. */
+class Stopper {
+  readonly controller = new AbortController();
+  error: unknown = undefined;
+  private readonly onStop: Array<(error: unknown) => void> = [];
+
+  stop(error: unknown): void {
+    if (this.controller.signal.aborted) return;
+    this.error = error;
+    this.controller.abort(error);
+    for (const fn of this.onStop) fn(error);
+  }
+
+  whenStopped(fn: (error: unknown) => void): void {
+    this.onStop.push(fn);
+  }
+}
+
+async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult> {
+  const started = performance.now();
+  const stopper = new Stopper();
+  const onExternalAbort = () => stopper.stop(cancelledError());
+  options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+
+  const recorder = recordSessions(options.ctx.sessions);
+  const ctx: EffectContext = {
+    ...options.ctx,
+    sessions: recorder.sessions,
+    signal: stopper.controller.signal,
+  };
+  const report = progressReporter(plan.outputFrames, options.onProgress);
+
+  let encoder: Encoder | undefined;
+  let encoderAborted: Promise<void> | undefined;
+  const abortEncoder = () =>
+    (encoderAborted ??= encoder ? Promise.resolve(encoder.abort()).catch(() => {}) : undefined);
+  stopper.whenStopped(() => void abortEncoder());
+
+  const stage = createStage(plan, ctx);
+  try {
+    report('loading-models', 0);
+    await stage.init();
+    stopper.controller.signal.throwIfAborted();
+
+    encoder = await createEncoder({
+      output: plan.target.path,
+      format: plan.format,
+      width: plan.width,
+      height: plan.height,
+      frameRate: plan.frameRate,
+      ...(plan.info.timecode
+        ? { timecode: offsetTimecode(plan.info.timecode, plan.range.start, plan.info.frameRate) }
+        : {}),
+      ...(plan.info.audio ? { audioSource: audioOf(plan) } : {}),
+      color: plan.info.color,
+      // PNG files are numbered by input frame, so farm chunks rendered with --frames a-b line up.
+      firstFrameNumber: plan.effect.retime ? 0 : plan.range.start,
+      overwrite: true, // existing outputs were refused in planJob unless the spec allows replacing them
+    });
+    stopper.controller.signal.throwIfAborted();
+
+    const window = options.window ?? 3;
+    const decoded = new BoundedQueue<Frame>(window);
+    const processed = new BoundedQueue<Frame>(window);
+    stopper.whenStopped((e) => (decoded.fail(e), processed.fail(e)));
+    const guard = (p: Promise<void>) => p.catch((e: unknown) => stopper.stop(e));
+    let decodedCount = 0;
+    let written = 0;
+    report('processing', 0);
+
+    await Promise.all([
+      guard(
+        (async () => {
+          const frames = decodeFrames(plan.input, {
+            range: plan.range,
+            info: plan.info,
+            signal: stopper.controller.signal,
+          });
+          for await (const frame of frames) {
+            await decoded.push(frame);
+            decodedCount++;
+          }
+          decoded.close();
+        })(),
+      ),
+      guard(stage.run(decoded, processed)),
+      guard(
+        (async () => {
+          for (let frame = await processed.shift(); frame; frame = await processed.shift()) {
+            await encoder!.write(frame);
+            report('processing', ++written);
+          }
+        })(),
+      ),
+    ]);
+    if (stopper.error !== undefined) throw stopper.error;
+
+    const expected = plan.range.end - plan.range.start + 1;
+    if (decodedCount < expected) {
+      throw new JobError(
+        'INPUT_CORRUPT',
+        `input ${plan.input} ended after ${decodedCount} of ${expected} frames: it is truncated or damaged`,
+        'repair or re-export the input, or render a shorter range with --frames',
+      );
+    }
+    report('finalizing', written);
+    await encoder.finish();
+    return {
+      output: plan.target.path,
+      frames: written,
+      seconds: (performance.now() - started) / 1000,
+      inferenceMs: recorder.stats().reduce((sum, s) => sum + s.inferenceMs, 0),
+      sessions: recorder.stats(),
+      frameRate: plan.frameRate,
+      notes: encoder.notes,
+    };
+  } catch (err) {
+    stopper.stop(err);
+    throw options.signal?.aborted ? cancelledError() : err;
+  } finally {
+    options.signal?.removeEventListener('abort', onExternalAbort);
+    await abortEncoder();
+    await stage.dispose();
+  }
+}
+
+/**
+ * The effect stage. Sequential effects get one processor and strictly ordered frames. Stateless effects get
+ * two processors working on consecutive frames, so one prepares its tensors while the other's inference runs.
+ * Retiming effects push frames into their retimer and forward whatever frames it releases.
+ */
+interface EffectStage {
+  init(): Promise<void>;
+  run(input: BoundedQueue<Frame>, output: BoundedQueue<Frame>): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
+  const { effect, params } = plan;
+  if (effect.retime) {
+    const retime = effect.retime;
+    let retimer: Awaited<ReturnType<typeof retime.createRetimer>> | undefined;
+    return {
+      async init() {
+        retimer = await retime.createRetimer(ctx, params, plan.info.frameRate);
+      },
+      async run(input, output) {
+        for (let frame = await input.shift(); frame; frame = await input.shift()) {
+          for (const out of await retimer!.push(frame)) await output.push(out);
+        }
+        for (const out of await retimer!.flush()) await output.push(out);
+        output.close();
+      },
+      async dispose() {
+        await retimer?.dispose?.();
+      },
+    };
+  }
+  const lanes = effect.temporal === 'stateless' ? 2 : 1;
+  const processors: Processor[] = [];
+  return {
+    async init() {
+      for (let i = 0; i < lanes; i++) processors.push(await effect.createProcessor(ctx));
+    },
+    async run(input, output) {
+      const inFlight: Promise<Frame>[] = [];
+      let n = 0;
+      for (let frame = await input.shift(); frame; frame = await input.shift()) {
+        const result = processors[n++ % lanes]!.process(frame, params);
+        result.catch(() => {}); // awaited below in order; this only keeps Node from reporting it as unhandled
+        inFlight.push(result);
+        if (inFlight.length >= lanes) await output.push(await inFlight.shift()!);
+      }
+      while (inFlight.length) await output.push(await inFlight.shift()!);
+      output.close();
+    },
+    async dispose() {
+      await Promise.allSettled(processors.map((p) => p.dispose?.()));
+    },
+  };
+}
+
+function audioOf(plan: JobPlan): AudioSource {
+  const rate = plan.info.frameRate.num / plan.info.frameRate.den;
+  return {
+    path: plan.input,
+    ...(plan.info.audio?.codec ? { codec: plan.info.audio.codec } : {}),
+    startSeconds: plan.range.start / rate,
+    durationSeconds: (plan.range.end - plan.range.start + 1) / rate,
+  };
+}
+
+function progressReporter(total: number, onProgress: RunJobOptions['onProgress']) {
+  let processingStarted = 0;
+  return (stage: JobProgress['stage'], done: number) => {
+    if (!onProgress) return;
+    const now = performance.now();
+    if (stage === 'processing' && done === 0) processingStarted = now;
+    const elapsed = (now - processingStarted) / 1000;
+    const fps = done > 0 && elapsed > 0 ? done / elapsed : 0;
+    onProgress({ done, total, fps, etaSeconds: fps > 0 ? (total - done) / fps : null, stage });
+  };
+}
