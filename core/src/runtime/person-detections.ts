@@ -18,9 +18,10 @@ export interface PersonBox {
   score: number;
 }
 
+/** An onnxruntime Tensor or anything shaped like one (data holds float32 values). */
 export interface TensorLike {
-  data: Float32Array | ArrayLike<number>;
-  dims: readonly number[];
+  readonly data: ArrayLike<unknown>;
+  readonly dims: readonly number[];
 }
 
 export interface PersonDecodeOptions {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { decodePersonDetections } from './person-detections.ts';
+
+/** A 1×G×G×C heatmap and wh map with a few hand-placed peaks. */
+function synthetic(
+  g: number,
+  classes: number,
+  peaks: { x: number; y: number; c: number; s: number; wh: number[] }[],
+) {
+  const keypoints = new Float32Array(g * g * classes);
+  const wh = new Float32Array(g * g * 4);
+  for (const p of peaks) {
+    keypoints[(p.y * g + p.x) * classes + p.c] = p.s;
+    wh.set(p.wh, (p.y * g + p.x) * 4);
+  }
+  return {
+    keypoints: { data: keypoints, dims: [1, g, g, classes] },
+    wh: { data: wh, dims: [1, g, g, 4] },
+  };
+}
+
+describe('decodePersonDetections', () => {
+  it('turns heatmap peaks into image-pixel boxes of the person class only', () => {
+    const out = synthetic(8, 3, [
+      { x: 2, y: 3, c: 0, s: 0.9, wh: [4, 8, 4, 8] }, // person centred at input (8, 12)
+      { x: 6, y: 6, c: 1, s: 0.95, wh: [2, 2, 2, 2] }, // another class: ignored
+      { x: 5, y: 1, c: 0, s: 0.1, wh: [2, 2, 2, 2] }, // below threshold
+    ]);
+    // 32×32 model input from a 64×128 image: x scales by 2, y by 4.
+    const boxes = decodePersonDetections(out, {
+      imageWidth: 64,
+      imageHeight: 128,
+      inputWidth: 32,
+      inputHeight: 32,
+    });
+    expect(boxes).toHaveLength(1);
+    expect(boxes[0]).toEqual({ x: 8, y: 16, w: 16, h: 64, score: expect.closeTo(0.9, 6) as number });
+  });
+
+  it('keeps only local maxima and suppresses overlapping boxes', () => {
+    const out = synthetic(8, 1, [
+      { x: 3, y: 3, c: 0, s: 0.8, wh: [4, 8, 4, 8] },
+      { x: 4, y: 3, c: 0, s: 0.7, wh: [4, 8, 4, 8] }, // neighbour of a stronger cell: not a peak
+      { x: 3, y: 5, c: 0, s: 0.6, wh: [4, 8, 4, 8] }, // a peak, but its box overlaps the first (IoU 1/3)
+    ]);
+    const boxes = decodePersonDetections(out, {
+      imageWidth: 32,
+      imageHeight: 32,
+      inputWidth: 32,
+      inputHeight: 32,
+      iouThreshold: 0.3,
+    });
+    expect(boxes.map((b) => b.score)).toEqual([expect.closeTo(0.8, 6)]);
+  });
+
+  it('clips boxes to the image and rejects malformed outputs', () => {
+    const out = synthetic(4, 1, [{ x: 0, y: 0, c: 0, s: 0.9, wh: [10, 10, 3, 3] }]);
+    const [b] = decodePersonDetections(out, {
+      imageWidth: 16,
+      imageHeight: 16,
+      inputWidth: 16,
+      inputHeight: 16,
+    });
+    expect(b).toMatchObject({ x: 0, y: 0, w: 3, h: 3 });
+    expect(() =>
+      decodePersonDetections(
+        { keypoints: out.keypoints, wh: { data: new Float32Array(8), dims: [1, 2, 2, 2] } },
+        { imageWidth: 1, imageHeight: 1 },
+      ),
+    ).toThrow(/wh must be/);
+  });
+});

@@ -1,0 +1,59 @@
+/** Helpers shared by the TFJS converter tests: real images as model inputs, manifests' converter sources. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { getManifest } from '../../../core/src/models/manifests.ts';
+import { findPackageDir, packageFile } from '../../../core/src/models/npm-package.ts';
+import type { ModelManifest } from '../../../core/src/models/manifest.ts';
+
+export const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
+
+/** An image region resized (stretched) to w×h, as NHWC RGB float `value * scale - offset` from 0..1. */
+export async function imageTensor(
+  file: string,
+  w: number,
+  h: number,
+  opts: {
+    scale?: number;
+    offset?: number;
+    crop?: { left: number; top: number; width: number; height: number };
+  } = {},
+): Promise<Float32Array> {
+  let img = sharp(file).removeAlpha();
+  if (opts.crop) img = img.extract(opts.crop);
+  const data = await img.resize(w, h, { fit: 'fill' }).raw().toBuffer();
+  const scale = opts.scale ?? 1;
+  const offset = opts.offset ?? 0;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = (data[i]! / 255) * scale - offset;
+  return out;
+}
+
+/** The manifest's TFJS converter source, with package files as absolute paths. */
+export function tfjsSource(id: string): {
+  manifest: ModelManifest;
+  files: Record<string, string>;
+  options: Record<string, unknown>;
+} {
+  const manifest = getManifest(id);
+  const src = manifest.sources.find((s) => s.kind === 'converter' && s.converter === 'tfjs');
+  if (!src || src.kind !== 'converter') throw new Error(`manifest ${id} has no tfjs converter source`);
+  const pkgDir = findPackageDir(src.package);
+  const files = Object.fromEntries(
+    Object.entries(src.files).map(([role, p]) => [role, packageFile(pkgDir, p)]),
+  );
+  return { manifest, files, options: src.options ?? {} };
+}
+
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
