@@ -1,0 +1,86 @@
+#include "settings.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "json.h"
+
+namespace mlxv {
+
+namespace {
+
+const char *env(const char *name) {
+  const char *v = std::getenv(name);
+  return (v && *v) ? v : nullptr;
+}
+
+int envInt(const char *name, int fallback, int min, int max) {
+  const char *v = env(name);
+  if (!v) return fallback;
+  char *end = nullptr;
+  long n = std::strtol(v, &end, 10);
+  if (end == v || *end || n < min || n > max) return fallback;
+  return int(n);
+}
+
+std::string homeDir() {
+  if (const char *h = env("HOME")) return h;
+  if (passwd *pw = getpwuid(getuid())) return pw->pw_dir;
+  return "/tmp";
+}
+
+bool isLocalHost(const std::string &h) { return h == "127.0.0.1" || h == "localhost" || h == "::1"; }
+
+}  // namespace
+
+std::string configDir() {
+  if (const char *d = env("MLXV_CONFIG_DIR")) return d;
+  if (const char *x = env("XDG_CONFIG_HOME")) return std::string(x) + "/mlxvideo";
+  return homeDir() + "/.config/mlxvideo";
+}
+
+Settings loadSettings() {
+  Settings s;
+  if (const char *h = env("MLXV_DAEMON_HOST")) s.host = h;
+  const std::string dir = configDir();
+  s.tokenFile = env("MLXV_TOKEN_FILE") ? env("MLXV_TOKEN_FILE") : dir + "/token";
+  if (env("MLXV_PORT")) {
+    s.port = envInt("MLXV_PORT", 7433, 1, 65535);
+  } else {
+    // The running daemon records its port in daemon.json (it may have been started with --port).
+    std::ifstream f(dir + "/daemon.json");
+    if (f) {
+      std::stringstream ss;
+      ss << f.rdbuf();
+      try {
+        double p = json::parse(ss.str())["port"].asNumber(0);
+        if (p >= 1 && p <= 65535) s.port = int(p);
+      } catch (const json::ParseError &) {
+      }
+    }
+  }
+  s.timeoutMs = envInt("MLXV_OFX_TIMEOUT_MS", s.timeoutMs, 1, 3600000);
+  s.connectTimeoutMs = envInt("MLXV_OFX_CONNECT_TIMEOUT_MS", s.connectTimeoutMs, 1, 600000);
+  const char *t = env("MLXV_OFX_TRANSPORT");
+  s.useShm = t ? std::string(t) == "shm" : isLocalHost(s.host);
+  return s;
+}
+
+std::string readToken(const std::string &path) {
+  std::ifstream f(path);
+  if (!f)
+    throw std::runtime_error("cannot read the daemon token " + path +
+                             ": start the daemon once (mlxv serve) or set MLXV_TOKEN_FILE");
+  std::string line;
+  std::getline(f, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\n')) line.pop_back();
+  if (line.empty()) throw std::runtime_error("the daemon token file " + path + " is empty: restart mlxv serve");
+  return line;
+}
+
+}  // namespace mlxv

@@ -1,0 +1,33 @@
+// A POSIX shared-memory region the plugin creates and the daemon maps by name for one frame exchange
+// (docs/protocol.md, transport "shm"): no copy of 33–133 MB frames through a socket.
+#pragma once
+#include <cstddef>
+#include <string>
+
+namespace mlxv {
+
+class ShmRegion {
+ public:
+  ShmRegion() = default;
+  ~ShmRegion();
+  ShmRegion(const ShmRegion &) = delete;
+  ShmRegion &operator=(const ShmRegion &) = delete;
+
+  /// Creates (mode 0600, exclusive) and maps a region of `bytes` under a fresh name "/mlxv-ofx-<pid>-<n>".
+  /// Throws std::runtime_error when the system refuses (e.g. /dev/shm full).
+  void create(size_t bytes);
+  /// Unmaps and unlinks (the daemon's own mapping, if still open, stays valid until it unmaps).
+  void release();
+
+  void *data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string &name() const { return name_; }
+  bool valid() const { return data_ != nullptr; }
+
+ private:
+  void *data_ = nullptr;
+  size_t size_ = 0;
+  std::string name_;
+};
+
+}  // namespace mlxv

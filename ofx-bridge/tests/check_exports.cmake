@@ -1,0 +1,18 @@
+# ctest: the plugin's dynamic symbol table exports exactly the three OpenFX entry points.
+# Usage: cmake -DPLUGIN=<path to mlxvideo.ofx> -P check_exports.cmake
+find_program(NM nm REQUIRED)
+execute_process(COMMAND ${NM} -D --defined-only ${PLUGIN} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${PLUGIN}")
+endif()
+string(REGEX MATCHALL "[^\n]+" lines "${out}")
+set(names "")
+foreach(line IN LISTS lines)
+  string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] " "" name "${line}")
+  list(APPEND names "${name}")
+endforeach()
+list(SORT names)
+if(NOT names STREQUAL "OfxGetNumberOfPlugins;OfxGetPlugin;OfxSetHost")
+  message(FATAL_ERROR "unexpected exports from ${PLUGIN}: ${names}")
+endif()
+message(STATUS "exports OK: ${names}")
