@@ -4,11 +4,13 @@
  */
 import type { EffectDescriptor } from './types.ts';
 import { identityEffect } from './identity/descriptor.ts';
+import { upscaleEffect } from './upscale/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
 
 const effects: readonly EffectDescriptor[] = [
   identityEffect as EffectDescriptor,
   matteEffect as EffectDescriptor,
+  upscaleEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {

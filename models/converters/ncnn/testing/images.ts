@@ -3,6 +3,7 @@
  * RGB [3,H,W] floats in 0..1 (the layout the converted models take), resizing with sharp, and PSNR.
  */
 import sharp from 'sharp';
+import { createFrame, type Frame } from '../../../../core/src/effects/frame.ts';
 
 export interface PlanarImage {
   width: number;
@@ -70,4 +71,32 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/** Planar RGB → Frame (RGBA float, alpha 1 unless given). */
+export function planarToFrame(img: PlanarImage, alpha?: (x: number, y: number) => number): Frame {
+  const f = createFrame(img.width, img.height);
+  const n = img.width * img.height;
+  for (let i = 0; i < n; i++) {
+    f.data[i * 4] = img.data[i]!;
+    f.data[i * 4 + 1] = img.data[n + i]!;
+    f.data[i * 4 + 2] = img.data[2 * n + i]!;
+    f.data[i * 4 + 3] = alpha ? alpha(i % img.width, Math.floor(i / img.width)) : 1;
+  }
+  return f;
+}
+
+/** Frame RGB → planar (alpha dropped). */
+export function frameToPlanar(frame: Frame): PlanarImage {
+  const n = frame.width * frame.height;
+  const data = new Float32Array(3 * n);
+  for (let y = 0; y < frame.height; y++)
+    for (let x = 0; x < frame.width; x++) {
+      const s = y * frame.stride + x * 4;
+      const i = y * frame.width + x;
+      data[i] = frame.data[s]!;
+      data[n + i] = frame.data[s + 1]!;
+      data[2 * n + i] = frame.data[s + 2]!;
+    }
+  return { width: frame.width, height: frame.height, data };
 }
