@@ -92,6 +92,8 @@ export function resampleRows(
   emit: (y: number, row: Float32Array) => void,
 ): void {
   const nc = channelOffsets.length;
+  if (nc !== 1 && nc !== 3 && nc !== 4)
+    throw new RangeError(`resampleRows handles 1, 3 or 4 channels, got ${nc}`);
   const { data, rowStride, pixelStride } = src;
   const h = computeTaps(region.x, region.width, dstW);
   const v = computeTaps(region.y, region.height, dstH);
@@ -102,19 +104,37 @@ export function resampleRows(
   for (let i = 0; i < v.index.length; i++) {
     if (v.weight[i]! !== 0) used[v.index[i]! - region.y] = 1;
   }
+  const o0 = channelOffsets[0]!;
+  const o1 = channelOffsets[1] ?? 0;
+  const o2 = channelOffsets[2] ?? 0;
+  const o3 = channelOffsets[3] ?? 0;
   for (let ry = 0; ry < region.height; ry++) {
     if (!used[ry]) continue;
     const srcRow = (region.y + ry) * rowStride;
-    const outRow = ry * rowLen;
+    let o = ry * rowLen;
     for (let x = 0; x < dstW; x++) {
       const tBase = x * h.maxTaps;
-      const n = h.count[x]!;
-      for (let c = 0; c < nc; c++) {
-        const off = srcRow + channelOffsets[c]!;
-        let acc = 0;
-        for (let k = 0; k < n; k++)
-          acc += data[off + h.index[tBase + k]! * pixelStride]! * h.weight[tBase + k]!;
-        tmp[outRow + x * nc + c] = acc;
+      const tEnd = tBase + h.count[x]!;
+      // Up to 4 channels accumulate in locals: one pass over the taps per pixel, not one per channel.
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let k = tBase; k < tEnd; k++) {
+        const p = srcRow + h.index[k]! * pixelStride;
+        const w = h.weight[k]!;
+        a0 += data[p + o0]! * w;
+        if (nc > 1) {
+          a1 += data[p + o1]! * w;
+          a2 += data[p + o2]! * w;
+          if (nc > 3) a3 += data[p + o3]! * w;
+        }
+      }
+      tmp[o++] = a0;
+      if (nc > 1) {
+        tmp[o++] = a1;
+        tmp[o++] = a2;
+        if (nc > 3) tmp[o++] = a3;
       }
     }
   }
