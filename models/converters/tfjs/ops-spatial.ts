@@ -191,13 +191,15 @@ export function convertResize(ctx: ConvertContext, node: TfNode, mode: 'linear' 
         ? 'half_pixel'
         : 'asymmetric';
   } else {
-    // TF nearest: floor(x*scale) (legacy), floor((x+0.5)*scale) (half pixel), round(x*(in-1)/(out-1)) (corners).
+    // TF nearest picks floor(x·in/out) (legacy), floor((x+0.5)·in/out) (half pixel) or round(x·(in-1)/(out-1))
+    // (corners). Half pixel: ONNX half_pixel gives (x+0.5)·in/out − 0.5, and round_prefer_ceil(v − 0.5) =
+    // floor(v), the same pixel without the deprecated tf_half_pixel_for_nn mode.
     attrs.coordinate_transformation_mode = alignCorners
       ? 'align_corners'
       : halfPixel
-        ? 'tf_half_pixel_for_nn'
+        ? 'half_pixel'
         : 'asymmetric';
-    attrs.nearest_mode = alignCorners ? 'round_prefer_ceil' : 'floor';
+    attrs.nearest_mode = alignCorners || halfPixel ? 'round_prefer_ceil' : 'floor';
   }
   const g = ctx.g;
   const x = ctx.toNchw(ctx.tensor(node.input[0]!));
