@@ -147,7 +147,10 @@ async function probeWithFfprobe(abs: string, shown: string): Promise<RawProbe> {
 
 /** Turns an ffprobe/ffmpeg refusal into INPUT_CORRUPT (it looks like a video container) or INPUT_NOT_VIDEO. */
 async function unreadable(abs: string, shown: string, stderr: string): Promise<JobError> {
-  if ((await looksLikeVideoContainer(abs)) || VIDEO_EXTENSIONS.test(abs)) {
+  // A known container signature, or a video extension on binary content, means a damaged video; text or an
+  // unknown binary under any other name is simply not video.
+  const head = await readHead(abs);
+  if (looksLikeVideoContainer(head) || (VIDEO_EXTENSIONS.test(abs) && !looksLikeText(head))) {
     return new JobError(
       'INPUT_CORRUPT',
       `input is damaged or truncated, ffmpeg cannot read it: ${shown} (${tail(stderr, 200)})`,
@@ -161,23 +164,33 @@ async function unreadable(abs: string, shown: string, stderr: string): Promise<J
   );
 }
 
-async function looksLikeVideoContainer(abs: string): Promise<boolean> {
+async function readHead(abs: string): Promise<Buffer> {
   const fh = await open(abs, 'r');
   try {
-    const head = Buffer.alloc(16);
-    const { bytesRead } = await fh.read(head, 0, 16, 0);
-    if (bytesRead < 8) return false;
-    const box = head.toString('latin1', 4, 8);
-    if (['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(box)) return true; // QuickTime / MP4
-    if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'AVI ') return true;
-    if (head.readUInt32BE(0) === 0x1a45dfa3) return true; // EBML: Matroska / WebM
-    if (head.readUInt32BE(0) === 0x000001ba) return true; // MPEG program stream
-    if (head.readUInt32BE(0) === 0x060e2b34) return true; // MXF
-    if (head[0] === 0x47 && bytesRead >= 1) return head.toString('latin1', 0, 3) !== 'GIF'; // MPEG-TS sync byte
-    return head.toString('latin1', 0, 3) === 'FLV' || head.toString('latin1', 0, 4) === 'OggS';
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
+}
+
+function looksLikeText(head: Buffer): boolean {
+  // Printable ASCII/UTF-8 and whitespace only: a note, JSON, a subtitle file...
+  return head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127));
+}
+
+function looksLikeVideoContainer(head: Buffer): boolean {
+  if (head.length < 12) return false;
+  const box = head.toString('latin1', 4, 8);
+  if (['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(box)) return true; // QuickTime / MP4
+  const magic = head.readUInt32BE(0);
+  if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'AVI ') return true;
+  if (magic === 0x1a45dfa3) return true; // EBML: Matroska / WebM
+  if (magic === 0x000001ba || magic === 0x000001b3) return true; // MPEG program / elementary stream
+  if (magic === 0x060e2b34) return true; // MXF
+  if (head[0] === 0x47 && head[188] === 0x47) return true; // MPEG-TS: sync byte every 188 bytes
+  return head.toString('latin1', 0, 3) === 'FLV' || head.toString('latin1', 0, 4) === 'OggS';
 }
 
 function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo> | MediaInfo {
