@@ -3,6 +3,7 @@
  * `toJobError` maps them onto the JobError codes the CLI, daemon and panels share.
  */
 import { JobError } from '../pipeline/types.ts';
+import { NoProviderError } from '../runtime/errors.ts';
 
 /** One source tried while resolving a model, and why it did not deliver. */
 export interface SourceAttempt {
@@ -77,12 +78,21 @@ export class ModelHashMismatchError extends Error {
 /** Maps model supply errors onto the shared job error codes; other errors come back unchanged. */
 export function toJobError(err: unknown): unknown {
   if (err instanceof ModelUnavailableError) return new JobError('MODEL_UNAVAILABLE', err.message, err.hint);
-  if (err instanceof ModelHashMismatchError)
+  if (err instanceof ModelHashMismatchError) {
     return new JobError('MODEL_HASH_MISMATCH', err.message, err.hint);
+  }
   if (err instanceof UnknownModelError) {
     return new JobError('MODEL_UNAVAILABLE', err.message, 'check the model id with `mlxv models list`');
   }
-  if (err instanceof ManifestError)
+  if (err instanceof ManifestError) {
     return new JobError('MODEL_UNAVAILABLE', err.message, 'fix the manifest file');
+  }
+  if (err instanceof NoProviderError) {
+    return new JobError(
+      'MODEL_UNAVAILABLE',
+      err.message,
+      'set MLXV_PROVIDERS=cpu to use only the CPU, or check the reason given for each provider',
+    );
+  }
   return err;
 }

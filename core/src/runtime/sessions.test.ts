@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { createModelResolver, type ModelManager } from '../models/resolver.ts';
-import { createSessionManager } from './sessions.ts';
+import { createSessionManager, NoProviderError } from './sessions.ts';
 import { createEffectContext } from './context.ts';
 import { precheckProvider, providerChain } from './providers.ts';
 import { findPackageDir } from '../models/npm-package.ts';
 import { frameToTensor, outputToMask, resizeMask, type Mask } from './tensor.ts';
-import { ModelUnavailableError } from '../models/errors.ts';
+import { ModelUnavailableError, toJobError } from '../models/errors.ts';
+import type { JobError } from '../pipeline/types.ts';
 import type { Frame } from '../effects/frame.ts';
 
 let dir: string;
@@ -85,6 +86,21 @@ describe('provider chain', () => {
     expect(s2.attempts[0]).toMatchObject({ provider: 'webgpu', ok: false });
     expect(tried).toEqual(['webgpu', 'cpu', 'cpu']);
     await sessions.dispose();
+  });
+
+  it('no provider at all is a NoProviderError listing each reason (mapped to MODEL_UNAVAILABLE)', async () => {
+    const sessions = createSessionManager({
+      resolver,
+      createSession: async () => {
+        throw new Error('unsupported op: FancyConv');
+      },
+    });
+    const err = await sessions
+      .get('omori-sprite-dcgan', { providers: ['coreml', 'cpu'] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoProviderError);
+    expect((err as Error).message).toMatch(/coreml: .+; cpu: unsupported op: FancyConv/);
+    expect((toJobError(err) as JobError).code).toBe('MODEL_UNAVAILABLE');
   });
 });
 

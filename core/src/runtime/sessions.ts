@@ -13,6 +13,9 @@ import type {
   SessionOptions,
 } from './types.ts';
 import { isProcessWideFailure, precheckProvider, providerChain } from './providers.ts';
+import { NoProviderError } from './errors.ts';
+
+export { NoProviderError } from './errors.ts';
 
 export interface SessionManagerOptions {
   resolver: ModelResolver;
@@ -29,19 +32,6 @@ export interface SessionManagerOptions {
   autoWarmup?: boolean;
   /** Test seam: how a session is created for one provider. */
   createSession?: (path: string, provider: ExecutionProviderName) => Promise<ort.InferenceSession>;
-}
-
-export class NoProviderError extends Error {
-  constructor(
-    readonly modelId: string,
-    readonly attempts: readonly ProviderAttempt[],
-  ) {
-    super(
-      `no execution provider could load model "${modelId}": ` +
-        attempts.map((a) => `${a.provider}: ${a.reason ?? 'failed'}`).join('; '),
-    );
-    this.name = 'NoProviderError';
-  }
 }
 
 function defaultCreateSession(path: string, provider: ExecutionProviderName): Promise<ort.InferenceSession> {
