@@ -1,6 +1,7 @@
 #include "daemon_link.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -99,6 +100,7 @@ void DaemonLink::recreate(ShmRegion &region, size_t bytes) {
 const float *DaemonLink::exchange(const FrameJob &job, bool shm, int *outWidth, int *outHeight,
                                   Clock::time_point deadline, const CancelFn &cancel) {
   const uint32_t id = nextId_++;
+  lastShm_ = shm;
   const size_t inBytes = size_t(job.width) * size_t(job.height) * 16;
   std::string req = "{\"type\":\"frame.render\",\"id\":" + std::to_string(id) + ",\"instance\":";
   json::appendQuoted(req, job.instance);
@@ -121,6 +123,8 @@ const float *DaemonLink::exchange(const FrameJob &job, bool shm, int *outWidth, 
     ws_.sendBinary({{header, 8}, {inputData(), inBytes}}, deadline, cancel);
   }
 
+  if (verboseLog())
+    std::fprintf(stderr, "mlxvideo.ofx: request %u sent (%s frame %lld)\n", id, job.effect.c_str(), job.frameIndex);
   int w = 0, h = 0;
   bool haveResult = false;
   for (;;) {

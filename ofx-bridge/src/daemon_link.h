@@ -44,7 +44,8 @@ class DaemonLink {
   void closeInstance(const std::string &instance);
   /// Forgets the connection and the shared-memory regions (after an error; the next render reconnects).
   void drop();
-  bool usingShm() const { return useShm_; }
+  /// "shm" or "binary": how the last frame actually travelled (for logs and tests).
+  const char *lastTransport() const { return lastShm_ ? "shm" : "binary"; }
 
  private:
   Settings settings_;
@@ -52,7 +53,8 @@ class DaemonLink {
   uint32_t nextId_ = 1;
   bool useShm_ = false;
   bool shmRefused_ = false;  // the daemon could not map our regions once: binary for the rest of the session
-  bool daemonShm_ = false;   // hello.ok.shm: the daemon's native addon can map shared memory
+  bool daemonShm_ = false;
+  bool lastShm_ = false;   // hello.ok.shm: the daemon's native addon can map shared memory
   std::vector<std::string> toRelease_;  // replaced regions the daemon may still have mapped (shm.release)
   ShmRegion in_, out_;
   std::vector<float> inVec_;

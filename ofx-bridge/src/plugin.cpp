@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -397,6 +398,9 @@ OfxStatus render(OfxImageEffectHandle h, OfxPropertySetHandle in) {
     const int x1 = int(std::lround(src.bounds.x1 * f)), y1 = int(std::lround(src.bounds.y1 * f));
     writePacked(result, OfxRectI{x1, y1, x1 + w, y1 + hgt}, dst, window);
     clearError(*inst, h);
+    if (verboseLog())
+      std::fprintf(stderr, "mlxvideo.ofx: %s frame %lld %dx%d -> %dx%d via %s\n", fx.id.c_str(), job.frameIndex,
+                   job.width, job.height, w, hgt, inst->link.lastTransport());
     return kOfxStatOK;
   } catch (const WsError &e) {
     if (e.kind() == WsError::Kind::Aborted) return kOfxStatFailed;  // the host discards this frame anyway

@@ -38,6 +38,11 @@ bool isLocalHost(const std::string &h) { return h == "127.0.0.1" || h == "localh
 
 }  // namespace
 
+bool verboseLog() {
+  const char *v = env("MLXV_OFX_LOG");
+  return v && *v == '1';
+}
+
 std::string configDir() {
   if (const char *d = env("MLXV_CONFIG_DIR")) return d;
   if (const char *x = env("XDG_CONFIG_HOME")) return std::string(x) + "/mlxvideo";

@@ -17,6 +17,8 @@ struct Settings {
 };
 
 Settings loadSettings();
+/// MLXV_OFX_LOG=1: one stderr line per request sent and per frame rendered (tests wait on these lines).
+bool verboseLog();
 /// <config dir> = MLXV_CONFIG_DIR, else $XDG_CONFIG_HOME/mlxvideo, else ~/.config/mlxvideo.
 std::string configDir();
 /// The token file's first line, trimmed; throws std::runtime_error naming the file and the fix.

@@ -1,0 +1,219 @@
+/**
+ * Helpers for the OFX tests: the built bundle + test host (built with plain cmake when `npm test`'s native
+ * build has not made them), a real daemon process (`mlxv serve --port 0` in a temp config dir, so a test can
+ * kill it), and the test host run as a child process that prints one JSON report.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '..', '..');
+export const fixture = (name: string): string => path.join(repoRoot, 'test', 'fixtures', name);
+
+export interface OfxBuild {
+  host: string;
+  bundle: string;
+  probe: string;
+}
+
+function artifacts(buildDir: string): OfxBuild {
+  const dir = path.join(buildDir, 'ofx-bridge');
+  return {
+    host: path.join(dir, 'mlxv-ofx-host'),
+    bundle: path.join(dir, 'mlxvideo.ofx.bundle'),
+    probe: path.join(dir, 'mlxv-ws-probe'),
+  };
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/**
+ * The OFX artifacts. `default`: build/ofx-bridge from scripts/build-native.sh when present, else a plain
+ * cmake build in build/ofx-test. `asan`: build/asan-ofx with -DMLXV_SANITIZE=ON. Builds hold a lock file
+ * so test files running in parallel do not build the same tree at once.
+ */
+export function ofxBuild(kind: 'default' | 'asan' = 'default'): OfxBuild {
+  if (kind === 'default') {
+    const fromNpm = artifacts(path.join(repoRoot, 'build'));
+    if (process.env.MLXV_OFX_BUILD_DIR) return artifacts(path.resolve(process.env.MLXV_OFX_BUILD_DIR));
+    if (
+      existsSync(fromNpm.host) &&
+      existsSync(path.join(fromNpm.bundle, 'Contents', 'Resources', 'effects.json'))
+    ) {
+      return fromNpm;
+    }
+  }
+  const dir = path.join(repoRoot, 'build', kind === 'asan' ? 'asan-ofx' : 'ofx-test');
+  const lock = path.join(tmpdir(), `mlxv-ofx-build-${kind}.lock`);
+  const flags =
+    kind === 'asan' ? ['-DMLXV_SANITIZE=ON', '-DCMAKE_BUILD_TYPE=Debug'] : ['-DCMAKE_BUILD_TYPE=Release'];
+  run('flock', [lock, 'cmake', '-S', '.', '-B', dir, ...flags]);
+  run('flock', [
+    lock,
+    'cmake',
+    '--build',
+    dir,
+    '-j2',
+    '--target',
+    'mlxvideo_ofx',
+    'mlxv-ofx-host',
+    'mlxv-ws-probe',
+  ]);
+  return artifacts(dir);
+}
+
+export interface DaemonProcess {
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+  env: Record<string, string>;
+  /** SIGKILL, like a crash; resolves when the process is gone. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `mlxv serve --port 0` in a fresh config dir (or `dir`, to restart on the same token). */
+export async function startDaemonProcess(dir?: string, port = 0): Promise<DaemonProcess> {
+  const configDir = dir ?? mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-test-'));
+  const proc = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'core', 'bin', 'mlxv.js'), 'serve', '--port', String(port)],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, MLXV_CONFIG_DIR: configDir, MLXV_PORT: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+  const actualPort = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`daemon did not start in 60 s:\n${stderr}`)), 60_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited (${code}) before listening:\n${stderr}`));
+    });
+  });
+  const env = { MLXV_CONFIG_DIR: configDir, MLXV_PORT: String(actualPort) };
+  return {
+    port: actualPort,
+    dir: configDir,
+    proc,
+    env,
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await gone;
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+      if (!dir) rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HostReport {
+  plugin: string;
+  expect: string;
+  met: boolean;
+  why: string;
+  totalMs: number;
+  renders: { instance: number; frame: number; status: number; ms: number }[];
+  outputs: {
+    width: number;
+    height: number;
+    file: string;
+    rod: number[];
+    clipPreferences: { status: number };
+  }[];
+  messages: { kind: string; type: string; text: string }[];
+  violations: string[];
+  liveImages: number;
+}
+
+export interface HostRun {
+  code: number | null;
+  report: HostReport;
+  stderr: string;
+  wallMs: number;
+}
+
+/** Runs the test host; resolves with its JSON report (rejects when it printed none). */
+export function runHost(
+  build: OfxBuild,
+  args: string[],
+  env: Record<string, string> = {},
+  onStart?: (proc: ChildProcess) => void,
+): Promise<HostRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const proc = spawn(build.host, ['--bundle', build.bundle, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    onStart?.(proc);
+    proc.once('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve({
+          code,
+          report: JSON.parse(line) as HostReport,
+          stderr: err,
+          wallMs: performance.now() - t0,
+        });
+      } catch {
+        reject(new Error(`test host printed no report (exit ${code}):\n${out}\n${err}`));
+      }
+    });
+  });
+}
+
+/** A real image as the host's raw input: float32 RGBA, top row first (values 0..1). */
+export async function rawFromImage(
+  file: string,
+  width: number,
+  height: number,
+): Promise<{ path: string; data: Float32Array }> {
+  const { data } = await sharp(file)
+    .resize(width, height, { fit: 'fill' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const f = new Float32Array(width * height * 4);
+  for (let i = 0; i < f.length; i++) f[i] = data[i]! / 255;
+  const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-img-'));
+  const p = path.join(dir, 'input.rgbaf');
+  writeFileSync(p, Buffer.from(f.buffer));
+  return { path: p, data: f };
+}
+
+export function readRaw(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+}
+
+export function tempFile(name: string): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-out-')), name);
+}
