@@ -18,9 +18,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export function spawnMlxv(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+export function spawnMlxv(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = repoRoot,
+): ChildProcess {
   return spawn(process.execPath, [mlxvBin, ...args], {
-    cwd: repoRoot,
+    cwd,
     env: { ...process.env, ...env, FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -37,8 +41,22 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-export function mlxv(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return collect(spawnMlxv(args, env));
+export function mlxv(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = repoRoot,
+): Promise<CliResult> {
+  return collect(spawnMlxv(args, env, cwd));
+}
+
+/** The alpha plane of every frame of a video, decoded by ffmpeg (8-bit, one byte per pixel). */
+export async function alphaPlane(file: string): Promise<Uint8Array> {
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-vf', 'alphaextract,format=gray', '-f', 'rawvideo', 'pipe:1'],
+    { encoding: 'buffer', maxBuffer: 1 << 28 },
+  );
+  return new Uint8Array(stdout);
 }
 
 /** A small real H.264 clip from ffmpeg's test source (moving pattern + counter), optionally with audio. */

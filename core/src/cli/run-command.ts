@@ -18,7 +18,7 @@ import { ExitCode, reportFailure } from './errors.ts';
 import { createProgressReporter } from './progress.ts';
 
 /** The clip `mlxv demo` (and so `npm start`) runs on: people on a street, carried by the repository. */
-export const demoClip = path.join(repoRoot, 'test', 'fixtures', 'people-street.mp4');
+export const demoClip = path.join(repoRoot, 'test', 'fixtures', 'wide-street.mp4');
 export const demoOutputDir = 'mlxv-output';
 
 export function registerRunCommands(program: Command): void {
@@ -191,17 +191,37 @@ function printResult(result: JobResult): void {
   for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
 }
 
+/**
+ * The README's first command. One inference pass writes the ProRes 4444 .mov; the PNG sequence is then made
+ * from that .mov with `identity`, which costs seconds instead of a second matte pass and shows that the
+ * alpha channel survives a decode of our own output.
+ */
 async function runDemo(opts: { frames?: string }): Promise<number> {
   const outDir = path.resolve(demoOutputDir);
   try {
     await mkdir(outDir, { recursive: true });
     const frames = opts.frames !== undefined ? { frames: parseFrameRange(opts.frames) } : {};
-    const base = { effect: 'matte', input: demoClip, params: {}, overwrite: true, ...frames };
-    process.stderr.write(`mlxv demo: removing the background of ${path.relative(process.cwd(), demoClip)}\n`);
-    const mov = await runWithInterrupts({ ...base, output: path.join(outDir, 'matte.mov') }, 'matte -> .mov');
+    process.stderr.write(`mlxv demo: removing the background of ${shortPath(demoClip)}\n`);
+    const mov = await runWithInterrupts(
+      {
+        effect: 'matte',
+        input: demoClip,
+        output: path.join(outDir, 'matte.mov'),
+        params: {},
+        overwrite: true,
+        ...frames,
+      },
+      'matte -> .mov',
+    );
     const pngs = await runWithInterrupts(
-      { ...base, output: path.join(outDir, 'matte-png', 'matte_%04d.png') },
-      'matte -> PNGs',
+      {
+        effect: 'identity',
+        input: mov.output,
+        output: path.join(outDir, 'matte-png', 'matte_%04d.png'),
+        params: {},
+        overwrite: true,
+      },
+      '.mov -> PNGs',
     );
     process.stdout.write(
       `\nDone. Open these (the background is transparent):\n` +
@@ -212,6 +232,12 @@ async function runDemo(opts: { frames?: string }): Promise<number> {
   } catch (err) {
     return reportFailure(err);
   }
+}
+
+/** Relative to the current folder when inside it, else absolute. */
+function shortPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
 }
 
 // ---------- `mlxv effects` ----------
