@@ -95,6 +95,13 @@ describe('resolver', () => {
     }
   });
 
+  it('runs a converter source through the converter hook (TFJS selfie segmentation), pinned sha256', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    const res = await r.resolve('selfie-segmentation');
+    expect(res.from).toBe('converter');
+    expect(await sha256File(res.path)).toBe(getManifest('selfie-segmentation').sha256);
+  });
+
   it('a tampered cache file is a ModelHashMismatchError, also when its size is unchanged', async () => {
     const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
     const { path: file } = await r.resolve('omori-sprite-dcgan');

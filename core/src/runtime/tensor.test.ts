@@ -125,6 +125,17 @@ describe('frameToTensor', () => {
     expect(back.data.every((v) => v === 1)).toBe(true);
   });
 
+  it('encodes a linear-light frame to sRGB (colour only, not alpha) before normalising', () => {
+    const lin = paddedFrame(3, 1, (x) => [[0, 0.214, 1][x]!, 0.0031308, 0.5, 0.5]);
+    const t = frameToTensor({ ...lin, colorSpace: 'linear' }, { ...plain, channels: 'RGBA' });
+    expect(t.data[0]).toBeCloseTo(0, 5);
+    expect(t.data[1]).toBeCloseTo(0.5, 3); // linear 0.214 is sRGB mid-grey
+    expect(t.data[2]).toBeCloseTo(1, 5);
+    expect(t.data[3]).toBeCloseTo(0.04045, 4);
+    expect(t.data[6]).toBeCloseTo(0.7354, 3);
+    expect(t.data[9]).toBe(0.5); // alpha untouched
+  });
+
   it('rounds dynamic sizes up to multipleOf and rejects a wrong out buffer', () => {
     const f = paddedFrame(33, 17, px);
     const t = frameToTensor(f, { ...plain, size: null, multipleOf: 32 });

@@ -88,7 +88,40 @@ export function expandBox(box: Box, factor: number, width: number, height: numbe
   return clampBox({ x: cx - w / 2, y: cy - h / 2, width: w, height: h }, width, height);
 }
 
-/** Frame (or a region of it) -> normalised tensor for a model input. */
+/** sRGB encoding (IEC 61966-2-1) sampled on [0, 1]; linear interpolation between samples is < 1e-4 off. */
+const SRGB_LUT_SIZE = 4096;
+let srgbLut: Float32Array | undefined;
+
+function srgbEncode(v: number): number {
+  return v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
+}
+
+/** In place: encodes the colour channels (not alpha, the 4th of 4) of an interleaved row to sRGB. */
+function encodeSrgbRow(row: Float32Array, nc: number): void {
+  if (!srgbLut) {
+    srgbLut = new Float32Array(SRGB_LUT_SIZE + 2);
+    for (let i = 0; i <= SRGB_LUT_SIZE + 1; i++) srgbLut[i] = srgbEncode(Math.min(1, i / SRGB_LUT_SIZE));
+  }
+  const lut = srgbLut;
+  const colour = Math.min(nc, 3);
+  for (let i = 0; i < row.length; i += nc) {
+    for (let c = 0; c < colour; c++) {
+      const v = row[i + c]!;
+      if (v <= 0) row[i + c] = v * 12.92;
+      else if (v >= 1) row[i + c] = srgbEncode(v);
+      else {
+        const p = v * SRGB_LUT_SIZE;
+        const k = p | 0;
+        row[i + c] = lut[k]! + (lut[k + 1]! - lut[k]!) * (p - k);
+      }
+    }
+  }
+}
+
+/**
+ * Frame (or a region of it) -> normalised tensor for a model input. Linear-light frames are encoded to
+ * display-referred sRGB first, the convention models are trained with.
+ */
 export function frameToTensor(frame: Frame, spec: TensorInputSpec, options: PackOptions = {}): PackedTensor {
   const offsets = channelOffsets(spec.channels);
   const nc = offsets.length;
@@ -131,6 +164,9 @@ export function frameToTensor(frame: Frame, spec: TensorInputSpec, options: Pack
   }
 
   const plane = width * height;
+  // Models are trained on display-referred (sRGB-encoded) pictures. A linear-light frame is resampled as is
+  // (averaging in linear light is the physically right way to shrink) and encoded afterwards.
+  const toDisplay = frame.colorSpace === 'linear';
   const cx = content.x;
   const cw = content.width;
   resampleRows(
@@ -141,6 +177,7 @@ export function frameToTensor(frame: Frame, spec: TensorInputSpec, options: Pack
     content.height,
     (y, row) => {
       const ty = y + content.y;
+      if (toDisplay) encodeSrgbRow(row, nc);
       if (spec.layout === 'NCHW') {
         for (let c = 0; c < nc; c++) {
           const base = c * plane + ty * width + cx;
