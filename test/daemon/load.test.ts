@@ -83,8 +83,10 @@ it(
     clearInterval(sampler);
     peak = Math.max(peak, d.rss());
 
-    console.info(`daemon RSS: baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, peak +${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`);
-  expect(answered).toBe(CLIENTS * FRAMES);
+    console.info(
+      `daemon RSS: baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, peak +${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`,
+    );
+    expect(answered).toBe(CLIENTS * FRAMES);
     expect(mismatches).toBe(0);
     // 1600 frames of 6 KiB went through; a leak of even the frame buffers would show as >9 MiB, and
     // the daemon must not hold more than a small multiple of its working set.

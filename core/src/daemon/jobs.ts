@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { EffectContext } from '../effects/types.ts';
 import { getEffect, UnknownEffectError } from '../effects/registry.ts';
 import { ParamError, resolveParams } from '../effects/params.ts';
@@ -63,13 +63,15 @@ export interface JobManagerOptions {
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
 
 /**
- * Temp names the pipeline may leave next to an output when a process dies before its rename: the
- * encoder writes `<dir>/.<name>.<random>.partial`-style names (dot-prefixed or with a .tmp/.partial
- * suffix). Only names derived from this job's output are touched, never anything else in the folder.
+ * Removes what a killed daemon's encoder left next to `output`. The encoder (core/src/media/encode.ts,
+ * prepareTarget) writes `<dir>/.<stem>.partial-<pid>-<n><ext>` for files, `<parent>/.<folder>.partial-<pid>-<n>/`
+ * for PNG folders and `<dir>/.partial-<pid>-<n>/` for %d patterns, and renames on success. Only names carrying
+ * the dead daemon's pid are touched, so a second daemon or CLI writing the same folder is left alone.
  */
-export function removePartialOutputs(output: string): string[] {
+export function removePartialOutputs(output: string, pid: number): string[] {
   const dir = dirname(output);
-  const name = basename(output);
+  const stem = basename(output, extname(output));
+  const prefixes = [`.${stem}.partial-${pid}-`, `.${basename(output)}.partial-${pid}-`, `.partial-${pid}-`];
   const removed: string[] = [];
   let entries: string[];
   try {
@@ -78,16 +80,16 @@ export function removePartialOutputs(output: string): string[] {
     return removed;
   }
   for (const entry of entries) {
-    if (entry === name) continue;
-    const derived =
-      entry.startsWith(`.${name}.`) || entry.startsWith(`${name}.`) || entry.startsWith(`.${name}-`);
-    if (derived && /(tmp|partial|part)/i.test(entry.slice(name.length))) {
+    if (prefixes.some((p) => entry.startsWith(p))) {
       rmSync(join(dir, entry), { recursive: true, force: true });
       removed.push(join(dir, entry));
     }
   }
   return removed;
 }
+
+/** What the journal holds per job: the public info plus the pid of the daemon that ran it. */
+type JournalEntry = JobInfo & { runnerPid?: number };
 
 export class JobManager {
   private readonly jobs = new Map<string, Job>();
@@ -109,14 +111,16 @@ export class JobManager {
     const loaded: JobInfo[] = [];
     for (const file of readdirSync(this.opts.journalDir)) {
       if (!file.endsWith('.json')) continue;
-      let info: JobInfo;
+      let entry: JournalEntry;
       try {
-        info = JSON.parse(readFileSync(join(this.opts.journalDir, file), 'utf8')) as JobInfo;
+        entry = JSON.parse(readFileSync(join(this.opts.journalDir, file), 'utf8')) as JournalEntry;
       } catch {
         continue; // a journal write cut short by the kill; the rename-into-place makes this rare
       }
+      const { runnerPid, ...stored } = entry;
+      let info: JobInfo = stored;
       if (!FINISHED.has(info.state)) {
-        if (info.state === 'running') removePartialOutputs(info.job.output);
+        if (info.state === 'running' && runnerPid) removePartialOutputs(info.job.output, runnerPid);
         info = {
           ...info,
           state: 'failed',
@@ -174,12 +178,15 @@ export class JobManager {
     this.jobs.set(jobId, job);
     this.queue.push(jobId);
     this.writeJournal(job, true);
-    queueMicrotask(() => this.pump());
+    // Synchronously: several submits can arrive in one socket read, before any microtask runs, and
+    // each must see the queue as it really is. Events only follow after runJob's first await.
+    this.pump();
     return job.info;
   }
 
+  /** 0 = already running; n >= 1 = waiting, n-th in line. */
   position(jobId: string): number {
-    return this.queue.indexOf(jobId);
+    return this.queue.indexOf(jobId) + 1;
   }
 
   private validate(spec: JobSpecMessage): void {
@@ -350,7 +357,8 @@ export class JobManager {
     job.lastJournalWrite = now;
     const path = join(this.opts.journalDir, `${job.info.jobId}.json`);
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(job.info, null, 2), { mode: 0o600 });
+    const entry: JournalEntry = { ...job.info, runnerPid: process.pid };
+    writeFileSync(tmp, JSON.stringify(entry, null, 2), { mode: 0o600 });
     renameSync(tmp, path);
   }
 
