@@ -5,12 +5,14 @@
 import type { EffectDescriptor } from './types.ts';
 import { identityEffect } from './identity/descriptor.ts';
 import { upscaleEffect } from './upscale/descriptor.ts';
+import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
 
 const effects: readonly EffectDescriptor[] = [
   identityEffect as EffectDescriptor,
   matteEffect as EffectDescriptor,
   upscaleEffect as EffectDescriptor,
+  interpolateEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {

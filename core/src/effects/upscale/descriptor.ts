@@ -10,6 +10,7 @@ import { firstNonFinite, type Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { upscaleTiled, type TileRunner } from '../../runtime/tiling.ts';
 import { Tensor } from 'onnxruntime-node';
+import { linearToSrgb, srgbToLinear } from './transfer.ts';
 
 export type UpscaleParams = {
   scale: string;
@@ -133,13 +134,4 @@ export function sessionTileRunner(session: LoadedSession, linear: boolean): Tile
     }
     return out;
   };
-}
-
-function linearToSrgb(v: number): number {
-  const x = Math.min(1, Math.max(0, v));
-  return x <= 0.0031308 ? 12.92 * x : 1.055 * x ** (1 / 2.4) - 0.055;
-}
-
-function srgbToLinear(v: number): number {
-  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
 }
