@@ -14,7 +14,7 @@
 import { execa } from 'execa';
 import type { Frame } from '../effects/frame.ts';
 import { JobError, type FrameRange } from '../pipeline/types.ts';
-import { ffmpegPath, tail } from './ffmpeg.ts';
+import { ffmpegPath, summarizeErrors } from './ffmpeg.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
 
 export interface DecodeOptions {
@@ -135,6 +135,8 @@ export async function* decodeFrames(file: string, options: DecodeOptions = {}): 
           // A fresh buffer per frame: the consumer may still hold the previous Frame's data.
           pending = Buffer.alloc(frameBytes);
           filled = 0;
+          // Chunks already read may hold more frames; none is handed out after an abort.
+          if (options.signal?.aborted) throw cancelled(file);
           delivered++;
           yield frame;
         }
@@ -143,7 +145,7 @@ export async function* decodeFrames(file: string, options: DecodeOptions = {}): 
     const result = await child;
     finished = true;
     if (options.signal?.aborted || result.isCanceled) throw cancelled(file);
-    const stderr = tail(Buffer.from(result.stderr as Uint8Array).toString('utf8'), 400);
+    const stderr = summarizeErrors(Buffer.from(result.stderr as Uint8Array).toString('utf8'));
     if (delivered < expected || filled > 0 || result.exitCode !== 0) {
       if (result.exitCode !== 0 && delivered === 0 && !stderr) {
         throw new JobError('INTERNAL', `ffmpeg failed decoding ${file} (exit ${result.exitCode})`);

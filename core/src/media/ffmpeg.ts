@@ -99,3 +99,17 @@ export function tail(text: string, max = 600): string {
   const trimmed = text.trim();
   return trimmed.length > max ? '…' + trimmed.slice(-max) : trimmed;
 }
+
+/** ffmpeg's error lines, without the "[demuxer @ 0x...]" prefixes and repeats, for one-line messages. */
+export function summarizeErrors(stderr: string, maxLines = 3): string {
+  const seen = new Set<string>();
+  for (const line of stderr.split('\n')) {
+    const clean = line
+      .replace(/^\[[^\]]+ @ 0x[0-9a-f]+\]\s*/, '')
+      .replace(/offset 0x[0-9a-f]+/, 'offset …')
+      .trim();
+    if (clean) seen.add(clean);
+    if (seen.size >= maxLines) break;
+  }
+  return [...seen].join('; ');
+}
