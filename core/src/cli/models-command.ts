@@ -4,15 +4,10 @@
  */
 import type { Command } from 'commander';
 import { createModelResolver, type ModelManager } from '../models/resolver.ts';
-import { toJobError, UnknownModelError } from '../models/errors.ts';
+import { UnknownModelError } from '../models/errors.ts';
 import { describeSource, probeSource, type FetchProgress } from '../models/sources.ts';
 import { repoRoot } from '../models/paths.ts';
-import { JobError } from '../pipeline/types.ts';
-
-const EXIT_OK = 0;
-const EXIT_INTERNAL = 1;
-const EXIT_USAGE = 2;
-const EXIT_MODEL = 5;
+import { ExitCode, reportFailure } from './errors.ts';
 
 interface ModelsOptions {
   cacheDir?: string;
@@ -24,16 +19,10 @@ function manager(cmd: Command): ModelManager {
   return createModelResolver(opts.cacheDir ? { cacheDir: opts.cacheDir } : {});
 }
 
-/** Prints a failure like the rest of the CLI ("mlxv: error [CODE]: ...") and returns its exit code. */
+/** Prints a failure the way the rest of the CLI does; an unknown model id is a usage error. */
 function fail(err: unknown): number {
-  const mapped = toJobError(err);
-  if (mapped instanceof JobError) {
-    process.stderr.write(`mlxv: error [${mapped.code}]: ${mapped.message}\n`);
-    if (mapped.hint && !mapped.message.includes(mapped.hint)) process.stderr.write(`  fix: ${mapped.hint}\n`);
-    return err instanceof UnknownModelError ? EXIT_USAGE : EXIT_MODEL;
-  }
-  process.stderr.write(`mlxv: error [INTERNAL]: ${err instanceof Error ? err.message : String(err)}\n`);
-  return EXIT_INTERNAL;
+  const code = reportFailure(err);
+  return err instanceof UnknownModelError ? ExitCode.usage : code;
 }
 
 function megabytes(bytes: number): string {
@@ -72,7 +61,7 @@ async function list(cmd: Command): Promise<number> {
   );
   if (cmd.optsWithGlobals<ModelsOptions>().json) {
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-    return EXIT_OK;
+    return ExitCode.ok;
   }
   process.stdout.write(
     table([
@@ -81,7 +70,7 @@ async function list(cmd: Command): Promise<number> {
     ]),
   );
   process.stdout.write(`cache: ${m.cacheDir}\n`);
-  return EXIT_OK;
+  return ExitCode.ok;
 }
 
 async function verify(cmd: Command, ids: string[]): Promise<number> {
@@ -104,7 +93,7 @@ async function verify(cmd: Command, ids: string[]): Promise<number> {
     }
   }
   process.stdout.write(`${checked} verified, ${bad} mismatched\n`);
-  return bad ? EXIT_MODEL : EXIT_OK;
+  return bad ? ExitCode.model : ExitCode.ok;
 }
 
 async function where(cmd: Command, id: string): Promise<number> {
@@ -113,7 +102,7 @@ async function where(cmd: Command, id: string): Promise<number> {
   const status = await m.checkCache(man.id);
   if (status.state === 'ok') {
     process.stdout.write(`${status.path}\n`);
-    return EXIT_OK;
+    return ExitCode.ok;
   }
   if (status.state === 'mismatch') return fail(status.error);
   const lines = [`${man.id} is not in the cache (expected at ${status.path}).`, 'Its sources:'];
@@ -126,7 +115,7 @@ async function where(cmd: Command, id: string): Promise<number> {
     `or pass it to a job with --model-path ${man.id}=<file>.`,
   );
   process.stderr.write(lines.join('\n') + '\n');
-  return EXIT_MODEL;
+  return ExitCode.model;
 }
 
 async function fetchModels(cmd: Command, ids: string[]): Promise<number> {
@@ -138,7 +127,7 @@ async function fetchModels(cmd: Command, ids: string[]): Promise<number> {
     if (line !== lastLine) process.stderr.write(line + '\n');
     lastLine = line;
   };
-  let code = EXIT_OK;
+  let code: number = ExitCode.ok;
   for (const id of ids) {
     try {
       const resolved = await m.fetch(id, { onProgress });
