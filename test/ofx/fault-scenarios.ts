@@ -1,0 +1,212 @@
+/**
+ * The failure cases of the OFX plugin, each with its defined behaviour and a time bound. Shared by
+ * faults.test.ts (normal build) and asan.test.ts (the same runs under AddressSanitizer + UBSan):
+ * - daemon not running → on-image error + host message, within the connect timeout;
+ * - daemon killed mid-render → on-image error naming the lost connection; the next frame fails fast;
+ * - abort() raised mid-render → the render returns kOfxStatFailed promptly;
+ * - daemon slow → on-image error after MLXV_OFX_TIMEOUT_MS;
+ * - daemon restarting → the plugin retries the connection and renders;
+ * - NULL source image, negative row bytes, 4 instances in parallel (Resolve mode).
+ */
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runHost, startDaemonProcess, type HostRun, type OfxBuild } from './helpers.ts';
+
+const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|runtime error:/;
+const sanitizerEnv = {
+  ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0',
+  UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+};
+
+function clean(r: HostRun): void {
+  expect(r.stderr).not.toMatch(SANITIZER_REPORT);
+  expect(r.report.violations).toEqual([]);
+  expect(r.report.liveImages).toBe(0);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const synthetic = (size: string) => ['--synthetic', size, '--resolve'];
+
+export function registerFaultTests(getBuild: () => OfxBuild): void {
+  let build: OfxBuild;
+  beforeAll(() => {
+    build = getBuild();
+  });
+
+  it('daemon not running: on-image error and a host message within the connect timeout', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-nodaemon-'));
+    const r = await runHost(
+      build,
+      ['--plugin', 'org.mlxvideo.identity', ...synthetic('96x54'), '--expect', 'error', '--max-ms', '4000'],
+      { ...sanitizerEnv, MLXV_CONFIG_DIR: dir, MLXV_PORT: String(port) },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code, r.report.why + r.stderr).toBe(0);
+    clean(r);
+    expect(r.report.messages[0]!.text).toContain('cannot reach the mlxvideo daemon');
+  });
+
+  it('daemon killed mid-render: the frame shows the lost connection, the next fails fast', async () => {
+    const daemon = await startDaemonProcess();
+    try {
+      let killed = false;
+      const r = await runHost(
+        build,
+        [
+          '--plugin',
+          'org.mlxvideo.matte',
+          ...synthetic('320x240'),
+          '--frames',
+          '2',
+          '--expect',
+          'error',
+          '--max-ms',
+          '8000',
+        ],
+        {
+          ...sanitizerEnv,
+          ...daemon.env,
+          MLXV_OFX_LOG: '1',
+          MLXV_OFX_CONNECT_TIMEOUT_MS: '500',
+          MLXV_OFX_TIMEOUT_MS: '120000',
+        },
+        (proc) =>
+          proc.stderr!.on('data', (d: Buffer) => {
+            // The first request is on its way (the daemon is loading the matte models): kill it now.
+            if (!killed && d.toString().includes('request 1 sent')) {
+              killed = true;
+              void daemon.kill();
+            }
+          }),
+      );
+      expect(killed).toBe(true);
+      expect(r.code, r.report.why + r.stderr).toBe(0);
+      clean(r);
+      expect(r.report.messages.map((m) => m.text).join('\n')).toContain('lost the connection');
+      expect(r.report.renders[1]!.ms).toBeLessThan(3000);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('abort() raised mid-render: the render returns kOfxStatFailed promptly', async () => {
+    const daemon = await startDaemonProcess();
+    try {
+      const r = await runHost(
+        build,
+        ['--plugin', 'org.mlxvideo.matte', ...synthetic('320x240'), '--abort-after-ms', '150'],
+        { ...sanitizerEnv, ...daemon.env, MLXV_OFX_TIMEOUT_MS: '120000' },
+      );
+      clean(r);
+      expect(r.report.renders[0]!.status).toBe(1);
+      expect(r.report.renders[0]!.ms).toBeLessThan(150 + 1500);
+      expect(r.report.messages).toEqual([]); // an abort is the host's decision, not an error to report
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('daemon slow: on-image error once MLXV_OFX_TIMEOUT_MS has passed', async () => {
+    const daemon = await startDaemonProcess();
+    try {
+      const r = await runHost(
+        build,
+        ['--plugin', 'org.mlxvideo.matte', ...synthetic('320x240'), '--expect', 'error', '--max-ms', '3000'],
+        { ...sanitizerEnv, ...daemon.env, MLXV_OFX_TIMEOUT_MS: '200' },
+      );
+      expect(r.code, r.report.why + r.stderr).toBe(0);
+      clean(r);
+      expect(r.report.messages[0]!.text).toContain('did not answer within 200 ms');
+      expect(r.report.renders[0]!.ms).toBeGreaterThanOrEqual(200);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('daemon restarting: the plugin retries the connection until it is back', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-restart-'));
+    let daemon: Awaited<ReturnType<typeof startDaemonProcess>> | undefined;
+    try {
+      const host = runHost(
+        build,
+        ['--plugin', 'org.mlxvideo.identity', ...synthetic('64x36'), '--expect', 'ok', '--max-ms', '30000'],
+        {
+          ...sanitizerEnv,
+          MLXV_CONFIG_DIR: dir,
+          MLXV_PORT: String(port),
+          MLXV_OFX_CONNECT_TIMEOUT_MS: '30000',
+        },
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      daemon = await startDaemonProcess(dir, port);
+      const r = await host;
+      expect(r.code, r.report.why + r.stderr).toBe(0);
+      clean(r);
+    } finally {
+      await daemon?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describeLiveLayouts(() => build);
+}
+
+/** NULL source, negative row bytes and 4 parallel instances against one daemon. */
+function describeLiveLayouts(getBuild: () => OfxBuild): void {
+  let daemon: Awaited<ReturnType<typeof startDaemonProcess>>;
+  beforeAll(async () => {
+    daemon = await startDaemonProcess();
+  });
+  afterAll(async () => daemon?.stop());
+
+  it('NULL source image: transparent black, no daemon call', async () => {
+    const r = await runHost(
+      getBuild(),
+      [
+        '--plugin',
+        'org.mlxvideo.identity',
+        ...synthetic('64x36'),
+        '--null-source',
+        '--expect',
+        'clear',
+        '--max-ms',
+        '2000',
+      ],
+      { ...sanitizerEnv, ...daemon.env },
+    );
+    expect(r.code, r.report.why + r.stderr).toBe(0);
+    clean(r);
+  });
+
+  it('negative row bytes and 4 instances rendering in parallel', async () => {
+    const r = await runHost(
+      getBuild(),
+      [
+        '--plugin',
+        'org.mlxvideo.identity',
+        ...synthetic('128x72'),
+        '--negative-rowbytes',
+        '--instances',
+        '4',
+      ].concat(['--frames', '3', '--param', 'gain=0.5', '--expect', 'ok', '--max-ms', '20000']),
+      { ...sanitizerEnv, ...daemon.env },
+    );
+    expect(r.code, r.report.why + r.stderr).toBe(0);
+    clean(r);
+    expect(r.report.renders).toHaveLength(12);
+  });
+}
