@@ -9,6 +9,7 @@ import { DaemonClient, type WebSocketConstructor } from '../client/client.ts';
 import { DEFAULT_PORT } from '../client/protocol.ts';
 import { configDir as defaultConfigDir, daemonInfoPath, readToken, tokenFilePath } from './config.ts';
 import { daemonVersion } from './server.ts';
+import { DEFAULT_LIMITS } from './daemon-core.ts';
 
 export interface NativeConnectOptions {
   configDir?: string;
@@ -32,6 +33,16 @@ export function daemonUrl(dir: string, port?: number): string {
   return `ws://127.0.0.1:${process.env.MLXV_PORT ?? DEFAULT_PORT}/`;
 }
 
+/**
+ * `ws` clients refuse messages over 100 MiB by default and UHD float frames are 133 MB, so Node clients
+ * get a WebSocket class with the daemon's limit (and no compression, like the server).
+ */
+class DaemonWebSocket extends WebSocket {
+  constructor(url: string) {
+    super(url, { maxPayload: DEFAULT_LIMITS.maxBinaryBytes + 64 * 1024, perMessageDeflate: false });
+  }
+}
+
 export async function connectToDaemon(options: NativeConnectOptions = {}): Promise<DaemonClient> {
   const dir = options.configDir ?? defaultConfigDir();
   const token = options.token ?? readToken(options.configDir ? tokenFilePath(dir, {}) : tokenFilePath(dir));
@@ -39,7 +50,7 @@ export async function connectToDaemon(options: NativeConnectOptions = {}): Promi
     url: options.url ?? daemonUrl(dir, options.port),
     token,
     client: { name: options.clientName ?? 'mlxv-cli', version: daemonVersion() },
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    WebSocket: DaemonWebSocket as unknown as WebSocketConstructor,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
 }
