@@ -62,7 +62,10 @@ describe('mlxv models', () => {
     expect(verify.out).toMatch(/MISMATCH\s+omori-sprite-dcgan .*expected 887c23f9/);
     const where = await mlxv('where', 'omori-sprite-dcgan');
     expect(where.code).toBe(5);
-    expect(where.err).toMatch(/MODEL_HASH_MISMATCH.*delete .*omori-sprite-dcgan\.onnx/s);
+    expect(where.err).toMatch(/MODEL_HASH_MISMATCH.*mlxv models fetch omori-sprite-dcgan/s);
+    const refetch = await mlxv('fetch', 'omori-sprite-dcgan');
+    expect(refetch.code).toBe(0);
+    expect((await mlxv('verify', 'omori-sprite-dcgan')).code).toBe(0);
     rmSync(file);
   });
 

@@ -67,7 +67,7 @@ export class ModelHashMismatchError extends Error {
         : `sha256 ${actual.sha256}, expected ${expected.sha256}`;
     const hint =
       origin === 'cache'
-        ? `delete ${file} and run \`mlxv models fetch ${modelId}\``
+        ? `run \`mlxv models fetch ${modelId}\` to replace ${file} with a verified copy (or delete the file)`
         : `pass the right file for ${modelId} (sha256 ${expected.sha256}) or drop the explicit path to use the model manager`;
     super(`model file ${file} for "${modelId}" does not match its manifest: ${what}. Fix: ${hint}`);
     this.name = 'ModelHashMismatchError';

@@ -115,7 +115,9 @@ describe('resolver', () => {
     expect((err as Error).message).toContain(
       '887c23f9d1f780e9c53a77c918947d202bd9a29b0025b49fb18a6dffb1cea211',
     );
-    expect((err as Error).message).toMatch(/delete .* and run `mlxv models fetch omori-sprite-dcgan`/);
+    expect((err as Error).message).toMatch(
+      /run `mlxv models fetch omori-sprite-dcgan` to replace .*omori-sprite-dcgan\.onnx/,
+    );
     const jobErr = toJobError(err);
     expect(jobErr).toBeInstanceOf(JobError);
     expect((jobErr as JobError).code).toBe('MODEL_HASH_MISMATCH');
@@ -123,6 +125,9 @@ describe('resolver', () => {
     writeFileSync(file, bytes.subarray(0, 100)); // truncated: caught by the size check
     await expect(r.resolve('omori-sprite-dcgan')).rejects.toThrow(/size 100 B, expected 2944427 B/);
     expect((await r.checkCache('omori-sprite-dcgan')).state).toBe('mismatch');
+    // An explicit fetch replaces the bad file with a verified copy.
+    expect((await r.fetch('omori-sprite-dcgan')).from).toBe('local');
+    expect((await r.resolve('omori-sprite-dcgan')).from).toBe('cache');
   });
 
   it('a missing package or source is a ModelUnavailableError listing every source tried', async () => {

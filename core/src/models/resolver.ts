@@ -46,7 +46,7 @@ export interface ModelManager extends ModelResolver {
   cachePath(modelId: string): string;
   /** Verifies the cached file (re-hashing it when `rehash`, ignoring the verified marker). */
   checkCache(modelId: string, options?: { rehash?: boolean }): Promise<CacheStatus>;
-  /** Makes sure the model is in the cache, running sources when it is not. */
+  /** Makes sure a verified model is in the cache, running sources when it is missing or does not match. */
   fetch(
     modelId: string,
     options?: { signal?: AbortSignal; onProgress?: (p: FetchProgress) => void },
@@ -124,7 +124,12 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
 
   async function resolve(
     modelId: string,
-    opts: { explicitPath?: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void } = {},
+    opts: {
+      explicitPath?: string;
+      signal?: AbortSignal;
+      onProgress?: (p: FetchProgress) => void;
+      replaceBadCache?: boolean;
+    } = {},
   ): Promise<ResolvedModel> {
     const m = manifest(modelId);
     const explicitPath = opts.explicitPath ?? options.modelPaths?.[m.id];
@@ -144,7 +149,9 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     }
     const cached = await checkCache(m.id);
     if (cached.state === 'ok') return { id: m.id, path: cached.path, sha256: m.sha256, from: 'cache' };
-    if (cached.state === 'mismatch') throw cached.error;
+    // A bad cache file stops a job (something changed it; the user should know). Only an explicit
+    // `fetch` replaces it, atomically, with a verified copy from the sources.
+    if (cached.state === 'mismatch' && !opts.replaceBadCache) throw cached.error;
     let running = inFlight.get(m.id);
     if (!running) {
       running = fromSources(m, opts.signal, opts.onProgress ?? options.onProgress).finally(() =>
@@ -163,6 +170,7 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     cachePath,
     checkCache,
     resolve,
-    fetch: (modelId, opts = {}) => resolve(modelId, { signal: opts.signal, onProgress: opts.onProgress }),
+    fetch: (modelId, opts = {}) =>
+      resolve(modelId, { signal: opts.signal, onProgress: opts.onProgress, replaceBadCache: true }),
   };
 }
