@@ -20,7 +20,7 @@ export const OPSET = 13;
 
 export interface ConvertOptions {
   /**
-   * Graph outputs: ONNX output name → TF tensor ("node" or "node:1"). A list uses each tensor's node name.
+   * Graph outputs: ONNX output name → TF tensor ("node" or "node:1"). A list names each output after its tensor.
    * Default: the model's signature outputs, else every node nothing else consumes.
    */
   outputs?: Record<string, string> | string[];
@@ -129,7 +129,7 @@ function resolveOutputs(
   };
   if (options.outputs) {
     const entries = Array.isArray(options.outputs)
-      ? options.outputs.map((r) => [parseRef(r).node, r] as const)
+      ? options.outputs.map((r) => [r.replace(/:0$/, ''), r] as const)
       : Object.entries(options.outputs);
     for (const [name, ref] of entries) out[name] = { ref: check(ref), shape: null };
     return out;

@@ -6,6 +6,7 @@
 import { attrBool, attrFloat, attrInt, attrInts, attrString, attrType, nodeError } from './attrs.ts';
 import { type ConvertContext, ints } from './context.ts';
 import type { TfNode } from './model-json.ts';
+import { fusedActivation, fusedActivationName } from './ops-spatial.ts';
 
 type Mapper = (ctx: ConvertContext, node: TfNode) => string[];
 
@@ -74,10 +75,27 @@ const mirrorPad: Mapper = (ctx, node) => {
 };
 
 const reshape: Mapper = (ctx, node) => {
-  const shape = ints(ctx.requireConst(node, 1, 'shape'));
-  // TF's 0 means an empty axis, ONNX's means "copy": refuse rather than change the meaning.
-  if (shape.includes(0)) throw nodeError(node, `shape [${shape.join(',')}] has a 0 dimension`);
-  ctx.g.addNode('Reshape', [ctx.tensor(node.input[0]!), ctx.int64('shape', shape)], [node.name]);
+  const c = ctx.constOf(node.input[1]!);
+  let target: string;
+  if (c) {
+    const shape = ints(c);
+    // TF's 0 means an empty axis, ONNX's means "copy": refuse rather than change the meaning.
+    if (shape.includes(0)) throw nodeError(node, `shape [${shape.join(',')}] has a 0 dimension`);
+    target = ctx.int64('shape', shape);
+  } else {
+    // A shape computed in the graph (int32 in TF): ONNX wants int64.
+    target = ctx.g.addNode('Cast', [ctx.tensor(node.input[1]!)], 1, { to: 7 })[0]!;
+  }
+  ctx.g.addNode('Reshape', [ctx.tensor(node.input[0]!), target], [node.name]);
+  return [node.name];
+};
+
+/** TF Shape is int32 by default, ONNX Shape int64: cast back so int32 shape arithmetic keeps TF types. */
+const shape: Mapper = (ctx, node) => {
+  const to = ONNX_TYPE[attrType(node, 'out_type') ?? 'DT_INT32'];
+  const [s64] = ctx.g.addNode('Shape', [ctx.tensor(node.input[0]!)], 1) as [string];
+  if (to === 7) ctx.g.addNode('Identity', [s64], [node.name]);
+  else ctx.g.addNode('Cast', [s64], [node.name], { to: to ?? 6 });
   return [node.name];
 };
 
@@ -184,18 +202,16 @@ const slice: Mapper = (ctx, node) => {
 
 function split(variable: boolean): Mapper {
   return (ctx, node) => {
-    // Split(axis, value) vs SplitV(value, size_splits, axis).
+    // Split(axis, value) cuts into num_split equal parts, as ONNX Split does without sizes;
+    // SplitV(value, size_splits, axis) gives the sizes.
     const axis = ints(ctx.requireConst(node, variable ? 2 : 0, 'axis'))[0]!;
-    const x = ctx.tensor(node.input[variable ? 0 : 1]!);
+    const inputs = [ctx.tensor(node.input[variable ? 0 : 1]!)];
     const n = attrInt(node, 'num_split', 0);
     const outs = Array.from({ length: n }, (_, i) => (i === 0 ? node.name : `${node.name}:${i}`));
-    const inputs = [x];
     if (variable) {
       const sizes = ints(ctx.requireConst(node, 1, 'size_splits'));
       if (sizes.includes(-1)) throw nodeError(node, 'size_splits with -1 is not supported');
       inputs.push(ctx.int64('split', sizes));
-    } else {
-      throw nodeError(node, 'even Split needs the axis length; not supported yet (SplitV is)');
     }
     ctx.g.addNode('Split', inputs, outs, { axis });
     return outs;
@@ -261,12 +277,28 @@ const fusedBatchNorm: Mapper = (ctx, node) => {
   return [node.name];
 };
 
+/** MatMul / _FusedMatMul (bias + activation) / BatchMatMulV2 on the last two axes. */
 const matMul: Mapper = (ctx, node) => {
-  const t = (ref: string, flag: string): string =>
-    attrBool(node, flag)
-      ? ctx.g.addNode('Transpose', [ctx.tensor(ref)], 1, { perm: [1, 0] })[0]!
-      : ctx.tensor(ref);
-  ctx.g.addNode('MatMul', [t(node.input[0]!, 'transpose_a'), t(node.input[1]!, 'transpose_b')], [node.name]);
+  const [ta, tb] = node.op.startsWith('BatchMatMul') ? ['adj_x', 'adj_y'] : ['transpose_a', 'transpose_b'];
+  const operand = (i: number, flag: string): string => {
+    const t = ctx.tensor(node.input[i]!);
+    if (!attrBool(node, flag)) return t;
+    // Swapping the last two axes needs the rank: known for constants, 2 for plain MatMul.
+    const rank = ctx.constOf(node.input[i]!)?.shape.length ?? (node.op.startsWith('BatchMatMul') ? 0 : 2);
+    if (rank < 2) throw nodeError(node, `${flag} on a tensor of unknown rank is not supported`);
+    const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
+    return ctx.g.addNode('Transpose', [t], 1, { perm })[0]!;
+  };
+  const a = operand(0, ta!);
+  const b = operand(1, tb!);
+  if (node.op !== '_FusedMatMul') {
+    ctx.g.addNode('MatMul', [a, b], [node.name]);
+    return [node.name];
+  }
+  const act = fusedActivationName(node);
+  const [m] = ctx.g.addNode('MatMul', [a, b], 1) as [string];
+  const [y] = ctx.g.addNode('Add', [m, ctx.tensor(node.input[2]!)], 1) as [string];
+  ctx.g.addNode('Identity', [fusedActivation(ctx, node, y, act, false)], [node.name]);
   return [node.name];
 };
 
@@ -315,6 +347,9 @@ export const BASIC_OPS: Record<string, Mapper> = {
   FusedBatchNorm: fusedBatchNorm,
   FusedBatchNormV3: fusedBatchNorm,
   MatMul: matMul,
+  _FusedMatMul: matMul,
+  BatchMatMulV2: matMul,
+  BatchMatMul: matMul,
   Mean: reduce('ReduceMean'),
   Sum: reduce('ReduceSum'),
   Max: reduce('ReduceMax'),
@@ -331,6 +366,8 @@ export const BASIC_OPS: Record<string, Mapper> = {
   Transpose: transpose,
   StridedSlice: stridedSlice,
   Slice: slice,
+  Split: split(false),
   SplitV: split(true),
+  Shape: shape,
   GatherV2: gather,
 };

@@ -59,8 +59,17 @@ function spatial(node: TfNode, key: string, fallback: number[]): [number, number
   return [v[1]!, v[2]!];
 }
 
-/** Applies a TF fused activation to an NCHW tensor; returns the activated tensor. */
-function fusedActivation(ctx: ConvertContext, node: TfNode, x: string, act: string | undefined): string {
+/**
+ * Applies a TF fused activation; returns the activated tensor. `channelsFirst`: the tensor is NCHW, so a PReLU
+ * alpha (per channel, last axis in TF) must be laid out [C,1,1].
+ */
+export function fusedActivation(
+  ctx: ConvertContext,
+  node: TfNode,
+  x: string,
+  act: string | undefined,
+  channelsFirst: boolean,
+): string {
   const g = ctx.g;
   switch (act) {
     case undefined:
@@ -78,14 +87,26 @@ function fusedActivation(ctx: ConvertContext, node: TfNode, x: string, act: stri
         alpha: { float: attrFloat(node, 'leakyrelu_alpha', 0.2) },
       })[0]!;
     case 'Prelu': {
-      // The alpha broadcasts over NHWC's last axis; in NCHW it must be [C,1,1].
       const alpha = ctx.requireConst(node, 3, 'Prelu alpha');
-      const a = ctx.float('prelu_alpha', [alpha.data.length, 1, 1], Float32Array.from(alpha.data));
+      const dims = channelsFirst ? [alpha.data.length, 1, 1] : [alpha.data.length];
+      const a = ctx.float('prelu_alpha', dims, Float32Array.from(alpha.data));
       return g.addNode('PRelu', [x, a], 1)[0]!;
     }
     default:
       throw nodeError(node, `fused activation ${act} is not supported`);
   }
+}
+
+/** The activation of a fused op (`fused_ops` = [BiasAdd] or [BiasAdd, activation]), the only forms TFJS runs. */
+export function fusedActivationName(node: TfNode): string | undefined {
+  const ops = attrStrings(node, 'fused_ops');
+  const [extra, activation, ...rest] = ops;
+  if (extra !== 'BiasAdd' || rest.length > 0)
+    throw nodeError(
+      node,
+      `fused_ops [${ops.join(', ')}] are not supported (TFJS itself only runs BiasAdd + one activation)`,
+    );
+  return activation;
 }
 
 /** Conv2D, DepthwiseConv2dNative and their fused forms. */
@@ -95,14 +116,8 @@ export function convertConv(ctx: ConvertContext, node: TfNode, depthwise: boolea
   let bias: TfWeight | undefined;
   let act: string | undefined;
   if (fused) {
-    const [extra, activation, ...rest] = attrStrings(node, 'fused_ops');
-    if (extra !== 'BiasAdd' || rest.length > 0)
-      throw nodeError(
-        node,
-        `fused_ops [${attrStrings(node, 'fused_ops').join(', ')}] are not supported (TFJS itself only runs BiasAdd + one activation)`,
-      );
+    act = fusedActivationName(node);
     bias = ctx.requireConst(node, 2, 'fused bias');
-    act = activation;
   }
   const filter = ctx.requireConst(node, 1, 'filter');
   if (filter.shape.length !== 4) throw nodeError(node, `filter must be 4-D, got [${filter.shape.join(',')}]`);
@@ -121,7 +136,7 @@ export function convertConv(ctx: ConvertContext, node: TfNode, depthwise: boolea
     group: depthwise ? cin : 1,
     ...paddingAttrs(node),
   })[0]!;
-  return [ctx.toNhwc(fusedActivation(ctx, node, y, act), node.name)];
+  return [ctx.toNhwc(fusedActivation(ctx, node, y, act, true), node.name)];
 }
 
 /** Conv2DBackpropInput (transposed convolution) with its static output size. */

@@ -230,6 +230,42 @@ function buildGraph(): { g: TinyGraph; outputs: string[] } {
   g.op('split', 'SplitV', [x, g.int('sizes', [1, 3]), g.int('axis3', [3], [])], { num_split: { i: '2' } });
   out('split_swap_concat', 'ConcatV2', ['split:1', 'split', g.int('axis_neg1', [-1], [])], { N: { i: '2' } });
 
+  // Matrix products and shapes computed inside the graph (int32 arithmetic, as TF does it).
+  out('fused_matmul_relu', '_FusedMatMul', [mean, g.float('mm_w2', [4, 5]), g.float('mm_b', [5])], {
+    transpose_a: b(false),
+    transpose_b: b(false),
+    fused_ops: strs(['BiasAdd', 'Relu']),
+    num_args: { i: '1' },
+  });
+  out(
+    'batch_matmul',
+    'BatchMatMulV2',
+    [g.op('rows', 'Reshape', [x, g.int('rows_shape', [1, 99, 4])]), g.float('bmm_w', [4, 3])],
+    {
+      adj_x: b(false),
+      adj_y: b(false),
+    },
+  );
+  const batch = g.op(
+    'batch',
+    'StridedSlice',
+    [
+      g.op('shape_of_x', 'Shape', [x], { out_type: { type: 'DT_INT32' } }),
+      g.int('b0', [0]),
+      g.int('b1', [1]),
+      g.int('b1s', [1]),
+    ],
+    {
+      shrink_axis_mask: { i: '1' },
+    },
+  );
+  out('dynamic_reshape', 'Reshape', [
+    x,
+    g.op('dyn_shape', 'Pack', [batch, g.int('minus1', [-1], [])], { axis: { i: '0' }, N: { i: '2' } }),
+  ]);
+  g.op('split_even', 'Split', [g.int('axis3b', [3], []), x], { num_split: { i: '2' } });
+  out('split_even_second', 'Neg', ['split_even:1']);
+
   // Element-wise math and normalisation.
   const one = g.float('one', [], undefined, [1]);
   const sq = g.op('square', 'Square', [x]);
