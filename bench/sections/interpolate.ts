@@ -10,6 +10,7 @@
  * with lanczos to each size; 25 → 50 over 5 input frames = 10 output frames, 4 of them synthesised (the
  * last output holds the final frame). One untimed warm-up run first.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -82,6 +83,7 @@ export async function run(): Promise<BenchSection> {
     ],
     rows,
     notes: [
+      `Load average while measuring: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs; CPU-bound times scale with contention.`,
       'inference = session.run time; end to end = the retimer (padding to multiples of 32, tensors, model, crop, ' +
         'alpha blend, scene-cut signatures), excluding decode/encode (see the pipeline section for those).',
       'Input: 5 consecutive real street frames (OpenCV vtest.avi) enlarged with lanczos; one warm-up run first.',

@@ -12,6 +12,7 @@
  * 2-core CPU, so its 1080p case is timed on a 960x540 quadrant with the same tile plan and scaled by 4
  * (per-pixel cost is the same; tile borders per pixel too), unless MLXV_BENCH_FULL=1.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -116,6 +117,7 @@ export async function run(): Promise<BenchSection> {
     ],
     rows,
     notes: [
+      `Load average while measuring: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs; CPU-bound times scale with contention.`,
       'inference = session.run time (LoadedSession stats); end to end = the upscale processor for one frame ' +
         '(tiling, planar packing, model, area downscale for 2x/3x, feathered blending, alpha resampling).',
       'Input: a real street frame (OpenCV vtest.avi) enlarged to the input size with lanczos; one warm-up frame first.',
