@@ -267,7 +267,7 @@ async function prepareTarget(options: EncoderOptions): Promise<Target> {
     );
   }
   const temp = path.join(dir, `.${path.basename(final, ext)}.${tag}${ext || '.' + container}`);
-  await createEmptyFile(temp, dir);
+  await createEmptyFile(temp, dir, final);
   return {
     final,
     temp,
@@ -298,7 +298,7 @@ async function preparePngTarget(final: string, tag: string, overwrite: boolean):
   try {
     await mkdir(temp);
   } catch (err) {
-    throw unwritable(parent, err);
+    throw unwritable(parent, err, final);
   }
   return {
     final,
@@ -339,19 +339,19 @@ async function ensureFolder(dir: string, final: string): Promise<void> {
 }
 
 /** Creating the temporary file is the real writability test (access() says yes to root even on read-only dirs). */
-async function createEmptyFile(file: string, dir: string): Promise<void> {
+async function createEmptyFile(file: string, dir: string, final: string): Promise<void> {
   try {
     await (await open(file, 'wx')).close();
   } catch (err) {
-    throw unwritable(dir, err);
+    throw unwritable(dir, err, final);
   }
 }
 
-function unwritable(dir: string, err: unknown, final?: string): JobError {
+function unwritable(dir: string, err: unknown, final: string): JobError {
   const code = (err as NodeJS.ErrnoException).code ?? String(err);
   return new JobError(
     'OUTPUT_UNWRITABLE',
-    `cannot write ${final ? `${final}: ` : ''}output folder ${dir} is not writable (${code})`,
+    `cannot write ${final}: output folder ${dir} is not writable (${code})`,
     'choose an output folder you can write to',
   );
 }
