@@ -7,6 +7,8 @@ bash scripts/ensure-system-deps.sh
 npx prettier --check .
 npx eslint .
 npx tsc -p tsconfig.json --noEmit
+# core/src/client must stay browser-safe (UXP, Chromium): its own tsconfig has no Node types.
+npx tsc -p core/src/client/tsconfig.json --noEmit
 for p in plugin-premiere plugin-aftereffects; do
   if [ -f "$p/tsconfig.json" ]; then npx tsc -p "$p/tsconfig.json" --noEmit; fi
 done
