@@ -140,7 +140,7 @@ export const matteEffect: EffectDescriptor<MatteParams> = {
       type: 'number',
       label: 'Temporal stabilisation',
       help: '0 = off. Higher = steadier matte where the picture does not move (moving areas follow at once).',
-      default: 0.6,
+      default: 0.8,
       min: 0,
       max: 1,
       displayMin: 0,
@@ -198,7 +198,7 @@ async function createMatteProcessor(ctx: EffectContext): Promise<Processor<Matte
       case 'people-fast': {
         const detector = await load(MATTE_MODEL_IDS.detector);
         const crop = await load(MATTE_MODEL_IDS.selfie);
-        const detail = model === 'auto' ? await load(MATTE_MODEL_IDS.isnet) : undefined;
+        const detail = model === 'auto' ? () => load(MATTE_MODEL_IDS.isnet) : undefined;
         const found = await detectPeople(detector.session, detector.spec, frame, p.detection * KEEP_FACTOR);
         tracks = updateTracks(tracks, found, {
           enter: p.detection,

@@ -20,8 +20,8 @@ import type { PersonBox } from '../../runtime/person-detections.ts';
 export interface PersonMatteModels {
   /** Fast portrait/person model run on every crop (MediaPipe selfie segmentation). */
   crop: Segmenter;
-  /** Optional detail model (ISNet) for crops larger than `detailMinPx` on their long side. */
-  detail?: Segmenter;
+  /** Optional detail model (ISNet) for crops larger than `detailMinPx` on their long side; loaded on first use. */
+  detail?: () => Promise<Segmenter>;
   detailMinPx: number;
 }
 
@@ -46,7 +46,7 @@ export async function personMatte(
     const { box, mask } = await segmentCrop(models.crop, frame, crop);
     let patch = mask;
     if (models.detail && Math.max(box.width, box.height) >= models.detailMinPx) {
-      patch = gateDetail((await segmentCrop(models.detail, frame, box)).mask, mask);
+      patch = gateDetail((await segmentCrop(await models.detail(), frame, box)).mask, mask);
     }
     pasteMask(alpha, patch, box, 'max');
   }

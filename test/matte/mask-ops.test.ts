@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { boxBlur, choke, createMask, dilate, erode, levels } from '../../core/src/runtime/mask-ops.ts';
+
+/** A 9x9 mask with a 3x3 square of ones in the middle. */
+function square() {
+  const m = createMask(9, 9);
+  for (let y = 3; y < 6; y++) for (let x = 3; x < 6; x++) m.data[y * 9 + x] = 1;
+  return m;
+}
+const sum = (d: Float32Array) => d.reduce((a, b) => a + b, 0);
+
+describe('mask-ops', () => {
+  it('box blur keeps the mass away from the edges and spreads it by the radius', () => {
+    const b = boxBlur(square(), 1);
+    expect(sum(b.data)).toBeCloseTo(9, 4);
+    expect(b.data[4 * 9 + 4]).toBeCloseTo(1, 5); // centre of a 3x3 block under a 3x3 box
+    expect(b.data[2 * 9 + 2]).toBeCloseTo(1 / 9, 5); // corner touches one pixel of the block
+    expect(b.data[0]).toBe(0);
+  });
+
+  it('dilate grows and erode shrinks by the radius; choke sign picks which', () => {
+    expect(sum(dilate(square(), 1).data)).toBe(25);
+    expect(sum(erode(square(), 1).data)).toBe(1);
+    expect(sum(choke(square(), 1).data)).toBe(1);
+    expect(sum(choke(square(), -1).data)).toBe(25);
+    expect(choke(square(), 0).data).toEqual(square().data);
+  });
+
+  it('levels is the identity at threshold 0.5 / softness 0.5 and a step at softness 0', () => {
+    const m = createMask(5, 1);
+    m.data.set([0, 0.2, 0.5, 0.7, 1]);
+    expect(Array.from(levels(m, 0.5, 0.5).data)).toEqual(Array.from(m.data));
+    expect(Array.from(levels(m, 0.6, 0).data)).toEqual([0, 0, 0, 1, 1]);
+    const l = levels(m, 0.5, 0.25).data;
+    expect(l[1]).toBe(0);
+    expect(l[2]).toBeCloseTo(0.5, 6);
+    expect(l[4]).toBe(1);
+  });
+});
