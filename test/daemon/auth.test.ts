@@ -99,6 +99,24 @@ describe('pairing', () => {
     });
   });
 
+  it('`mlxv pair` prints a code from the running daemon that a panel can redeem', async () => {
+    const { execFile } = await import('node:child_process');
+    const bin = new URL('../../core/bin/mlxv.js', import.meta.url).pathname;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [bin, 'pair'],
+        { env: { ...process.env, MLXV_CONFIG_DIR: t.dir } },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      ),
+    );
+    const code = /Pairing code: (\d{6})/.exec(stdout)?.[1];
+    expect(code).toBeDefined();
+    const panel = await DaemonClient.connect({ url: t.daemon.url, pairCode: code!, WebSocket: WS });
+    await panel.ping();
+    panel.close();
+  });
+
   it('paired tokens are stored hashed and survive a daemon restart', async () => {
     const native = await t.connect();
     const { code } = await native.createPairCode();
