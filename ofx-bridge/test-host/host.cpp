@@ -317,34 +317,44 @@ float loadSample(const uint8_t *p, const std::string &depth) {
   return *p / 255.0f;
 }
 
-/// A new image of `bounds` in the configured depth and row layout. Rows are stored top row first in the
-/// buffer either way; with negative row bytes the data pointer is the *last* row of the buffer (OFX row y1),
-/// like hosts that hand over top-down memory.
-Image *makeImage(const OfxRectI &bounds, const float *topDownRgba, float fill) {
+/// Bytes of an image of `w`x`h` in the configured depth and row layout, rows stored top row first.
+/// `topDownRgba` null: every sample is `fill`.
+std::shared_ptr<std::vector<uint8_t>> layoutBytes(int w, int h, const float *topDownRgba, float fill, size_t *strideOut) {
   const Config &cfg = state().config;
-  auto *img = new Image();
-  const int w = bounds.x2 - bounds.x1, h = bounds.y2 - bounds.y1;
   const size_t bps = bytesPerSample(cfg.depth);
   const size_t stride = size_t(w) * 4 * bps + size_t(cfg.rowPadding);
-  img->buffer.assign(stride * size_t(h) + 1, 0);
-  for (int row = 0; row < h; ++row)
-    for (int x = 0; x < w * 4; ++x)
-      storeSample(img->buffer.data() + size_t(row) * stride + size_t(x) * bps, cfg.depth,
-                  topDownRgba ? topDownRgba[size_t(row) * size_t(w) * 4 + size_t(x)] : fill);
-  uint8_t *data;
-  long rowBytes;
-  if (cfg.negativeRowBytes) {
-    data = img->buffer.data() + size_t(h - 1) * stride;  // bottom row (y1) is the last one in memory
-    rowBytes = -long(stride);
-  } else {
-    // Positive row bytes: OFX row y1 first in memory, so store rows bottom-up by flipping in place.
-    for (int row = 0; row < h / 2; ++row)
-      std::swap_ranges(img->buffer.begin() + long(size_t(row) * stride),
-                       img->buffer.begin() + long(size_t(row + 1) * stride),
-                       img->buffer.begin() + long(size_t(h - 1 - row) * stride));
-    data = img->buffer.data();
-    rowBytes = long(stride);
+  auto buf = std::make_shared<std::vector<uint8_t>>(stride * size_t(h) + 1, 0);
+  const bool isFloat = cfg.depth == kOfxBitDepthFloat;
+  if (topDownRgba || fill != 0.f) {
+    for (int row = 0; row < h; ++row) {
+      uint8_t *dst = buf->data() + size_t(row) * stride;
+      const float *src = topDownRgba ? topDownRgba + size_t(row) * size_t(w) * 4 : nullptr;
+      if (isFloat && src) {
+        std::memcpy(dst, src, size_t(w) * 16);
+        continue;
+      }
+      for (int x = 0; x < w * 4; ++x) storeSample(dst + size_t(x) * bps, cfg.depth, src ? src[x] : fill);
+    }
   }
+  if (!cfg.negativeRowBytes) {
+    // Positive row bytes: OFX row y1 (the bottom one) comes first in memory.
+    for (int row = 0; row < h / 2; ++row)
+      std::swap_ranges(buf->begin() + long(size_t(row) * stride), buf->begin() + long(size_t(row + 1) * stride),
+                       buf->begin() + long(size_t(h - 1 - row) * stride));
+  }
+  *strideOut = stride;
+  return buf;
+}
+
+/// An image over `buf` (laid out by layoutBytes). With negative row bytes the data pointer is the *last*
+/// row in memory (OFX row y1), like hosts that hand over top-down memory.
+Image *makeImage(const OfxRectI &bounds, std::shared_ptr<std::vector<uint8_t>> buf, size_t stride) {
+  const Config &cfg = state().config;
+  auto *img = new Image();
+  const int h = bounds.y2 - bounds.y1;
+  img->buffer = std::move(buf);
+  uint8_t *data = cfg.negativeRowBytes ? img->buffer->data() + size_t(h - 1) * stride : img->buffer->data();
+  const long rowBytes = cfg.negativeRowBytes ? -long(stride) : long(stride);
   PropertySet &p = img->props;
   p.setString(kOfxPropType, {kOfxTypeImage});
   p.setString(kOfxImageEffectPropPixelDepth, {cfg.depth});
@@ -372,13 +382,17 @@ OfxStatus clipGetImage(OfxImageClipHandle clipH, OfxTime, const OfxRectD *, OfxP
   if (clip->name == kOfxImageEffectSimpleSourceClipName) {
     if (state().config.nullSource || !fx->source) return kOfxStatFailed;  // connected, but no image
     const SourceFrame &src = *fx->source;
-    *out = makeImage(OfxRectI{0, 0, src.width, src.height}, src.rgba.data(), 0)->props.handle();
+    if (!fx->sourceBytes) fx->sourceBytes = layoutBytes(src.width, src.height, src.rgba.data(), 0, &fx->sourceStride);
+    *out = makeImage(OfxRectI{0, 0, src.width, src.height}, fx->sourceBytes, fx->sourceStride)->props.handle();
     return kOfxStatOK;
   }
   if (clip->name == kOfxImageEffectOutputClipName) {
     const OfxRectD &r = fx->outputRoD;
-    // A fill value the plugin must overwrite everywhere in the render window.
-    Image *img = makeImage(OfxRectI{int(r.x1), int(r.y1), int(r.x2), int(r.y2)}, nullptr, 0.123f);
+    const OfxRectI b{int(r.x1), int(r.y1), int(r.x2), int(r.y2)};
+    // A fill value the plugin must overwrite everywhere in the render window (zero when benchmarking).
+    size_t stride = 0;
+    auto buf = layoutBytes(b.x2 - b.x1, b.y2 - b.y1, nullptr, state().config.bench ? 0.f : 0.123f, &stride);
+    Image *img = makeImage(b, std::move(buf), stride);
     img->outputOf = fx;
     *out = img->props.handle();
     return kOfxStatOK;

@@ -58,7 +58,7 @@ struct ParamSet {
 struct Effect;
 struct Image {
   PropertySet props;
-  std::vector<uint8_t> buffer;
+  std::shared_ptr<std::vector<uint8_t>> buffer;  // source images share one prepared buffer per instance
   Effect *outputOf = nullptr;  // output images outlive the plugin's release: the host reads them afterwards
 };
 struct Clip {
@@ -75,6 +75,7 @@ struct Config {
   bool negativeRowBytes = false;
   int rowPadding = 0;            // extra bytes at the end of every row
   bool nullSource = false;       // clipGetImage(Source) hands over NULL (a connected-but-empty clip)
+  bool bench = false;            // output images start zeroed instead of a sentinel the plugin must overwrite
 };
 
 /// The frame the Source clip shows: packed float RGBA, top row first.
@@ -91,6 +92,10 @@ struct Effect {
   const SourceFrame *source = nullptr;
   OfxRectD outputRoD{0, 0, 0, 0};
   std::unique_ptr<Image> lastOutput;  // the output image the plugin released last
+  /// The source frame converted once to the configured depth/layout; every clipGetImage shares it, as a
+  /// real host hands over an image it already has (so timings measure the plugin, not the conversion).
+  std::shared_ptr<std::vector<uint8_t>> sourceBytes;
+  size_t sourceStride = 0;
   OfxImageEffectHandle handle() { return reinterpret_cast<OfxImageEffectHandle>(this); }
 };
 

@@ -72,6 +72,7 @@ Options parse(int argc, char **argv) {
     } else if (a == "--negative-rowbytes") o.config.negativeRowBytes = true;
     else if (a == "--row-padding") o.config.rowPadding = std::atoi(next().c_str());
     else if (a == "--null-source") o.config.nullSource = true;
+    else if (a == "--bench") o.config.bench = true;
     else if (a == "--instances") o.instances = std::max(1, std::atoi(next().c_str()));
     else if (a == "--frames") o.frames = std::max(1, std::atoi(next().c_str()));
     else if (a == "--abort-after-ms") o.abortAfterMs = std::atoi(next().c_str());
