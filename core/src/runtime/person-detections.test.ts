@@ -70,3 +70,18 @@ describe('decodePersonDetections', () => {
     ).toThrow(/wh must be/);
   });
 });
+
+describe('decodePersonDetections with a tensor transform', () => {
+  it('maps letterboxed tensor pixels back through the given transform', () => {
+    const out = synthetic(4, 1, [{ x: 2, y: 2, c: 0, s: 0.9, wh: [2, 2, 2, 2] }]);
+    // 16×16 tensor holding a 32×16 image letterboxed: scale 2, content starting at tensor y = 4.
+    const [b] = decodePersonDetections(out, {
+      imageWidth: 32,
+      imageHeight: 16,
+      inputWidth: 16,
+      inputHeight: 16,
+      transform: { scaleX: 2, scaleY: 2, offsetX: 0, offsetY: -8 },
+    });
+    expect(b).toMatchObject({ x: 12, y: 4, w: 8, h: 8 });
+  });
+});

@@ -28,6 +28,11 @@ export interface PersonDecodeOptions {
   /** Size of the image the model input was made from (stretched to the model's input size). */
   imageWidth: number;
   imageHeight: number;
+  /**
+   * Tensor pixel → image pixel mapping (frameX = offsetX + tensorX · scaleX), e.g. frameToTensor()'s
+   * `transform` for letterboxed or cropped inputs. Default: the stretch from input size to image size.
+   */
+  transform?: { scaleX: number; scaleY: number; offsetX: number; offsetY: number };
   /** Model input size in pixels (CenterNet: 512 × 512). */
   inputWidth?: number;
   inputHeight?: number;
@@ -105,12 +110,16 @@ function toImage(
   inputW: number,
   inputH: number,
 ): PersonBox {
-  const sx = o.imageWidth / inputW;
-  const sy = o.imageHeight / inputH;
-  const left = clamp(x1 * sx, 0, o.imageWidth);
-  const top = clamp(y1 * sy, 0, o.imageHeight);
-  const right = clamp(x2 * sx, 0, o.imageWidth);
-  const bottom = clamp(y2 * sy, 0, o.imageHeight);
+  const t = o.transform ?? {
+    scaleX: o.imageWidth / inputW,
+    scaleY: o.imageHeight / inputH,
+    offsetX: 0,
+    offsetY: 0,
+  };
+  const left = clamp(t.offsetX + x1 * t.scaleX, 0, o.imageWidth);
+  const top = clamp(t.offsetY + y1 * t.scaleY, 0, o.imageHeight);
+  const right = clamp(t.offsetX + x2 * t.scaleX, 0, o.imageWidth);
+  const bottom = clamp(t.offsetY + y2 * t.scaleY, 0, o.imageHeight);
   return { x: left, y: top, w: Math.max(0, right - left), h: Math.max(0, bottom - top), score };
 }
 

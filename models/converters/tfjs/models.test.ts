@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertTfjsGraph } from './index.ts';
@@ -14,32 +15,32 @@ import { loadTfjsReference, type TfjsReference } from './tfjs-reference.ts';
 
 const MESSI = path.join(TESTDATA, 'messi5.jpg');
 const VTEST = path.join(TESTDATA, 'vtest-20s.jpg');
+/** MEDIA's close-up still (public-domain portrait), the framing the matte effect sees most. */
+const CLOSEUP = fileURLToPath(new URL('../../../test/fixtures/astronaut-256.png', import.meta.url));
 
 const tolerance = (ref: ArrayLike<number>): number => 5e-4 + 2e-5 * maxAbs(ref);
 
-interface Case {
+interface ModelCase {
   id: string;
-  image: string;
   size: number;
   scale?: number;
   offset?: number;
-  crop?: { left: number; top: number; width: number; height: number };
   /** ONNX output name → TF tensor of the original graph. */
   reference: Record<string, string>;
 }
 
-const cases: Case[] = [
-  { id: 'selfie-segmentation', image: MESSI, size: 256, reference: { mask: 'activation_10' } },
-  {
+type Crop = { left: number; top: number; width: number; height: number };
+
+const MODELS: Record<string, ModelCase> = {
+  selfie: { id: 'selfie-segmentation', size: 256, reference: { mask: 'activation_10' } },
+  person: {
     id: 'person-detector',
-    image: VTEST,
     size: 512,
     scale: 255,
     reference: { keypoints: 'tower_0/keypoints', wh: 'tower_0/wh' },
   },
-  {
+  blazeface: {
     id: 'blazeface',
-    image: MESSI,
     size: 256,
     scale: 2,
     offset: 1,
@@ -50,54 +51,76 @@ const cases: Case[] = [
       boxes_8: 'Identity_3',
     },
   },
-  {
+  facemesh: {
     id: 'facemesh',
-    image: MESSI,
     size: 192,
-    crop: { left: 200, top: 62, width: 90, height: 90 }, // the player's face
     reference: { output_mesh: 'Identity_2', output_faceflag: 'Identity_1', output_contours: 'Identity' },
   },
-];
+};
 
-const references: TfjsReference[] = [];
-afterAll(() => references.forEach((r) => r.dispose()));
+interface Loaded {
+  session: ort.InferenceSession;
+  reference: TfjsReference;
+}
+const loaded = new Map<string, Promise<Loaded>>();
+afterAll(async () => {
+  for (const l of loaded.values()) {
+    const { session, reference } = await l;
+    reference.dispose();
+    await session.release();
+  }
+});
 
-/** Converts, checks the pin, runs both runtimes; returns the ONNX outputs for further checks. */
-async function compare(c: Case): Promise<Record<string, Float32Array>> {
-  const { manifest, files, options } = tfjsSource(c.id);
-  const bytes = await convertTfjsGraph(files, options);
-  expect(createHash('sha256').update(bytes).digest('hex'), `${c.id}: sha256 of the conversion`).toBe(
-    manifest.sha256,
-  );
-  expect(bytes.length).toBe(manifest.bytes);
+/** Converts once per model, checking the pinned hash and the graph's names against the manifest. */
+function load(c: ModelCase): Promise<Loaded> {
+  let l = loaded.get(c.id);
+  if (!l) {
+    l = (async () => {
+      const { manifest, files, options } = tfjsSource(c.id);
+      const bytes = await convertTfjsGraph(files, options);
+      expect(createHash('sha256').update(bytes).digest('hex'), `${c.id}: sha256 of the conversion`).toBe(
+        manifest.sha256,
+      );
+      expect(bytes.length).toBe(manifest.bytes);
+      const session = await ort.InferenceSession.create(bytes);
+      expect(session.inputNames).toEqual([manifest.input.name]);
+      expect([...session.outputNames].sort()).toEqual([...manifest.outputs].sort());
+      return { session, reference: await loadTfjsReference(files.model!) };
+    })();
+    loaded.set(c.id, l);
+  }
+  return l;
+}
 
-  const x = await imageTensor(c.image, c.size, c.size, c);
+/** Runs both runtimes on one real image; returns the ONNX outputs for further checks. */
+async function compare(c: ModelCase, image: string, crop?: Crop): Promise<Record<string, Float32Array>> {
+  const { session, reference } = await load(c);
+  const x = await imageTensor(image, c.size, c.size, { ...c, ...(crop ? { crop } : {}) });
   const shape = [1, c.size, c.size, 3];
-  const session = await ort.InferenceSession.create(bytes);
-  expect(session.inputNames).toEqual([manifest.input.name]);
-  expect([...session.outputNames].sort()).toEqual([...manifest.outputs].sort());
-  const ours = await session.run({ [manifest.input.name]: new ort.Tensor('float32', x, shape) });
-  await session.release();
-
-  const ref = await loadTfjsReference(files.model!);
-  references.push(ref);
-  const names = Object.keys(c.reference);
-  const theirs = await ref.run({ data: x, shape }, Object.values(c.reference));
+  const ours = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, shape) });
+  const theirs = await reference.run({ data: x, shape }, Object.values(c.reference));
   const out: Record<string, Float32Array> = {};
-  names.forEach((name, i) => {
+  Object.keys(c.reference).forEach((name, i) => {
     const a = ours[name]!;
     const b = theirs[i]!;
-    expect(a.dims, `${c.id}/${name} shape`).toEqual(b.shape);
+    const what = `${c.id}/${name} on ${path.basename(image)}`;
+    expect(a.dims, `${what}: shape`).toEqual(b.shape);
     const diff = maxAbsDiff(a.data as Float32Array, b.data);
-    expect(diff, `${c.id}/${name}: max|diff| vs TFJS`).toBeLessThanOrEqual(tolerance(b.data));
+    expect(diff, `${what}: max|diff| vs TFJS`).toBeLessThanOrEqual(tolerance(b.data));
     out[name] = a.data as Float32Array;
   });
   return out;
 }
 
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
 describe('TFJS → ONNX conversions match TFJS on real images', () => {
-  it('selfie-segmentation: same mask; the player is foreground, the grass is not', async () => {
-    const { mask } = await compare(cases[0]!);
+  it('selfie-segmentation: same mask on a close-up and a medium shot; people foreground, the rest not', async () => {
+    const closeup = (await compare(MODELS.selfie!, CLOSEUP)).mask!;
+    expect(closeup[50 * 256 + 112]).toBeGreaterThan(0.9); // face
+    expect(closeup[200 * 256 + 60]).toBeGreaterThan(0.9); // suit
+    expect(closeup[10 * 256 + 245]).toBeLessThan(0.1); // backdrop
+    const { mask } = await compare(MODELS.selfie!, MESSI);
     // messi5.jpg is 548×342, stretched to 256×256.
     const at = (x: number, y: number): number =>
       mask![Math.round((y * 256) / 342) * 256 + Math.round((x * 256) / 548)]!;
@@ -107,21 +130,28 @@ describe('TFJS → ONNX conversions match TFJS on real images', () => {
   });
 
   it('person-detector: same heatmaps and box regressions on the wide street shot', async () => {
-    const { keypoints } = await compare(cases[1]!);
+    const { keypoints } = await compare(MODELS.person!, VTEST);
     // Seven people walk in this frame: the person channel must peak clearly somewhere.
     let best = 0;
     for (let i = 0; i < keypoints!.length; i += 80) best = Math.max(best, keypoints![i]!);
     expect(best).toBeGreaterThan(0.5);
   });
 
-  it("blazeface: same anchor logits and regressions; the player's face scores high", async () => {
-    const { scores_16 } = await compare(cases[2]!);
-    const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-    expect(sigmoid(Math.max(...scores_16!))).toBeGreaterThan(0.75);
+  it('blazeface: same anchor logits and regressions; the faces score high', async () => {
+    for (const image of [CLOSEUP, MESSI]) {
+      const { scores_16 } = await compare(MODELS.blazeface!, image);
+      expect(sigmoid(Math.max(...scores_16!)), path.basename(image)).toBeGreaterThan(0.75);
+    }
   });
 
-  it('facemesh: same 468-point mesh on a face crop, and the mesh lies on the crop', async () => {
-    const { output_mesh } = await compare(cases[3]!);
+  it('facemesh: same 468-point mesh on face crops; a frontal face is flagged and the mesh lies on it', async () => {
+    const { output_mesh, output_faceflag } = await compare(MODELS.facemesh!, CLOSEUP, {
+      left: 80,
+      top: 30,
+      width: 100,
+      height: 100,
+    });
+    expect(output_faceflag![0]).toBeGreaterThan(0.9);
     const xs = output_mesh!.filter((_, i) => i % 3 === 0);
     const ys = output_mesh!.filter((_, i) => i % 3 === 1);
     for (const v of [...xs, ...ys]) {
@@ -129,5 +159,7 @@ describe('TFJS → ONNX conversions match TFJS on real images', () => {
       expect(v).toBeLessThan(212);
     }
     expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(60); // spans a face, not a point
+    // The player looks down and away: only the numbers are compared there.
+    await compare(MODELS.facemesh!, MESSI, { left: 200, top: 62, width: 90, height: 90 });
   });
 });

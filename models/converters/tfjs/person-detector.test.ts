@@ -1,20 +1,28 @@
 /**
  * The converted person detector plus decodePersonDetections() on real footage: the OpenCV vtest.avi wide shot
- * (small people walking, 768×576) and messi5.jpg. Expected boxes were drawn by eye on the frames; a
- * detection matches one when IoU ≥ 0.4 (loose: hand-drawn boxes on 20–40 px wide people).
+ * (small people walking, 768×576), MEDIA's half-size clip of it decoded through the product path
+ * (decodeFrames → frameToTensor → session → decoder), and messi5.jpg. Reference boxes: every person in the
+ * frame, boxed by looking at the annotated frame (the detector's own boxes were checked against it); a
+ * detection matches when IoU ≥ 0.4, loose because the people are 12–40 px wide.
  */
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { decodeFrames } from '../../../core/src/media/decode.ts';
+import { frameToTensor } from '../../../core/src/runtime/tensor.ts';
 import { decodePersonDetections, iou, type PersonBox } from '../../../core/src/runtime/person-detections.ts';
 import { convertTfjsGraph } from './index.ts';
 import { imageTensor, TESTDATA, tfjsSource } from './test-support.ts';
 
 let session: ort.InferenceSession;
+let manifest: ReturnType<typeof tfjsSource>['manifest'];
 
 beforeAll(async () => {
-  const { files, options } = tfjsSource('person-detector');
+  const src = tfjsSource('person-detector');
+  const { files, options } = src;
+  manifest = src.manifest;
   session = await ort.InferenceSession.create(await convertTfjsGraph(files, options));
 });
 
@@ -55,5 +63,33 @@ describe('person-detector on real footage', () => {
     const found = await detect(path.join(TESTDATA, 'messi5.jpg'), 0.45);
     expect(found.length).toBeGreaterThanOrEqual(1);
     expect(iou(found[0]!, box(70, 60, 390, 280))).toBeGreaterThan(0.6);
+  });
+
+  it('finds all six people in frame 40 of the wide-street fixture through decodeFrames and frameToTensor', async () => {
+    const clip = fileURLToPath(new URL('../../../test/fixtures/wide-street.mp4', import.meta.url));
+    let found: PersonBox[] = [];
+    for await (const frame of decodeFrames(clip, { range: { start: 40, end: 40 } })) {
+      const packed = frameToTensor(frame, manifest.input);
+      const out = await session.run({
+        [manifest.input.name]: new ort.Tensor('float32', packed.data, packed.dims),
+      });
+      found = decodePersonDetections(
+        { keypoints: out.keypoints!, wh: out.wh! },
+        { imageWidth: frame.width, imageHeight: frame.height, transform: packed.transform, minScore: 0.45 },
+      );
+    }
+    const people = [
+      box(58, 71, 13, 35),
+      box(86, 79, 12, 35),
+      box(182, 79, 17, 36),
+      box(251, 123, 17, 45),
+      box(323, 108, 17, 43),
+      box(166, 193, 29, 70),
+    ];
+    for (const p of people) {
+      const best = Math.max(0, ...found.map((d) => iou(d, p)));
+      expect(best, `person at ${p.x},${p.y}`).toBeGreaterThanOrEqual(0.4);
+    }
+    expect(found.length).toBe(people.length);
   });
 });
