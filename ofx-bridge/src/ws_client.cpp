@@ -14,6 +14,10 @@
 #include <cstring>
 #include <random>
 
+#ifndef MSG_NOSIGNAL  // macOS: no per-call flag; SO_NOSIGPIPE is set on the socket instead
+#define MSG_NOSIGNAL 0
+#endif
+
 namespace mlxv {
 
 namespace {
@@ -130,6 +134,9 @@ void WsClient::connect(const std::string &host, int port, const std::string &pat
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#ifdef SO_NOSIGPIPE
+    ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);  // a dead daemon must not kill the host
+#endif
     int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (rc < 0 && errno != EINPROGRESS) {
       lastErr = std::strerror(errno);
