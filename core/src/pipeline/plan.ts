@@ -31,8 +31,12 @@ export interface JobPlan {
   outputFrames: number;
 }
 
-export async function planJob(spec: JobSpec): Promise<JobPlan> {
-  const effect = getEffect(spec.effect);
+/** `lookup` replaces the registry (tests, embedders with effects of their own). */
+export async function planJob(
+  spec: JobSpec,
+  lookup: (id: string) => EffectDescriptor = getEffect,
+): Promise<JobPlan> {
+  const effect = lookup(spec.effect);
   const params = resolveParams(effect.params, spec.params ?? {});
   checkModelPaths(effect, spec.modelPaths);
   await checkModelFilesExist(spec.modelPaths);

@@ -8,9 +8,11 @@
  *
  * Nothing appears under the final name unless the job succeeds: the encoder writes a temporary name and
  * renames it in finish(); any failure or cancellation calls abort(), which kills ffmpeg and removes it.
+ * Cancellation kills both ffmpeg processes at once; a session.run already in flight cannot be interrupted
+ * (onnxruntime has no per-run cancel we can reach), so the job stops when that one frame's inference returns.
  */
 import { performance } from 'node:perf_hooks';
-import type { EffectContext, Processor } from '../effects/types.ts';
+import type { EffectContext, EffectDescriptor, Processor } from '../effects/types.ts';
 import type { Frame } from '../effects/frame.ts';
 import { decodeFrames } from '../media/decode.ts';
 import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
@@ -27,12 +29,14 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** Frames each queue may hold (decode-ahead and encode-behind). Default 3. */
   window?: number;
+  /** Finds the effect by id; default the registry (effects/registry.ts). */
+  getEffect?: (id: string) => EffectDescriptor;
 }
 
 export async function runJob(spec: JobSpec, options: RunJobOptions): Promise<JobResult> {
   try {
     options.signal?.throwIfAborted();
-    const plan = await planJob(spec);
+    const plan = await planJob(spec, options.getEffect);
     options.signal?.throwIfAborted();
     return await execute(plan, options);
   } catch (err) {
