@@ -81,7 +81,7 @@ const exitCodeHelp = `
 Exit codes: 0 ok, 1 internal error, 2 usage/params, 3 input, 4 output, 5 model, 130 cancelled (Ctrl-C).
 Examples:
   mlxv run matte clip.mp4 -o clip-matte.mov
-  mlxv run matte clip.mp4 -o frames/matte_%04d.png --frames 0-99 --param mode=alpha`;
+  mlxv run matte clip.mp4 -o frames/matte_%04d.png --frames 0-99 --param output=alpha`;
 
 interface RunOptions {
   output: string;
