@@ -338,7 +338,7 @@ describe('TFJS op mappings match TFJS', () => {
         );
     });
     expect(failures).toEqual([]);
-    expect(outputs.length).toBeGreaterThanOrEqual(30);
+    expect(outputs.length).toBeGreaterThanOrEqual(36); // guards against branches silently dropped from the graph
   });
 
   it('the conversion is deterministic (same bytes twice)', async () => {
