@@ -2,7 +2,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
+import { ffmpegPath, resetFfmpegLocation } from '../../core/src/media/ffmpeg.ts';
 import { parseFfmpegBanner, probeMedia } from '../../core/src/media/probe.ts';
 import { parseRational, snapFrameRate } from '../../core/src/media/rational.ts';
 import { offsetTimecode } from '../../core/src/media/timecode.ts';
@@ -178,5 +178,43 @@ describe('exact rates and timecode arithmetic', () => {
     expect(snapFrameRate(parseRational(raw.streams[0]!.avg_frame_rate)!)).toEqual({ num: 30000, den: 1001 });
     expect(raw.streams[1]).toMatchObject({ codec_type: 'audio', codec_name: 'aac', channels: 2 });
     expect(raw.format.tags?.timecode).toBe('01:00:00;00');
+  });
+});
+
+describe('without ffprobe (only the npm-bundled ffmpeg)', () => {
+  it('reads the same facts from `ffmpeg -i` and a stream-copy frame count', async () => {
+    const files = ['closeup-2398.mp4', 'closeup-2997-tc.mov', 'wide-street.mp4', 'astronaut-256.png'].map(
+      fixture,
+    );
+    const withProbe = await Promise.all(files.map((f) => probeMedia(f)));
+    process.env.MLXV_FFPROBE = 'none';
+    resetFfmpegLocation();
+    try {
+      for (const [i, file] of files.entries()) {
+        const info = await probeMedia(file);
+        const expected = withProbe[i]!;
+        expect(info.frameCountSource).toBe(expected.isStill ? 'still' : 'packets');
+        for (const key of [
+          'width',
+          'height',
+          'frameRate',
+          'frameCount',
+          'timecode',
+          'hasAlpha',
+          'isStill',
+        ] as const) {
+          expect([file, key, info[key]]).toEqual([file, key, expected[key]]);
+        }
+        expect(info.color.matrix).toBe(expected.color.matrix);
+        expect(info.color.range).toBe(expected.color.range);
+        expect(info.audio?.codec).toBe(expected.audio?.codec);
+      }
+      const txt = path.join(tmp.dir, 'also-not-video.txt');
+      writeFileSync(txt, 'plain words\n');
+      expect((await probeError(txt)).code).toBe('INPUT_NOT_VIDEO');
+    } finally {
+      delete process.env.MLXV_FFPROBE;
+      resetFfmpegLocation();
+    }
   });
 });

@@ -17,8 +17,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Frame } from '../effects/frame.ts';
 import { JobError, type OutputFormat } from '../pipeline/types.ts';
-import { ffmpegPath, ffprobePath, runTool, tail } from './ffmpeg.ts';
-import type { ColorInfo } from './probe.ts';
+import { ffmpegPath, tail } from './ffmpeg.ts';
+import { probeAudioCodec, type ColorInfo } from './probe.ts';
 import { formatRational, type Rational } from './rational.ts';
 
 export interface AudioSource {
@@ -108,7 +108,7 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
       notes.push('audio dropped: a PNG sequence cannot carry audio');
     } else {
       const src = options.audioSource;
-      const codec = src.codec ?? (await audioCodecOf(src.path));
+      const codec = src.codec ?? (await probeAudioCodec(src.path));
       if (codec) {
         const rule = AUDIO_COPY[target.container as 'mov' | 'mp4' | 'webm'];
         audioInput.push(
@@ -361,22 +361,6 @@ async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function audioCodecOf(file: string): Promise<string | undefined> {
-  if (!ffprobePath()) return undefined;
-  const { stdout } = await runTool('ffprobe', [
-    '-v',
-    'error',
-    '-select_streams',
-    'a:0',
-    '-show_entries',
-    'stream=codec_name',
-    '-of',
-    'csv=p=0',
-    file,
-  ]);
-  return stdout.trim() || undefined;
 }
 
 // ---------- codec arguments ----------

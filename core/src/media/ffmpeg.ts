@@ -65,6 +65,8 @@ export function ffmpegPath(): string {
 export function ffprobePath(): string | null {
   if (cachedFfprobe !== undefined) return cachedFfprobe;
   const override = process.env.MLXV_FFPROBE;
+  // "none" forces the ffmpeg-only probe (what a machine with only the npm-bundled ffmpeg gets); used in tests.
+  if (override === 'none') return (cachedFfprobe = null);
   if (override && isExecutable(override)) return (cachedFfprobe = override);
   // Prefer the ffprobe that sits beside the chosen ffmpeg so both come from one build.
   const sibling = path.join(path.dirname(ffmpegPath()), 'ffprobe');

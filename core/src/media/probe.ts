@@ -10,7 +10,7 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JobError } from '../pipeline/types.ts';
-import { ffprobePath, runTool, tail } from './ffmpeg.ts';
+import { ffprobePath, runTool, summarizeErrors, tail } from './ffmpeg.ts';
 import { parseRational, snapFrameRate, type Rational } from './rational.ts';
 
 /** The YUV→RGB matrix the decoder applies; 'rgb' for codecs that store RGB (PNG, RGB ProRes-less formats). */
@@ -153,7 +153,7 @@ async function unreadable(abs: string, shown: string, stderr: string): Promise<J
   if (looksLikeVideoContainer(head) || (VIDEO_EXTENSIONS.test(abs) && !looksLikeText(head))) {
     return new JobError(
       'INPUT_CORRUPT',
-      `input is damaged or truncated, ffmpeg cannot read it: ${shown} (${tail(stderr, 200)})`,
+      `input is damaged or truncated, ffmpeg cannot read it: ${shown} (${summarizeErrors(stderr)})`,
       'the file may be incomplete (an interrupted copy or render); re-export or copy it again',
     );
   }
@@ -347,6 +347,26 @@ function hasAlpha(pixelFormat: string, video: RawStream): boolean {
   return alphaMode === '1';
 }
 
+/** Codec of the first audio stream of any file (a video, or a plain audio file); undefined if it has none. */
+export async function probeAudioCodec(file: string): Promise<string | undefined> {
+  if (ffprobePath()) {
+    const { stdout } = await runTool('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'a:0',
+      '-show_entries',
+      'stream=codec_name',
+      '-of',
+      'csv=p=0',
+      file,
+    ]);
+    return stdout.trim() || undefined;
+  }
+  const { stderr } = await runTool('ffmpeg', ['-hide_banner', '-i', file]);
+  return parseFfmpegBanner(stderr).streams.find((s) => s.codec_type === 'audio')?.codec_name;
+}
+
 // ---------- fallback when ffprobe is missing: parse `ffmpeg -i` and count frames with a stream copy ----------
 
 async function probeWithFfmpeg(abs: string, shown: string): Promise<RawProbe> {
@@ -382,23 +402,33 @@ export function parseFfmpegBanner(text: string): RawProbe {
   const duration = /Duration: (\d+):(\d+):([\d.]+)/.exec(text);
   if (duration)
     raw.format.duration = String(Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]));
-  const tc = /timecode\s*:\s*(\S+)/.exec(text);
+  const tc = /timecode\s*:\s*(\S+)/i.exec(text);
   if (tc) raw.format.tags = { timecode: tc[1]! };
+  // "key : value" lines under a Stream line are that stream's metadata (alpha_mode, timecode, ...).
+  let current: RawStream | undefined;
   for (const line of text.split('\n')) {
-    const stream = /Stream #0:(\d+)[^:]*: (Video|Audio): (.*)$/.exec(line);
+    const meta = /^\s{4,}(\w+)\s*: (.*)$/.exec(line);
+    if (meta && current) {
+      (current.tags ??= {})[meta[1]!] = meta[2]!.trim();
+      continue;
+    }
+    const stream = /Stream #0:(\d+)[^:]*: (\w+): (.*)$/.exec(line);
     if (!stream) continue;
+    current = undefined;
+    if (stream[2] !== 'Video' && stream[2] !== 'Audio') continue;
     const index = Number(stream[1]);
     const body = stream[3]!;
     if (stream[2] === 'Audio') {
       const a = /^(\w+).*?, (\d+) Hz, ([^,]+)/.exec(body);
-      raw.streams.push({
+      current = {
         index,
         codec_type: 'audio',
         codec_name: a?.[1] ?? 'unknown',
         sample_rate: a?.[2] ?? '0',
         channels: a?.[3] === 'mono' ? 1 : a?.[3] === 'stereo' ? 2 : Number.parseInt(a?.[3] ?? '0', 10) || 0,
         channel_layout: a?.[3] ?? '',
-      });
+      };
+      raw.streams.push(current);
       continue;
     }
     const v = /^([\w-]+).*?, ([a-z0-9_]+)(?:\(([^)]*)\))?, (\d+)x(\d+)/.exec(body);
@@ -424,6 +454,7 @@ export function parseFfmpegBanner(text: string): RawProbe {
     if (fps) s.avg_frame_rate = fps[1]!.endsWith('k') ? String(Number(fps[1]!.slice(0, -1)) * 1000) : fps[1]!;
     if (/\(attached pic\)/.test(body)) s.disposition = { attached_pic: 1 };
     raw.streams.push(s);
+    current = s;
   }
   return raw;
 }
