@@ -177,6 +177,14 @@ it('job refusals: relative paths, output = input, unknown job', async () => {
   await stillUsable();
 });
 
+it('effect.outputSize: same size for identity; unknown effect refused', async () => {
+  s.json({ type: 'effect.outputSize', id: 40, effect: 'identity', params: {}, width: 640, height: 360 });
+  expect(await s.reply(40)).toEqual({ type: 'effect.outputSize.ok', id: 40, width: 640, height: 360 });
+  s.json({ type: 'effect.outputSize', id: 41, effect: 'nope', params: {}, width: 640, height: 360 });
+  expect(await s.reply(41)).toMatchObject({ code: 'UNKNOWN_EFFECT' });
+  await stillUsable();
+});
+
 it('hello again after authenticating → BAD_MESSAGE, connection kept', async () => {
   s.json({ type: 'hello', protocol: 1, token: 'x', client: { name: 'x', version: '1' } });
   expect(await nextError()).toMatchObject({ code: 'BAD_MESSAGE' });

@@ -127,6 +127,11 @@ describe('queue limits', () => {
       const runs = [0, 1, 2].map((n) => c.submitJob(job(n)));
       await eventually(() => running === 2 && t.daemon.stats().jobsQueued === 1);
       await expect(c.submitJob(job(3))).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      // A second daemon on the same config folder must not take the live daemon's jobs for interrupted ones.
+      const { startDaemon } = await import('../../core/src/daemon/server.ts');
+      const second = await startDaemon({ port: 0, configDir: t.dir, writeInfoFile: false });
+      expect(second.jobs.list().filter((j) => j.state === 'failed')).toEqual([]);
+      await second.close();
       while (release.length || running) {
         release.shift()?.();
         await new Promise((r) => setTimeout(r, 10));

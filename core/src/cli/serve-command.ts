@@ -6,6 +6,19 @@
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../client/protocol.ts';
 
+/** Runs a command body; failures print one clear line (no stack) and set exit code 1. */
+async function reporting(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    process.stderr.write(
+      `mlxv: error${typeof code === 'string' ? ` [${code}]` : ''}: ${(err as Error).message}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
@@ -16,49 +29,53 @@ export function registerServeCommands(program: Command): void {
       String(process.env.MLXV_PORT ?? DEFAULT_PORT),
     )
     .option('--max-jobs <n>', 'jobs run at the same time', '1')
-    .action(async (opts: { port: string; maxJobs: string }) => {
-      const { startDaemon } = await import('../daemon/server.ts');
-      const port = Number(opts.port);
-      const maxConcurrentJobs = Number(opts.maxJobs);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new Error(`--port must be 0..65535, got ${opts.port}`);
-      if (!Number.isInteger(maxConcurrentJobs) || maxConcurrentJobs < 1)
-        throw new Error(`--max-jobs must be >= 1`);
-      const daemon = await startDaemon({
-        port,
-        limits: { maxConcurrentJobs },
-        log: (level, msg, fields) => {
-          if (level === 'debug') return;
-          process.stderr.write(`[mlxv ${level}] ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}\n`);
-        },
-      });
-      // The first stdout line is machine-readable: tests and scripts read the port from it.
-      process.stdout.write(`mlxv daemon listening on ${daemon.url} (token file: ${daemon.tokenFile})\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await daemon.close();
-    });
+    .action((opts: { port: string; maxJobs: string }) =>
+      reporting(async () => {
+        const { startDaemon } = await import('../daemon/server.ts');
+        const port = Number(opts.port);
+        const maxConcurrentJobs = Number(opts.maxJobs);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new Error(`--port must be 0..65535, got ${opts.port}`);
+        if (!Number.isInteger(maxConcurrentJobs) || maxConcurrentJobs < 1)
+          throw new Error(`--max-jobs must be >= 1`);
+        const daemon = await startDaemon({
+          port,
+          limits: { maxConcurrentJobs },
+          log: (level, msg, fields) => {
+            if (level === 'debug') return;
+            process.stderr.write(`[mlxv ${level}] ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}\n`);
+          },
+        });
+        // The first stdout line is machine-readable: tests and scripts read the port from it.
+        process.stdout.write(`mlxv daemon listening on ${daemon.url} (token file: ${daemon.tokenFile})\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await daemon.close();
+      }),
+    );
 
   program
     .command('pair')
     .description('show a one-time code to pair a Premiere/After Effects panel with the running daemon')
     .option('-p, --port <port>', 'daemon port (default: the running daemon, from daemon.json)')
-    .action(async (opts: { port?: string }) => {
-      const { connectToDaemon } = await import('../daemon/connect.ts');
-      const client = await connectToDaemon({
-        clientName: 'mlxv pair',
-        ...(opts.port ? { port: Number(opts.port) } : {}),
-      });
-      try {
-        const { code, expiresInSeconds } = await client.createPairCode();
-        process.stdout.write(
-          `Pairing code: ${code}\nEnter it in the mlxvideo panel within ${expiresInSeconds} s. It works once.\n`,
-        );
-      } finally {
-        client.close();
-      }
-    });
+    .action((opts: { port?: string }) =>
+      reporting(async () => {
+        const { connectToDaemon } = await import('../daemon/connect.ts');
+        const client = await connectToDaemon({
+          clientName: 'mlxv pair',
+          ...(opts.port ? { port: Number(opts.port) } : {}),
+        });
+        try {
+          const { code, expiresInSeconds } = await client.createPairCode();
+          process.stdout.write(
+            `Pairing code: ${code}\nEnter it in the mlxvideo panel within ${expiresInSeconds} s. It works once.\n`,
+          );
+        } finally {
+          client.close();
+        }
+      }),
+    );
 }

@@ -324,6 +324,23 @@ export class DaemonClient {
     });
   }
 
+  /** Output size of `effect` for an input size (same size unless the effect scales). */
+  async outputSize(
+    effect: string,
+    params: JsonParams,
+    width: number,
+    height: number,
+  ): Promise<{ width: number; height: number }> {
+    const r = await this.request<Extract<DaemonMessage, { type: 'effect.outputSize.ok' }>>({
+      type: 'effect.outputSize',
+      effect,
+      params,
+      width,
+      height,
+    });
+    return { width: r.width, height: r.height };
+  }
+
   async closeInstance(instance: string): Promise<void> {
     await this.request({ type: 'instance.close', instance });
   }

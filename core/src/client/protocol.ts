@@ -143,6 +143,15 @@ export interface JobSubscribeRequest {
   id: number;
   jobId: string;
 }
+/** Output size of an effect for an input size (scaling effects; OFX region of definition). */
+export interface OutputSizeRequest {
+  type: 'effect.outputSize';
+  id: number;
+  effect: string;
+  params: JsonParams;
+  width: number;
+  height: number;
+}
 export interface PingRequest {
   type: 'ping';
   id: number;
@@ -161,6 +170,7 @@ export type ClientMessage =
   | JobCancelRequest
   | JobListRequest
   | JobSubscribeRequest
+  | OutputSizeRequest
   | PingRequest;
 
 // ---- daemon -> client -------------------------------------------------------------------------
@@ -174,6 +184,10 @@ export interface EffectSummary {
   temporal: 'stateless' | 'sequential';
   outputs: readonly string[];
   models: readonly string[];
+  /** True when the output size differs from the input's for some params: ask with effect.outputSize. */
+  resizes: boolean;
+  /** True when the effect changes timing (frame interpolation): jobs only, no frame.render. */
+  retimes: boolean;
 }
 
 export interface DaemonLimits {
@@ -272,6 +286,12 @@ export interface JobErrorEvent {
   code: ErrorCode;
   message: string;
 }
+export interface OutputSizeReply {
+  type: 'effect.outputSize.ok';
+  id: number;
+  width: number;
+  height: number;
+}
 export interface PongReply {
   type: 'pong';
   id: number;
@@ -290,6 +310,7 @@ export type DaemonMessage =
   | JobProgressEvent
   | JobDoneEvent
   | JobErrorEvent
+  | OutputSizeReply
   | PongReply;
 
 // ---- binary frame messages ------------------------------------------------------------------------

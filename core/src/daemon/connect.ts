@@ -45,7 +45,16 @@ class DaemonWebSocket extends WebSocket {
 
 export async function connectToDaemon(options: NativeConnectOptions = {}): Promise<DaemonClient> {
   const dir = options.configDir ?? defaultConfigDir();
-  const token = options.token ?? readToken(options.configDir ? tokenFilePath(dir, {}) : tokenFilePath(dir));
+  const tokenFile = options.configDir ? tokenFilePath(dir, {}) : tokenFilePath(dir);
+  let token = options.token;
+  try {
+    token ??= readToken(tokenFile);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new Error(
+      `no token file at ${tokenFile}: start the daemon once with \`mlxv serve\` (it creates it)`,
+    );
+  }
   return DaemonClient.connect({
     url: options.url ?? daemonUrl(dir, options.port),
     token,

@@ -208,6 +208,20 @@ export class Connection {
         return this.send({ type: 'ok', id: msg.id });
       case 'job.list':
         return this.send({ type: 'job.list.ok', id: msg.id, jobs: this.core.jobs.list() });
+      case 'effect.outputSize': {
+        const effect = getEffectOr(msg.effect);
+        const params = resolveParamsOr(effect, msg.params);
+        const size = effect.outputSize?.(msg.width, msg.height, params) ?? {
+          width: msg.width,
+          height: msg.height,
+        };
+        return this.send({
+          type: 'effect.outputSize.ok',
+          id: msg.id,
+          width: size.width,
+          height: size.height,
+        });
+      }
       case 'job.subscribe':
         this.core.jobs.subscribe(msg.jobId, this.jobListener);
         return this.send({ type: 'ok', id: msg.id });
@@ -228,6 +242,9 @@ export class Connection {
     try {
       this.checkFrameRequest(req);
       effect = getEffectOr(req.effect);
+      if (effect.retime) {
+        throw new Refusal('NOT_ALLOWED', `${effect.id} changes timing; run it as a job (job.submit)`);
+      }
       params = resolveParamsOr(effect, req.params);
     } catch (err) {
       if (binary) this.expectDiscard(req.id);

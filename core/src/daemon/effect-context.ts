@@ -4,13 +4,16 @@
  */
 import type { EffectContext } from '../effects/types.ts';
 
-export type EffectContextProvider = () => Promise<EffectContext>;
+export type EffectContextProvider = (() => Promise<EffectContext>) & {
+  /** Releases the model sessions if the context was ever created (daemon shutdown). */
+  dispose?: () => Promise<void>;
+};
 
 export function lazyEffectContext(
   create: () => EffectContext | Promise<EffectContext>,
 ): EffectContextProvider {
   let ctx: Promise<EffectContext> | null = null;
-  return () => {
+  const provider: EffectContextProvider = () => {
     ctx ??= Promise.resolve().then(create);
     // A failed creation is retried on the next request instead of being cached forever.
     ctx.catch(() => {
@@ -18,4 +21,9 @@ export function lazyEffectContext(
     });
     return ctx;
   };
+  provider.dispose = async () => {
+    const created = await ctx?.catch(() => null);
+    await created?.sessions?.dispose?.();
+  };
+  return provider;
 }

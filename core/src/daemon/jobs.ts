@@ -88,6 +88,16 @@ export function removePartialOutputs(output: string, pid: number): string[] {
   return removed;
 }
 
+/** True when a process with this pid exists (pid reuse after a crash is possible but rare). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** What the journal holds per job: the public info plus the pid of the daemon that ran it. */
 type JournalEntry = JobInfo & { runnerPid?: number };
 
@@ -119,6 +129,8 @@ export class JobManager {
       }
       const { runnerPid, ...stored } = entry;
       let info: JobInfo = stored;
+      // A live runner is another daemon sharing this config folder (or this process): its jobs are not ours.
+      if (!FINISHED.has(info.state) && runnerPid && processAlive(runnerPid)) continue;
       if (!FINISHED.has(info.state)) {
         if (info.state === 'running' && runnerPid) removePartialOutputs(info.job.output, runnerPid);
         info = {

@@ -58,6 +58,14 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job.cancel'), id, jobId: shortString }),
   z.object({ type: z.literal('job.list'), id }),
   z.object({ type: z.literal('job.subscribe'), id, jobId: shortString }),
+  z.object({
+    type: z.literal('effect.outputSize'),
+    id,
+    effect: shortString,
+    params: z.record(z.string(), z.unknown()),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+  }),
   z.object({ type: z.literal('ping'), id }),
 ]);
 

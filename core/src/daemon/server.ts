@@ -90,6 +90,8 @@ function effectSummaries(): EffectSummary[] {
     temporal: e.temporal,
     outputs: e.outputs,
     models: e.models,
+    resizes: typeof e.outputSize === 'function',
+    retimes: e.retime !== undefined,
   }));
 }
 
@@ -187,11 +189,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const requestedPort =
     options.port ?? (process.env.MLXV_PORT ? Number(process.env.MLXV_PORT) : DEFAULT_PORT);
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(requestedPort, host, () => {
-      http.off('error', reject);
-      resolve();
-    });
+    http.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${requestedPort} on ${host} is in use: is another \`mlxv serve\` running? Pick another with --port or MLXV_PORT`,
+            )
+          : err,
+      ),
+    );
+    http.listen(requestedPort, host, () => resolve());
   });
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : requestedPort;
@@ -249,6 +256,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
           for (const client of wss.clients) client.terminate();
         });
         await new Promise<void>((resolve) => http.close(() => resolve()));
+        await context.dispose?.();
         if (options.writeInfoFile ?? true) rmSync(infoFile, { force: true });
       })();
       return closing;
