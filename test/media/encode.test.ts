@@ -229,6 +229,53 @@ describe('H.264 for composites', () => {
   });
 });
 
+describe('frame layout and sizes', () => {
+  it('honours row stride: padding floats (even NaN) never reach the file', async () => {
+    const width = 5;
+    const height = 3;
+    const stride = width * 4 + 8;
+    const data = new Float32Array(stride * height).fill(Number.NaN); // padding is garbage
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) data.set([x / 4, y / 2, 0.5, (x + y) / 8], y * stride + x * 4);
+    }
+    const out = path.join(tmp.dir, 'stride');
+    const encoder = await createEncoder({
+      output: out,
+      format: 'png-sequence',
+      width,
+      height,
+      frameRate: { num: 25, den: 1 },
+      pngBitDepth: 8,
+    });
+    await encoder.write({ width, height, stride, data, colorSpace: 'display' });
+    await encoder.finish();
+    const { data: px } = await sharp(path.join(out, 'frame_000000.png'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const expected = [x / 4, y / 2, 0.5, (x + y) / 8].map((v) => Math.round(v * 255));
+        expect([...px.subarray((y * width + x) * 4, (y * width + x) * 4 + 4)]).toEqual(expected);
+      }
+    }
+  });
+
+  it('encodes odd-sized H.264 as 4:4:4 instead of failing', async () => {
+    const out = path.join(tmp.dir, 'odd.mp4');
+    const encoder = await createEncoder({
+      output: out,
+      format: 'h264',
+      width: 33,
+      height: 17,
+      frameRate: { num: 30000, den: 1001 },
+    });
+    for (let i = 0; i < 3; i++) await encoder.write(solidFrame(33, 17, [0.3, 0.6, 0.9, 1]));
+    await encoder.finish();
+    const [video] = await ffprobeStreams(out);
+    expect(video).toMatchObject({ pix_fmt: 'yuv444p', nb_read_frames: '3', r_frame_rate: '30000/1001' });
+  });
+});
+
 describe('nothing half-written under the final name', () => {
   const options = (output: string): EncoderOptions => ({
     output,
