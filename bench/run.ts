@@ -2,6 +2,8 @@
  * `npm run bench [name ...]`: runs every bench/sections/*.ts (or those whose file name contains one of the
  * arguments), then writes bench/results/latest.md and latest.json with the machine they ran on.
  * A section that throws is recorded as failed with its message; the others still run.
+ * A filtered run replaces only the sections it ran: the others keep their previous results (with their date),
+ * so owners of different sections can each refresh theirs without erasing the rest.
  */
 import { readdir, mkdir, writeFile, readFile, rename } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
@@ -16,6 +18,8 @@ const resultsDir = path.join(benchDir, 'results');
 
 interface SectionResult {
   name: string;
+  /** When this section ran (ISO). */
+  date: string;
   seconds: number;
   section?: BenchSection;
   error?: string;
@@ -42,20 +46,43 @@ async function main(filters: readonly string[]): Promise<number> {
         pathToFileURL(path.join(sectionsDir, `${name}.ts`)).href
       )) as BenchSectionModule;
       const section = await mod.run();
-      results.push({ name, seconds: (performance.now() - t0) / 1000, section });
+      results.push({
+        name,
+        date: new Date().toISOString(),
+        seconds: (performance.now() - t0) / 1000,
+        section,
+      });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       process.stderr.write(`bench: ${name} failed: ${error}\n`);
-      results.push({ name, seconds: (performance.now() - t0) / 1000, error });
+      results.push({ name, date: new Date().toISOString(), seconds: (performance.now() - t0) / 1000, error });
     }
   }
-  const machine = await machineInfo(results);
   await mkdir(resultsDir, { recursive: true });
-  const report = { date: new Date().toISOString(), machine, filters, sections: results };
+  const kept = filters.length ? (await previousSections()).filter((p) => !names.includes(p.name)) : [];
+  const sections = [...kept, ...results].sort((a, b) => a.name.localeCompare(b.name));
+  const machine = await machineInfo(sections);
+  const report = { date: new Date().toISOString(), machine, filters, sections };
   await writeAtomically(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   await writeAtomically(path.join(resultsDir, 'latest.md'), toMarkdown(report));
   process.stderr.write(`bench: wrote ${path.join(resultsDir, 'latest.md')} and latest.json\n`);
   return results.some((r) => r.error) ? 1 : 0;
+}
+
+/** Sections of the previous latest.json that still have a file in bench/sections. */
+async function previousSections(): Promise<SectionResult[]> {
+  try {
+    const previous = JSON.parse(await readFile(path.join(resultsDir, 'latest.json'), 'utf8')) as {
+      date?: string;
+      sections?: SectionResult[];
+    };
+    const present = new Set((await readdir(sectionsDir)).map((f) => f.replace(/\.ts$/, '')));
+    return (previous.sections ?? [])
+      .filter((r) => present.has(r.name))
+      .map((r) => ({ ...r, date: r.date ?? previous.date ?? 'unknown' }));
+  } catch {
+    return [];
+  }
 }
 
 async function machineInfo(results: readonly SectionResult[]) {
@@ -106,7 +133,7 @@ function toMarkdown(report: {
     out.push(
       `## ${r.section?.title ?? r.name}`,
       '',
-      `_section \`${r.name}\`, ${r.seconds.toFixed(1)} s_`,
+      `_section \`${r.name}\`, run ${r.date}, ${r.seconds.toFixed(1)} s_`,
       '',
     );
     if (r.error || !r.section) {
