@@ -26,6 +26,7 @@ export type MatteParams = {
   feather: number;
   stabilize: number;
   detection: number;
+  smallPeople: boolean;
 };
 
 /** Model ids (models/manifests/<id>.json) behind each `model` choice. */
@@ -158,6 +159,14 @@ export const matteEffect: EffectDescriptor<MatteParams> = {
       displayMax: 0.6,
       step: 0.01,
     },
+    smallPeople: {
+      type: 'boolean',
+      label: 'Find small people (tiled detection)',
+      help:
+        'On frames larger than ~1030 px, also run the person detector on overlapping tiles: finds walkers a ' +
+        'few dozen pixels tall on HD wide shots (1080p: IoU 0.60 -> 0.73) at about 7x the detection cost.',
+      default: true,
+    },
   },
   models: Object.values(MATTE_MODEL_IDS),
   temporal: 'sequential',
@@ -199,7 +208,9 @@ async function createMatteProcessor(ctx: EffectContext): Promise<Processor<Matte
         const detector = await load(MATTE_MODEL_IDS.detector);
         const crop = await load(MATTE_MODEL_IDS.selfie);
         const detail = model === 'auto' ? () => load(MATTE_MODEL_IDS.isnet) : undefined;
-        const found = await detectPeople(detector.session, detector.spec, frame, p.detection * KEEP_FACTOR);
+        const found = await detectPeople(detector.session, detector.spec, frame, p.detection * KEEP_FACTOR, {
+          tiles: p.smallPeople,
+        });
         tracks = updateTracks(tracks, found, {
           enter: p.detection,
           keep: p.detection * KEEP_FACTOR,
