@@ -25,6 +25,8 @@ export class ConvertContext {
   private readonly emittedConsts = new Map<string, string>();
   private readonly nchwCache = new Map<string, string>();
   private readonly scalarCache = new Map<string, string>();
+  /** Constants computed at conversion time from other constants (see foldConstant). */
+  private readonly folded = new Map<string, TfWeight>();
   readonly nodes: Map<string, TfNode>;
 
   constructor(
@@ -44,7 +46,10 @@ export class ConvertContext {
     let node = this.nodes.get(name);
     while (node && node.op === 'Identity' && node.input[0])
       node = this.nodes.get(parseRef(node.input[0]).node);
-    if (!node || node.op !== 'Const') return undefined;
+    if (!node) return undefined;
+    const folded = this.folded.get(node.name);
+    if (folded) return folded;
+    if (node.op !== 'Const') return undefined;
     return this.model.weights.get(node.name);
   }
 
@@ -78,6 +83,16 @@ export class ConvertContext {
         : this.g.addFloat(name, w.shape, w.data as Float32Array);
     this.emittedConsts.set(name, onnxName);
     return onnxName;
+  }
+
+  /** Registers a node's value computed at conversion time and emits it as an initializer named after the node. */
+  foldConstant(node: TfNode, w: TfWeight): string[] {
+    this.folded.set(node.name, w);
+    const name =
+      w.dtype === 'int32'
+        ? this.g.addInt32(node.name, w.shape, w.data as Int32Array)
+        : this.g.addFloat(node.name, w.shape, w.data as Float32Array);
+    return [name];
   }
 
   /** An NCHW view of an NHWC tensor (one Transpose per tensor, reused). */

