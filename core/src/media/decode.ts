@@ -14,7 +14,7 @@
 import { execa } from 'execa';
 import type { Frame } from '../effects/frame.ts';
 import { JobError, type FrameRange } from '../pipeline/types.ts';
-import { ffmpegPath, summarizeErrors } from './ffmpeg.ts';
+import { ffmpegPath, passthroughTimingArgs, summarizeErrors } from './ffmpeg.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
 
 export interface DecodeOptions {
@@ -96,7 +96,7 @@ export function planDecode(info: MediaInfo, range?: FrameRange): DecodePlan {
   if (info.hasAlpha && info.codec === 'vp8') args.push('-c:v', 'libvpx');
   args.push('-i', info.path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filters.join(','));
   // passthrough: every decoded frame exactly once (no CFR duplication/dropping by timestamps).
-  args.push('-vsync', 'passthrough', '-frames:v', String(last - first + 1));
+  args.push(...passthroughTimingArgs(), '-frames:v', String(last - first + 1));
   args.push('-f', 'rawvideo', '-pix_fmt', outFormat, 'pipe:1');
   return { args, first, last, bytesPerSample };
 }

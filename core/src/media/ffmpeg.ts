@@ -9,10 +9,11 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { execa, type Options } from 'execa';
+import { execa, execaSync, type Options } from 'execa';
 
 let cachedFfmpeg: string | undefined;
 let cachedFfprobe: string | null | undefined;
+let cachedPassthrough: string[] | undefined;
 
 function isExecutable(file: string): boolean {
   try {
@@ -78,6 +79,7 @@ export function ffprobePath(): string | null {
 export function resetFfmpegLocation(): void {
   cachedFfmpeg = undefined;
   cachedFfprobe = undefined;
+  cachedPassthrough = undefined;
 }
 
 /** Runs ffprobe/ffmpeg to completion with buffered output; never throws on a non-zero exit (callers decide). */
@@ -114,4 +116,18 @@ export function summarizeErrors(stderr: string, maxLines = 3): string {
     if (seen.size >= maxLines) break;
   }
   return [...seen].join('; ');
+}
+
+/**
+ * Output options that pass every decoded frame through exactly once (no duplication or dropping to force a
+ * constant rate). ffmpeg 5.1 renamed `-vsync` to `-fps_mode` and deprecated the old name; the npm-bundled
+ * 2018 build only knows `-vsync`.
+ */
+export function passthroughTimingArgs(): string[] {
+  if (cachedPassthrough) return cachedPassthrough;
+  const banner = execaSync(ffmpegPath(), ['-hide_banner', '-version'], { reject: false }).stdout;
+  const version = /ffmpeg version n?(\d+)\.(\d+)/.exec(String(banner ?? ''));
+  const modern = version !== null && Number(version[1]) * 100 + Number(version[2]) >= 501;
+  cachedPassthrough = modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
+  return cachedPassthrough;
 }
