@@ -11,6 +11,7 @@ import { createEffectContext } from '../../core/src/runtime/context.ts';
 import { matteEffect, type MatteParams } from '../../core/src/effects/matte/descriptor.ts';
 import type { Mask } from '../../core/src/runtime/mask-ops.ts';
 import { coverScale } from '../../core/src/effects/matte/background-plate.ts';
+import { resizeMask } from '../../core/src/runtime/tensor.ts';
 import {
   allForeground,
   alphaOf,
@@ -140,5 +141,20 @@ describe('matte on a close-up', () => {
     await expect(
       proc.process(frames[0]!, params({ output: 'composite', backgroundPath: '/nonexistent/plate.mov' })),
     ).rejects.toThrow(/backgroundPath.*no such file/);
+  });
+});
+
+describe('matte on a medium shot (waist-up still)', () => {
+  it('auto matches the reference matte of the same photo at 256x256', async () => {
+    const [still] = await decodeAll(fixture('astronaut-256.png'));
+    const ref = resizeMask(await loadMaskPng(reference('astronaut-person-512.png')), 256, 256);
+    proc.reset();
+    const alpha = alphaOf(await proc.process(still!, params({})));
+    // Measured: IoU 0.968, SAD/px 0.022; inverted 0.004, shifted 10 % 0.72, all-foreground 0.54.
+    expect(iou(alpha, ref)).toBeGreaterThan(0.93);
+    expect(meanAbsDiff(alpha, ref)).toBeLessThan(0.04);
+    expect(iou(inverted(alpha), ref)).toBeLessThan(0.1);
+    expect(iou(shifted(alpha, 26, 0), ref)).toBeLessThan(0.85);
+    expect(iou(allForeground(alpha), ref)).toBeLessThan(0.6);
   });
 });

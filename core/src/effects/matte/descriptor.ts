@@ -128,7 +128,7 @@ export const matteEffect: EffectDescriptor<MatteParams> = {
     feather: {
       type: 'number',
       label: 'Feather (px)',
-      help: 'Softens the matte edge (blur radius in pixels).',
+      help: 'Softens the matte edge: the alpha ramp becomes about 2 x feather pixels wide.',
       default: 0,
       min: 0,
       max: 100,
