@@ -1,0 +1,70 @@
+/**
+ * The seam between the shared panel and a host application. The panel (panel-controller.ts) only talks to
+ * this interface; each plugin supplies one implementation (Premiere UXP, After Effects UXP, and later a
+ * CEP/ExtendScript adapter for AE 2024–2026 that forwards the same calls through `evalScript`). Everything
+ * crossing it is plain data (seconds, paths, indexes) so any host — sync DOM, async DOM or a script
+ * bridge — can implement it without the panel knowing which.
+ */
+
+/** One clip (Premiere track item) or layer (AE) the user selected. Times are seconds. */
+export interface SelectedClip {
+  /** Adapter-chosen id, stable for one getSelectedClips()/placeResults() round trip. */
+  id: string;
+  name: string;
+  /** Absolute path of the clip's media file; empty for sequences, nested comps, solids, generators. */
+  mediaPath: string;
+  /** First source second used by the clip (media time, 0 = first frame of the file). */
+  sourceInSeconds: number;
+  /** Source second just after the last frame used (exclusive). */
+  sourceOutSeconds: number;
+  /** Where the clip starts in the sequence/comp. */
+  timelineStartSeconds: number;
+  /** 0-based video track (Premiere, 0 = V1) or layer position (AE, 0 = top layer). */
+  trackIndex: number;
+  /** Playback speed, 1 = normal. */
+  speed: number;
+  reversed: boolean;
+  offline: boolean;
+  /** Why this item cannot be processed (a sequence, an adjustment layer...), when the adapter knows. */
+  unsupportedReason?: string;
+  /** Media frame rate (frames per second) when the host reports it. */
+  frameRate?: number;
+  /** Length of the media file in seconds when known (handles are clamped to it). */
+  mediaDurationSeconds?: number;
+}
+
+/** Where a rendered file goes: above the clip it was made from, frame-aligned with it. */
+export interface PlaceRequest {
+  clipId: string;
+  /** Absolute path of the rendered file (the daemon's job output). */
+  resultPath: string;
+  /** Offset into the rendered file of the original clip's first frame (the leading handle), seconds. */
+  resultInSeconds: number;
+  /** Length of the original clip's used range, seconds (the placed item covers exactly this). */
+  durationSeconds: number;
+}
+
+export interface PlaceOptions {
+  /** One undo step for the whole apply, e.g. "mlxvideo: Matte". */
+  undoLabel: string;
+}
+
+export type PlaceOutcome =
+  | { clipId: string; ok: true; trackIndex: number; newTrack: boolean }
+  | { clipId: string; ok: false; message: string };
+
+export interface HostAdapter {
+  /** Shown in the panel header and in client info sent to the daemon. */
+  readonly hostName: string;
+  getSelectedClips(): Promise<SelectedClip[]>;
+  /** Imports the results and places each above its original, all in one undo step. */
+  placeResults(items: PlaceRequest[], options: PlaceOptions): Promise<PlaceOutcome[]>;
+}
+
+/** A host-side problem with a message meant for the user (no active sequence, nothing selected...). */
+export class HostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HostError';
+  }
+}

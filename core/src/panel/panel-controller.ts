@@ -1,0 +1,392 @@
+/**
+ * The panel's logic, shared by every host: pairing and connecting to the daemon, the effect list and
+ * parameter values, one daemon job per selected clip (used range + handles), per-clip progress and
+ * cancel, and handing finished renders to the host adapter to place above their originals in one undo
+ * step. No DOM and no host API here: the view (panel-view.ts) renders `state`, the adapter does the host.
+ */
+import { DaemonClient, DaemonError, pairedToken, type WebSocketConstructor } from '../client/client.ts';
+import { DEFAULT_PORT, type ClientInfo, type EffectSummary, type ErrorCode } from '../client/protocol.ts';
+import type { HostAdapter, SelectedClip } from './host-adapter.ts';
+import { planClipJob, unsupportedReason, type ClipJobPlan } from './job-plan.ts';
+import {
+  coerceValue,
+  defaultValues,
+  formFields,
+  toJsonParams,
+  type FieldValue,
+  type FormField,
+} from './param-form.ts';
+
+/** Where the pairing token lives between sessions (UXP localStorage in the plugins, memory in tests). */
+export interface TokenStore {
+  load(): string | null;
+  save(token: string): void;
+  clear(): void;
+}
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'unreachable' | 'needs-pairing' | 'connected';
+export type ClipStatus = 'rejected' | 'queued' | 'running' | 'placing' | 'placed' | 'failed' | 'cancelled';
+
+export interface ClipJobState {
+  clipId: string;
+  name: string;
+  status: ClipStatus;
+  done: number;
+  total: number;
+  message: string;
+  jobId?: string;
+  output?: string;
+  trackIndex?: number;
+}
+
+export interface PanelState {
+  connection: ConnectionState;
+  /** The panel-wide message: why it is not connected, what went wrong with the last apply. */
+  message: string;
+  effects: EffectSummary[];
+  effectId: string | null;
+  fields: FormField[];
+  values: Record<string, FieldValue>;
+  clips: ClipJobState[];
+  busy: boolean;
+}
+
+export interface PanelControllerOptions {
+  adapter: HostAdapter;
+  tokens: TokenStore;
+  /** Default ws://127.0.0.1:7433/ (127.0.0.1, not localhost: macOS blocks localhost in places, HOSTS.md §1.2). */
+  url?: string;
+  /** UXP and browsers have a global WebSocket; Node tests pass the `ws` class. */
+  WebSocket?: WebSocketConstructor;
+  client?: ClientInfo;
+  handleFrames?: number;
+  now?: () => Date;
+  connectTimeoutMs?: number;
+}
+
+const TERMINAL: readonly ClipStatus[] = ['rejected', 'placed', 'failed', 'cancelled'];
+
+/** User-facing text for daemon job errors; the daemon's own message follows with the detail. */
+const JOB_ERROR_TEXT: Partial<Record<ErrorCode | 'CONNECTION_CLOSED' | 'TIMEOUT', string>> = {
+  INPUT_MISSING: 'the daemon cannot find the media file',
+  INPUT_NOT_VIDEO: 'unsupported media (not a video the daemon can decode)',
+  INPUT_CORRUPT: 'the media file is damaged or unsupported',
+  OUTPUT_UNWRITABLE: 'cannot write the render next to the media (folder not writable)',
+  OUTPUT_EXISTS: 'a render with this name already exists',
+  MODEL_UNAVAILABLE: 'a model this effect needs is not installed (see `mlxv models fetch`)',
+  MODEL_HASH_MISMATCH: 'a model file failed its checksum (see `mlxv models verify`)',
+  QUEUE_FULL: 'the daemon queue is full; wait for running jobs to finish',
+  BAD_PARAM: 'a parameter was rejected',
+  UNKNOWN_EFFECT: 'the daemon does not know this effect',
+  CONNECTION_CLOSED: 'lost the connection to the daemon',
+  INTERNAL: 'the job failed inside the daemon',
+};
+
+export class PanelController {
+  private client: DaemonClient | null = null;
+  private readonly listeners = new Set<(s: PanelState) => void>();
+  private readonly aborts = new Map<string, AbortController>();
+  private readonly url: string;
+  private current: PanelState = {
+    connection: 'disconnected',
+    message: '',
+    effects: [],
+    effectId: null,
+    fields: [],
+    values: {},
+    clips: [],
+    busy: false,
+  };
+
+  constructor(private readonly options: PanelControllerOptions) {
+    this.url = options.url ?? `ws://127.0.0.1:${DEFAULT_PORT}/`;
+  }
+
+  get state(): PanelState {
+    return this.current;
+  }
+
+  subscribe(listener: (s: PanelState) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.current);
+    return () => this.listeners.delete(listener);
+  }
+
+  private update(patch: Partial<PanelState>): void {
+    this.current = { ...this.current, ...patch };
+    for (const l of this.listeners) l(this.current);
+  }
+
+  private updateClip(clipId: string, patch: Partial<ClipJobState>): void {
+    this.update({ clips: this.current.clips.map((c) => (c.clipId === clipId ? { ...c, ...patch } : c)) });
+  }
+
+  private clientInfo(): ClientInfo {
+    return (
+      this.options.client ?? { name: `mlxvideo-panel-${this.options.adapter.hostName}`, version: '0.1.0' }
+    );
+  }
+
+  /** Connects with the stored token; without one (or with a refused one) the panel asks for pairing. */
+  async connect(): Promise<void> {
+    const token = this.options.tokens.load();
+    if (!token) {
+      this.update({
+        connection: 'needs-pairing',
+        message: 'Run `mlxv pair` in a terminal and enter the 6-digit code.',
+      });
+      return;
+    }
+    await this.open({ token });
+  }
+
+  /** Exchanges a code from `mlxv pair` for a token, stores it and connects. */
+  async pair(code: string): Promise<void> {
+    const trimmed = code.trim();
+    if (!/^\d{6}$/.test(trimmed)) {
+      this.update({
+        connection: 'needs-pairing',
+        message: 'The pairing code is the 6 digits `mlxv pair` prints.',
+      });
+      return;
+    }
+    await this.open({ pairCode: trimmed });
+  }
+
+  private async open(auth: { token?: string; pairCode?: string }): Promise<void> {
+    this.client?.close();
+    this.client = null;
+    this.update({ connection: 'connecting', message: `Connecting to ${this.url}…` });
+    try {
+      let token = auth.token;
+      if (auth.pairCode) {
+        token = await pairedToken(this.connectOptions({ pairCode: auth.pairCode }));
+        this.options.tokens.save(token);
+      }
+      this.client = await DaemonClient.connect(this.connectOptions({ token: token ?? '' }));
+    } catch (err) {
+      this.onConnectError(err, auth.pairCode !== undefined);
+      return;
+    }
+    const effects = this.client.effects;
+    const keep = effects.find((e) => e.id === this.current.effectId) ?? effects[0] ?? null;
+    this.update({ connection: 'connected', message: '', effects });
+    if (keep) this.selectEffect(keep.id);
+  }
+
+  private connectOptions(extra: { token?: string; pairCode?: string }) {
+    return {
+      url: this.url,
+      client: this.clientInfo(),
+      ...(this.options.WebSocket ? { WebSocket: this.options.WebSocket } : {}),
+      timeoutMs: this.options.connectTimeoutMs ?? 5000,
+      ...extra,
+    };
+  }
+
+  private onConnectError(err: unknown, pairing: boolean): void {
+    const code = err instanceof DaemonError ? err.code : null;
+    if (code === 'AUTH_FAILED') {
+      this.options.tokens.clear();
+      this.update({
+        connection: 'needs-pairing',
+        message: 'The daemon no longer accepts this panel: run `mlxv pair` and enter the new code.',
+      });
+    } else if (code === 'PAIRING_FAILED' || (pairing && code === null)) {
+      this.update({
+        connection: 'needs-pairing',
+        message: 'That code was wrong, used or expired (codes last 2 minutes): run `mlxv pair` again.',
+      });
+    } else {
+      this.update({
+        connection: 'unreachable',
+        message: `The mlxvideo daemon is not running at ${this.url}: start it with \`mlxv serve\`, then press Connect.`,
+      });
+    }
+  }
+
+  selectEffect(effectId: string): void {
+    const effect = this.current.effects.find((e) => e.id === effectId);
+    if (!effect) return;
+    const fields = formFields(effect);
+    this.update({ effectId, fields, values: defaultValues(fields) });
+  }
+
+  /** Sets one parameter from a widget value; returns false (value unchanged) when it cannot be read. */
+  setValue(name: string, raw: unknown): boolean {
+    const field = this.current.fields.find((f) => f.name === name);
+    if (!field) return false;
+    const value = coerceValue(field, raw);
+    if (value === null) return false;
+    this.update({ values: { ...this.current.values, [name]: value } });
+    return true;
+  }
+
+  /**
+   * Renders every selected clip and places the results. Resolves when all clips reached a final state
+   * (placed, failed, cancelled, rejected); never throws for a clip's failure — that is in its state.
+   */
+  async apply(): Promise<ClipJobState[]> {
+    const client = this.client;
+    const effect = this.current.effects.find((e) => e.id === this.current.effectId);
+    if (this.current.busy) return this.current.clips;
+    if (!client || this.current.connection !== 'connected') {
+      this.update({ message: 'Not connected to the mlxvideo daemon: press Connect first.' });
+      return [];
+    }
+    if (!effect) {
+      this.update({ message: 'Pick an effect first.' });
+      return [];
+    }
+    this.update({ busy: true, message: '', clips: [] });
+    try {
+      let clips: SelectedClip[];
+      try {
+        clips = await this.options.adapter.getSelectedClips();
+      } catch (err) {
+        this.update({ message: (err as Error).message });
+        return [];
+      }
+      if (clips.length === 0) {
+        this.update({ message: 'Select one or more clips in the timeline, then press Apply.' });
+        return [];
+      }
+      const now = this.options.now?.() ?? new Date();
+      const plans: ClipJobPlan[] = [];
+      this.update({
+        clips: clips.map((clip) => {
+          const reason = unsupportedReason(clip);
+          if (reason)
+            return {
+              clipId: clip.id,
+              name: clip.name,
+              status: 'rejected',
+              done: 0,
+              total: 0,
+              message: reason,
+            };
+          const plan = planClipJob(clip, effect.id, {
+            now,
+            ...(this.options.handleFrames !== undefined ? { handleFrames: this.options.handleFrames } : {}),
+          });
+          plans.push(plan);
+          const total = plan.endFrame - plan.startFrame + 1;
+          return { clipId: clip.id, name: clip.name, status: 'queued', done: 0, total, message: 'Queued' };
+        }),
+      });
+      await Promise.all(plans.map((plan) => this.render(client, effect, clips, plan)));
+      await this.place(effect, plans);
+      return this.current.clips;
+    } finally {
+      this.aborts.clear();
+      this.update({ busy: false });
+    }
+  }
+
+  private async render(
+    client: DaemonClient,
+    effect: EffectSummary,
+    clips: SelectedClip[],
+    plan: ClipJobPlan,
+  ) {
+    const clip = clips.find((c) => c.id === plan.clipId)!;
+    const abort = new AbortController();
+    this.aborts.set(plan.clipId, abort);
+    try {
+      const done = await client.submitJob(
+        {
+          effect: effect.id,
+          input: clip.mediaPath,
+          output: plan.output,
+          params: toJsonParams(this.current.values),
+          frames: { start: plan.startFrame, end: plan.endFrame },
+          format: 'prores4444',
+        },
+        {
+          signal: abort.signal,
+          onAccepted: (jobId) => {
+            this.updateClip(plan.clipId, { jobId });
+            // Cancel pressed while the submit was in flight: the job exists only now.
+            if (abort.signal.aborted) void client.cancelJob(jobId).catch(() => {});
+          },
+          onProgress: (p) =>
+            this.updateClip(plan.clipId, {
+              status: 'running',
+              done: p.done,
+              total: p.total,
+              message: `${p.stage} ${p.done}/${p.total}`,
+            }),
+        },
+      );
+      this.updateClip(plan.clipId, { status: 'placing', output: done.output, message: 'Placing…' });
+    } catch (err) {
+      const code = err instanceof DaemonError ? err.code : null;
+      if (code === 'CANCELLED' || abort.signal.aborted) {
+        this.updateClip(plan.clipId, { status: 'cancelled', message: 'Cancelled' });
+        return;
+      }
+      if (code === 'CONNECTION_CLOSED') {
+        this.client = null;
+        this.update({
+          connection: 'unreachable',
+          message: 'Lost the connection to the daemon; press Connect.',
+        });
+      }
+      const what = (code && JOB_ERROR_TEXT[code]) ?? 'the job failed';
+      this.updateClip(plan.clipId, {
+        status: 'failed',
+        message: `${clip.name}: ${what}${code ? ` [${code}]` : ''}: ${(err as Error).message}`,
+      });
+    }
+  }
+
+  private async place(effect: EffectSummary, plans: ClipJobPlan[]): Promise<void> {
+    const ready = plans.filter(
+      (p) => this.current.clips.find((c) => c.clipId === p.clipId)?.status === 'placing',
+    );
+    if (ready.length === 0) return;
+    try {
+      const outcomes = await this.options.adapter.placeResults(
+        ready.map((p) => p.place),
+        { undoLabel: `mlxvideo: ${effect.label}` },
+      );
+      for (const o of outcomes) {
+        if (o.ok) {
+          const where = o.newTrack ? `new track ${o.trackIndex + 1}` : `track ${o.trackIndex + 1}`;
+          this.updateClip(o.clipId, {
+            status: 'placed',
+            trackIndex: o.trackIndex,
+            message: `Placed on ${where}`,
+          });
+        } else {
+          this.updateClip(o.clipId, { status: 'failed', message: o.message });
+        }
+      }
+    } catch (err) {
+      for (const p of ready) {
+        this.updateClip(p.clipId, {
+          status: 'failed',
+          message: `Could not place the render: ${(err as Error).message}`,
+        });
+      }
+    }
+  }
+
+  /** Cancels one clip's job (or all when no id is given); the clip then reports `cancelled`. */
+  cancel(clipId?: string): void {
+    for (const [id, abort] of this.aborts) {
+      if (clipId !== undefined && id !== clipId) continue;
+      const clip = this.current.clips.find((c) => c.clipId === id);
+      if (abort.signal.aborted || (clip && TERMINAL.includes(clip.status))) continue;
+      abort.abort(new Error('cancelled in the panel'));
+      this.updateClip(id, { message: 'Cancelling…' });
+    }
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.client?.close();
+    this.client = null;
+    this.listeners.clear();
+  }
+}
