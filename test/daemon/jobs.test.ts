@@ -14,7 +14,15 @@ import { decodeFrames } from '../../core/src/media/decode.ts';
 import type { JobProgressEvent } from '../../core/src/client/protocol.ts';
 import { JobError, type JobSpec } from '../../core/src/pipeline/types.ts';
 import type { RunJobFn } from '../../core/src/daemon/jobs.ts';
-import { eventually, noModelsContext, spawnDaemon, startTestDaemon, type TestDaemon } from './helpers.ts';
+import {
+  eventually,
+  mlxvShmRegions,
+  noModelsContext,
+  spawnDaemon,
+  startTestDaemon,
+  type TestDaemon,
+} from './helpers.ts';
+import { nativeAddon } from '../../core/src/daemon/native.ts';
 
 const clip = fileURLToPath(new URL('../fixtures/wide-street.mp4', import.meta.url));
 let out: string;
@@ -167,11 +175,14 @@ describe('daemon killed mid-job', () => {
           },
         );
         run.catch(() => {});
+        // A region the daemon created for this client: a killed daemon cannot unlink it, the next one must.
+        const region = nativeAddon() ? await c.createShm(4096) : null;
         await eventually(() => progressed, 60_000);
         // Mid-job: the encoder's temp file exists, the final name does not.
         expect(readdirSync(out).some((n) => n.startsWith('.killed.partial-'))).toBe(true);
         d.child.kill('SIGKILL');
         await new Promise((r) => d.child.once('exit', r));
+        if (region) expect(mlxvShmRegions()).toContain(region.name.slice(1));
         await expect(run).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
         expect(existsSync(output)).toBe(false);
 
@@ -180,6 +191,7 @@ describe('daemon killed mid-job', () => {
         const job = (await c2.listJobs()).find((j) => j.jobId === jobId);
         expect(job).toMatchObject({ state: 'failed', error: { code: 'INTERRUPTED' } });
         expect(existsSync(output)).toBe(false);
+        if (region) expect(mlxvShmRegions()).not.toContain(region.name.slice(1));
         // The dead daemon's temp output was removed by the new one.
         expect(readdirSync(out).filter((n) => n.startsWith('.killed.'))).toEqual([]);
         c2.close();

@@ -89,7 +89,7 @@ export function removePartialOutputs(output: string, pid: number): string[] {
 }
 
 /** True when a process with this pid exists (pid reuse after a crash is possible but rare). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
@@ -30,7 +30,7 @@ import {
 import { Connection } from './connection.ts';
 import { DEFAULT_LIMITS, type DaemonCore, type DaemonLog } from './daemon-core.ts';
 import { lazyEffectContext } from './effect-context.ts';
-import { JobManager, type RunJobFn } from './jobs.ts';
+import { JobManager, processAlive, type RunJobFn } from './jobs.ts';
 import { liveInstanceCount } from './frame-sessions.ts';
 import { nativeAddon, nativeLoadError, unlinkShm } from './native.ts';
 
@@ -112,6 +112,29 @@ async function defaultContext(): Promise<EffectContext> {
 
 const silent: DaemonLog = () => {};
 
+/**
+ * Shared memory the daemon creates is named /mlxv-<pid>-<hex> and unlinked on disconnect; a daemon that was
+ * killed cannot do that, so the next one removes regions whose creator pid is gone (Linux lists them in /dev/shm).
+ */
+function removeStaleShm(log: DaemonLog): void {
+  let names: string[];
+  try {
+    names = readdirSync('/dev/shm');
+  } catch {
+    return; // not Linux: nothing to list
+  }
+  for (const name of names) {
+    const pid = Number(/^mlxv-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (!pid || processAlive(pid)) continue;
+    try {
+      unlinkShm(`/${name}`);
+      log('info', 'removed shared memory left by a stopped daemon', { name });
+    } catch {
+      // another daemon got there first
+    }
+  }
+}
+
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   const host = options.host ?? '127.0.0.1';
   if (host !== '127.0.0.1' && host !== '::1') {
@@ -137,6 +160,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   for (const j of interrupted) log('warn', 'job interrupted by a previous daemon stop', { jobId: j.jobId });
 
   const shmAvailable = nativeAddon() !== null;
+  if (shmAvailable) removeStaleShm(log);
   const connections = new Set<Connection>();
   const liveShm = new Set<string>();
   const version = daemonVersion();
