@@ -32,6 +32,11 @@ export function registerServeCommands(program: Command): void {
     .action((opts: { port: string; maxJobs: string }) =>
       reporting(async () => {
         const { startDaemon } = await import('../daemon/server.ts');
+        const { pino } = await import('pino');
+        const logger = pino(
+          { name: 'mlxv-daemon', level: process.env.MLXV_LOG_LEVEL ?? 'info' },
+          pino.destination(2),
+        );
         const port = Number(opts.port);
         const maxConcurrentJobs = Number(opts.maxJobs);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -41,10 +46,8 @@ export function registerServeCommands(program: Command): void {
         const daemon = await startDaemon({
           port,
           limits: { maxConcurrentJobs },
-          log: (level, msg, fields) => {
-            if (level === 'debug') return;
-            process.stderr.write(`[mlxv ${level}] ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}\n`);
-          },
+          // Structured JSON lines on stderr (pino); stdout keeps the one human/machine-readable line below.
+          log: (level, msg, fields) => logger[level](fields ?? {}, msg),
         });
         // The first stdout line is machine-readable: tests and scripts read the port from it.
         process.stdout.write(`mlxv daemon listening on ${daemon.url} (token file: ${daemon.tokenFile})\n`);
