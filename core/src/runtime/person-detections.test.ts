@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePersonDetections } from './person-detections.ts';
+import { decodeNanoDetDetections, decodePersonDetections } from './person-detections.ts';
 
 /** A 1×G×G×C heatmap and wh map with a few hand-placed peaks. */
 function synthetic(
@@ -83,5 +83,37 @@ describe('decodePersonDetections with a tensor transform', () => {
       transform: { scaleX: 2, scaleY: 2, offsetX: 0, offsetY: -8 },
     });
     expect(b).toMatchObject({ x: 12, y: 4, w: 8, h: 8 });
+  });
+});
+
+describe('decodeNanoDetDetections', () => {
+  it('decodes per-stride class scores and distance-bin logits into image boxes', () => {
+    const input = 32; // grids: 4×4 (stride 8), 2×2 (16), 1×1 (32)
+    const bins = 4;
+    const outputs: Record<string, { data: Float32Array; dims: number[] }> = {};
+    for (const s of [8, 16, 32]) {
+      const cells = (input / s) ** 2;
+      outputs[`cls_${s}`] = { data: new Float32Array(cells * 2), dims: [1, cells, 2] };
+      outputs[`reg_${s}`] = {
+        data: new Float32Array(cells * 4 * bins).fill(-20),
+        dims: [1, cells, 4 * bins],
+      };
+    }
+    // Stride 8, cell (x=1, y=2): centre (12, 20); sides certain at bins 1, 2, 1, 3 → distances 8, 16, 8, 24.
+    const cell = 2 * 4 + 1;
+    outputs.cls_8!.data[cell * 2] = 0.9;
+    outputs.cls_8!.data[cell * 2 + 1] = 0.99; // another class: ignored
+    [1, 2, 1, 3].forEach((bin, side) => (outputs.reg_8!.data[(cell * 4 + side) * bins + bin] = 20));
+    const boxes = decodeNanoDetDetections(outputs, {
+      imageWidth: 64,
+      imageHeight: 32,
+      inputWidth: 32,
+      inputHeight: 32,
+    });
+    expect(boxes).toHaveLength(1);
+    const b = boxes[0]!;
+    // Tensor box x 4..20, y 4..44 (clipped to 32); the image is twice as wide.
+    expect([b.x, b.y, b.w, b.h].map((v) => Math.round(v * 100) / 100)).toEqual([8, 4, 32, 28]);
+    expect(() => decodeNanoDetDetections({}, { imageWidth: 1, imageHeight: 1 })).toThrow(/cls_8 and reg_8/);
   });
 });

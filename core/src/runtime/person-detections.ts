@@ -1,5 +1,7 @@
 /**
- * Decodes the `person-detector` model (MobileNetV3-CenterNet, COCO-80, converted from TFJS without its TopK
+ * Decodes the two person detectors into person boxes.
+ *
+ * `decodePersonDetections`: the `person-detector` model (MobileNetV3-CenterNet, COCO-80, converted from TFJS without its TopK
  * post-processing) into person boxes. The model sees the image stretched to 512×512 (RGB 0..255) and outputs
  *  - `keypoints` [1, 128, 128, 80]: per-class centre heatmaps (sigmoid), one cell per 4 input pixels;
  *  - `wh` [1, 128, 128, 4]: distances from the cell's centre to the box's left, top, right, bottom, in input
@@ -141,4 +143,61 @@ function suppress(sorted: PersonBox[], threshold: number, max: number): PersonBo
     if (kept.every((k) => iou(k, b) <= threshold)) kept.push(b);
   }
   return kept;
+}
+
+/**
+ * Decodes `person-detector-nanodet` (NanoDet-m 416, GFL head, Apache-2.0) into person boxes. Per stride s in
+ * {8, 16, 32} the model gives `cls_<s>` [1, G², 80] class scores (sigmoid) and `reg_<s>` [1, G², 4·B] with,
+ * for each box side (left, top, right, bottom), B logits over distances 0..B-1 in units of s. Decoding is
+ * NanoDet's own: distance = Σ softmax(logits)·k·s from the cell centre ((x+0.5)·s, (y+0.5)·s).
+ */
+export function decodeNanoDetDetections(
+  outputs: Record<string, TensorLike>,
+  options: PersonDecodeOptions,
+): PersonBox[] {
+  const inputW = options.inputWidth ?? 416;
+  const inputH = options.inputHeight ?? 416;
+  const minScore = options.minScore ?? 0.4;
+  const clsIndex = options.classIndex ?? 0;
+  const candidates: PersonBox[] = [];
+  for (const stride of [8, 16, 32]) {
+    const cls = outputs[`cls_${stride}`];
+    const reg = outputs[`reg_${stride}`];
+    if (!cls || !reg)
+      throw new Error(`person-detector-nanodet: outputs cls_${stride} and reg_${stride} are required`);
+    const gw = Math.ceil(inputW / stride);
+    const cells = cls.dims[1]!;
+    const classes = cls.dims[2]!;
+    const bins = reg.dims[2]! / 4;
+    if (reg.dims[1] !== cells || !Number.isInteger(bins))
+      throw new Error(
+        `person-detector-nanodet: reg_${stride} [${reg.dims.join(',')}] does not fit cls_${stride}`,
+      );
+    for (let i = 0; i < cells; i++) {
+      const score = Number(cls.data[i * classes + clsIndex]);
+      if (score < minScore) continue;
+      const [l, t, r, b] = [0, 1, 2, 3].map(
+        (side) => expectedBin(reg.data, (i * 4 + side) * bins, bins) * stride,
+      );
+      const cx = ((i % gw) + 0.5) * stride;
+      const cy = (Math.floor(i / gw) + 0.5) * stride;
+      candidates.push(toImage(cx - l!, cy - t!, cx + r!, cy + b!, score, options, inputW, inputH));
+    }
+  }
+  candidates.sort((a, b) => b.score - a.score);
+  return suppress(candidates, options.iouThreshold ?? 0.4, options.maxDetections ?? 100);
+}
+
+/** Σ softmax(logits)·k over one side's distance bins (the GFL "integral"). */
+function expectedBin(data: ArrayLike<unknown>, offset: number, bins: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < bins; k++) max = Math.max(max, Number(data[offset + k]));
+  let sum = 0;
+  let weighted = 0;
+  for (let k = 0; k < bins; k++) {
+    const e = Math.exp(Number(data[offset + k]) - max);
+    sum += e;
+    weighted += e * k;
+  }
+  return weighted / sum;
 }

@@ -14,7 +14,15 @@ import { decodeFrames } from '../../../core/src/media/decode.ts';
 import { frameToTensor } from '../../../core/src/runtime/tensor.ts';
 import { decodePersonDetections, iou, type PersonBox } from '../../../core/src/runtime/person-detections.ts';
 import { convertTfjsGraph } from './index.ts';
-import { imageTensor, TESTDATA, tfjsSource } from './test-support.ts';
+import {
+  imageTensor,
+  MESSI_PLAYER,
+  type RefBox,
+  TESTDATA,
+  tfjsSource,
+  VTEST_20S_PEOPLE,
+  WIDE_STREET_40_PEOPLE,
+} from './test-support.ts';
 
 let session: ort.InferenceSession;
 let manifest: ReturnType<typeof tfjsSource>['manifest'];
@@ -36,19 +44,11 @@ async function detect(file: string, minScore: number): Promise<PersonBox[]> {
   );
 }
 
-const box = (x: number, y: number, w: number, h: number): PersonBox => ({ x, y, w, h, score: 1 });
+const box = ([x, y, w, h]: RefBox): PersonBox => ({ x, y, w, h, score: 1 });
 
 describe('person-detector on real footage', () => {
   it('finds the seven small walking people in the vtest.avi wide shot', async () => {
-    const people = [
-      box(80, 152, 28, 66),
-      box(220, 190, 28, 76),
-      box(486, 144, 30, 78),
-      box(614, 260, 36, 108),
-      box(702, 252, 40, 104),
-      box(676, 96, 24, 60),
-      box(701, 104, 21, 50),
-    ];
+    const people = VTEST_20S_PEOPLE.map(box);
     const found = await detect(path.join(TESTDATA, 'vtest-20s.jpg'), 0.45);
     for (const p of people) {
       const best = Math.max(0, ...found.map((d) => iou(d, p)));
@@ -62,7 +62,7 @@ describe('person-detector on real footage', () => {
   it('finds the player in messi5.jpg', async () => {
     const found = await detect(path.join(TESTDATA, 'messi5.jpg'), 0.45);
     expect(found.length).toBeGreaterThanOrEqual(1);
-    expect(iou(found[0]!, box(70, 60, 390, 280))).toBeGreaterThan(0.6);
+    expect(iou(found[0]!, box(MESSI_PLAYER))).toBeGreaterThan(0.6);
   });
 
   it('finds all six people in frame 40 of the wide-street fixture through decodeFrames and frameToTensor', async () => {
@@ -78,14 +78,7 @@ describe('person-detector on real footage', () => {
         { imageWidth: frame.width, imageHeight: frame.height, transform: packed.transform, minScore: 0.45 },
       );
     }
-    const people = [
-      box(58, 71, 13, 35),
-      box(86, 79, 12, 35),
-      box(182, 79, 17, 36),
-      box(251, 123, 17, 45),
-      box(323, 108, 17, 43),
-      box(166, 193, 29, 70),
-    ];
+    const people = WIDE_STREET_40_PEOPLE.map(box);
     for (const p of people) {
       const best = Math.max(0, ...found.map((d) => iou(d, p)));
       expect(best, `person at ${p.x},${p.y}`).toBeGreaterThanOrEqual(0.4);

@@ -57,3 +57,33 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/** A person box of the reference footage, [x, y, w, h] in that image's pixels. */
+export type RefBox = readonly [number, number, number, number];
+
+/**
+ * Every person in testdata/vtest-20s.jpg (768×576), boxed by looking at the annotated frame; both detectors'
+ * boxes were checked against it.
+ */
+export const VTEST_20S_PEOPLE: readonly RefBox[] = [
+  [80, 152, 28, 66],
+  [220, 190, 28, 76],
+  [486, 144, 30, 78],
+  [614, 260, 36, 108],
+  [702, 252, 40, 104],
+  [676, 96, 24, 60],
+  [701, 104, 21, 50],
+];
+
+/** Every person in frame 40 of test/fixtures/wide-street.mp4 (384×288), as above. */
+export const WIDE_STREET_40_PEOPLE: readonly RefBox[] = [
+  [58, 71, 13, 35],
+  [86, 79, 12, 35],
+  [182, 79, 17, 36],
+  [251, 123, 17, 45],
+  [323, 108, 17, 43],
+  [166, 193, 29, 70],
+];
+
+/** The player in testdata/messi5.jpg (548×342). */
+export const MESSI_PLAYER: RefBox = [70, 60, 390, 280];
