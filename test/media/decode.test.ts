@@ -1,4 +1,4 @@
-import { copyFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,56 @@ describe('decodeFrames', () => {
 
     for await (const _ of decodeFrames(file)) break;
     expect(await ffmpegsReading(file)).toBe(0);
+  });
+});
+
+describe('container rotation (phone clips)', () => {
+  it('reports the displayed size and decodes upright frames', async () => {
+    const plain = path.join(tmp.dir, 'landscape.mp4');
+    await execa(ffmpegPath(), [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=64x48:d=0.2',
+      '-c:v',
+      'libx264',
+      '-qp',
+      '0',
+      plain,
+    ]);
+    // Write a 90-degree display matrix into the track header, as phones do.
+    const bytes = readFileSync(plain);
+    const tkhd = bytes.indexOf('tkhd') + 4;
+    const matrixAt = tkhd + 4 + (bytes[tkhd] === 1 ? 32 : 20) + 16;
+    [0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000].forEach((v, k) =>
+      bytes.writeInt32BE(v, matrixAt + 4 * k),
+    );
+    const rotated = path.join(tmp.dir, 'portrait.mp4');
+    writeFileSync(rotated, bytes);
+
+    const info = await probeMedia(rotated);
+    expect(Math.abs(info.rotation ?? 0)).toBe(90);
+    expect([info.width, info.height]).toEqual([48, 64]);
+    const [upright] = await collect(rotated, { range: { start: 0, end: 0 } });
+    const [original] = await collect(plain, { range: { start: 0, end: 0 } });
+    expect([upright!.width, upright!.height]).toEqual([48, 64]);
+    // Same pixels turned a quarter: one of the two turns matches, the other does not.
+    const turned = (clockwise: boolean) => {
+      let diff = 0;
+      for (let y = 0; y < 64; y++) {
+        for (let x = 0; x < 48; x++) {
+          const [sx, sy] = clockwise ? [y, 47 - x] : [63 - y, x];
+          for (let c = 0; c < 3; c++)
+            diff += Math.abs(upright!.data[(y * 48 + x) * 4 + c]! - original!.data[(sy * 64 + sx) * 4 + c]!);
+        }
+      }
+      return diff / (48 * 64 * 3);
+    };
+    const [a, b] = [turned(true), turned(false)];
+    expect(Math.min(a, b)).toBeLessThan(0.02);
+    expect(Math.max(a, b)).toBeGreaterThan(0.1);
   });
 });
 

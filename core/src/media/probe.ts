@@ -59,6 +59,13 @@ export interface MediaInfo {
   bitDepth: number;
   hasAlpha: boolean;
   isStill: boolean;
+  /**
+   * Display rotation from the container (phone clips), in degrees as ffprobe reports it; 0 when none. ffmpeg
+   * applies it while decoding, so width/height above are the *displayed* size and decoded frames are upright.
+   */
+  rotation?: number;
+  /** avg and nominal frame rates disagree: frames are delivered in order, but timing is only approximate. */
+  variableFrameRate?: boolean;
 }
 
 /** The subset of ffprobe's JSON we read (also produced by the ffmpeg -i fallback parser). */
@@ -83,6 +90,7 @@ interface RawStream {
   bits_per_raw_sample?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string>;
+  side_data_list?: { rotation?: number }[];
 }
 interface RawProbe {
   streams: RawStream[];
@@ -204,6 +212,8 @@ function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo
   }
   const isStill = STILL_CONTAINERS.test(container);
   const frameRate = isStill ? { num: 25, den: 1 } : pickFrameRate(video);
+  const rotation = rotationOf(video);
+  const quarterTurn = Math.abs(rotation) % 180 === 90;
   const pixelFormat = video.pix_fmt ?? 'unknown';
   const durationSeconds = Number(video.duration ?? raw.format.duration ?? 0) || 0;
   const audioStream = raw.streams.find((s) => s.codec_type === 'audio');
@@ -211,8 +221,8 @@ function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo
     path: abs,
     container,
     codec: video.codec_name ?? 'unknown',
-    width: video.width,
-    height: video.height,
+    width: quarterTurn ? video.height : video.width,
+    height: quarterTurn ? video.width : video.height,
     frameRate,
     frameCount: 1,
     frameCountSource: 'still',
@@ -222,6 +232,8 @@ function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo
     bitDepth: bitDepthOf(pixelFormat, video.bits_per_raw_sample),
     hasAlpha: hasAlpha(pixelFormat, video),
     isStill,
+    rotation,
+    variableFrameRate: !isStill && isVariableRate(video),
   };
   const timecode = findTimecode(raw);
   if (timecode) info.timecode = timecode;
@@ -282,6 +294,19 @@ function pickFrameRate(video: RawStream): Rational {
   const r = parseRational(video.r_frame_rate);
   const chosen = avg ?? r ?? { num: 25, den: 1 };
   return snapFrameRate(chosen);
+}
+
+function rotationOf(video: RawStream): number {
+  const fromSideData = video.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  const value = fromSideData ?? Number(video.tags?.rotate ?? 0);
+  return Number.isFinite(value) ? Math.round(value) : 0;
+}
+
+function isVariableRate(video: RawStream): boolean {
+  const avg = parseRational(video.avg_frame_rate);
+  const nominal = parseRational(video.r_frame_rate);
+  if (!avg || !nominal) return false;
+  return Math.abs(avg.num / avg.den - nominal.num / nominal.den) / (nominal.num / nominal.den) > 0.01;
 }
 
 function findTimecode(raw: RawProbe): string | undefined {
@@ -407,6 +432,11 @@ export function parseFfmpegBanner(text: string): RawProbe {
   // "key : value" lines under a Stream line are that stream's metadata (alpha_mode, timecode, ...).
   let current: RawStream | undefined;
   for (const line of text.split('\n')) {
+    const rotation = /displaymatrix: rotation of (-?[\d.]+) degrees/.exec(line);
+    if (rotation && current) {
+      current.side_data_list = [{ rotation: Number(rotation[1]) }];
+      continue;
+    }
     const meta = /^\s{4,}(\w+)\s*: (.*)$/.exec(line);
     if (meta && current) {
       (current.tags ??= {})[meta[1]!] = meta[2]!.trim();
