@@ -224,6 +224,7 @@ typedef struct OfxImageMemoryStruct *OfxImageMemoryHandle;
 #define kOfxImageEffectPropPreMultiplication "OfxImageEffectPropPreMultiplication"
 #define kOfxImageEffectPropFrameRate "OfxImageEffectPropFrameRate"
 #define kOfxImageEffectPropFrameRange "OfxImageEffectPropFrameRange"
+#define kOfxImageEffectPropFrameStep "OfxImageEffectPropFrameStep"
 #define kOfxImageEffectFrameVarying "OfxImageEffectFrameVarying"
 #define kOfxImageEffectPropRenderScale "OfxImageEffectPropRenderScale"
 #define kOfxImageEffectPropRenderWindow "OfxImageEffectPropRenderWindow"

@@ -229,6 +229,14 @@ struct InstanceRun {
 
 void renderInstance(OfxPlugin *plugin, InstanceRun &run, int index, const Options &o) {
   Effect &fx = *run.fx;
+  PropertySet seq;
+  seq.setDouble(kOfxImageEffectPropFrameRange, {0, double(o.frames - 1)});
+  seq.setDouble(kOfxImageEffectPropFrameStep, {1});
+  seq.setInt(kOfxPropIsInteractive, {0});
+  seq.setDouble(kOfxImageEffectPropRenderScale, {1, 1});
+  seq.setInt(kOfxImageEffectPropSequentialRenderStatus, {1});
+  seq.setInt(kOfxImageEffectPropInteractiveRenderStatus, {0});
+  act(plugin, kOfxImageEffectActionBeginSequenceRender, fx.handle(), &seq, nullptr);
   for (int t = 0; t < o.frames; ++t) {
     if (t > 0 && o.frameDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.frameDelayMs));
     const double time = t;
@@ -248,6 +256,17 @@ void renderInstance(OfxPlugin *plugin, InstanceRun &run, int index, const Option
     roiIn.setDouble(kOfxImageEffectPropRegionOfInterest, run.rod);
     roiOut.setDouble(std::string(kOfxImageClipPropRoIPrefix) + kOfxImageEffectSimpleSourceClipName, {0, 0, w, h});
     act(plugin, kOfxImageEffectActionGetRegionsOfInterest, fx.handle(), &roiIn, &roiOut);
+
+    // IsIdentity: a plugin that answers OK would make the host copy the source instead of rendering.
+    PropertySet idIn, idOut;
+    idIn.setDouble(kOfxPropTime, {time});
+    idIn.setString(kOfxImageEffectPropFieldToRender, {kOfxImageFieldNone});
+    idIn.setInt(kOfxImageEffectPropRenderWindow, {int(run.rod[0]), int(run.rod[1]), int(run.rod[2]), int(run.rod[3])});
+    idIn.setDouble(kOfxImageEffectPropRenderScale, {1, 1});
+    idOut.setString(kOfxPropName, {""});
+    idOut.setDouble(kOfxPropTime, {time});
+    if (act(plugin, kOfxImageEffectActionIsIdentity, fx.handle(), &idIn, &idOut) == kOfxStatOK)
+      state().violation("IsIdentity said pass-through; this host always renders (extend it if that changes)");
 
     PropertySet in;
     in.setDouble(kOfxPropTime, {time});
@@ -275,6 +294,7 @@ void renderInstance(OfxPlugin *plugin, InstanceRun &run, int index, const Option
       if (!px.empty() && !isErrorColour(&px[px.size() - 4])) break;
     }
   }
+  act(plugin, kOfxImageEffectActionEndSequenceRender, fx.handle(), &seq, nullptr);
   if (fx.lastOutput) run.output = readImage(fx.lastOutput->props, &run.outW, &run.outH);
 }
 
