@@ -131,7 +131,7 @@ export function registerFaultTests(getBuild: () => OfxBuild): void {
         [
           '--plugin',
           'org.mlxvideo.matte',
-          ...synthetic('320x240'),
+          ...synthetic('640x480'),
           '--frames',
           '2',
           '--expect',
@@ -170,7 +170,7 @@ export function registerFaultTests(getBuild: () => OfxBuild): void {
     try {
       const r = await runHost(
         build,
-        ['--plugin', 'org.mlxvideo.matte', ...synthetic('320x240'), '--abort-after-ms', '150'],
+        ['--plugin', 'org.mlxvideo.matte', ...synthetic('640x480'), '--abort-after-ms', '150'],
         { ...sanitizerEnv, ...daemon.env, MLXV_OFX_TIMEOUT_MS: '120000' },
       );
       clean(r);
@@ -187,7 +187,7 @@ export function registerFaultTests(getBuild: () => OfxBuild): void {
     try {
       const r = await runHost(
         build,
-        ['--plugin', 'org.mlxvideo.matte', ...synthetic('320x240'), '--expect', 'error', '--max-ms', '5000'],
+        ['--plugin', 'org.mlxvideo.matte', ...synthetic('640x480'), '--expect', 'error', '--max-ms', '5000'],
         { ...sanitizerEnv, ...daemon.env, MLXV_OFX_TIMEOUT_MS: '200' },
       );
       expect(r.code, r.report.why + r.stderr).toBe(0);
