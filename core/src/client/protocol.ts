@@ -315,6 +315,15 @@ export type DaemonMessage =
 
 // ---- binary frame messages ------------------------------------------------------------------------
 
+/** The 8-byte MLXF header alone (senders that can fragment a message send it, then the pixels, uncopied). */
+export function encodeFrameHeader(id: number): Uint8Array {
+  const out = new Uint8Array(FRAME_HEADER_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, FRAME_MAGIC, true);
+  view.setUint32(4, id >>> 0, true);
+  return out;
+}
+
 /** Builds one binary frame message: MLXF header + tightly packed float32 LE RGBA (copies `pixels`). */
 export function encodeFrameMessage(id: number, pixels: Float32Array): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER_BYTES + pixels.byteLength);

@@ -14,7 +14,7 @@ import {
   CLOSE_AUTH_FAILED,
   PROTOCOL_VERSION,
   decodeFrameMessage,
-  encodeFrameMessage,
+  encodeFrameHeader,
   type DaemonLimits,
   type DaemonMessage,
   type ErrorCode,
@@ -347,7 +347,12 @@ export class Connection {
     const result: DaemonMessage = { type: 'frame.result', id: req.id, width: out.width, height: out.height };
     if (req.transport === 'binary') {
       this.send(result);
-      if (!this.closed) this.ws.send(encodeFrameMessage(req.id, packed(out).data));
+      if (this.closed) return;
+      // One WebSocket message in two fragments (header, then the pixels straight from the frame), so the
+      // output is never copied into a message buffer. Both sends happen in one tick: nothing can interleave.
+      const data = packed(out).data;
+      this.ws.send(encodeFrameHeader(req.id), { binary: true, fin: false });
+      this.ws.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { binary: true, fin: true });
       return;
     }
     try {
