@@ -349,9 +349,15 @@ async function createEmptyFile(file: string, dir: string, final: string): Promis
 
 function unwritable(dir: string, err: unknown, final: string): JobError {
   const code = (err as NodeJS.ErrnoException).code ?? String(err);
+  const why =
+    code === 'ENOTDIR'
+      ? 'is not a folder (a file is in the way)'
+      : code === 'ENOSPC'
+        ? 'is full'
+        : 'is not writable';
   return new JobError(
     'OUTPUT_UNWRITABLE',
-    `cannot write ${final}: output folder ${dir} is not writable (${code})`,
+    `cannot write ${final}: output folder ${dir} ${why} (${code})`,
     'choose an output folder you can write to',
   );
 }
