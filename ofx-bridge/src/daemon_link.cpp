@@ -128,7 +128,8 @@ const float *DaemonLink::exchange(const FrameJob &job, bool shm, int *outWidth, 
   int w = 0, h = 0;
   bool haveResult = false;
   for (;;) {
-    WsMessage m = ws_.receive(deadline, cancel);
+    ws_.receive(scratch_, deadline, cancel);
+    WsMessage &m = scratch_;
     if (m.binary) {
       // Only the pixels that follow our frame.result count; late pixels of an abandoned request are skipped.
       if (!haveResult || m.data.size() < 8 || readLe32(m.data.data()) != kMagic || readLe32(m.data.data() + 4) != id)
@@ -136,7 +137,7 @@ const float *DaemonLink::exchange(const FrameJob &job, bool shm, int *outWidth, 
       if (m.data.size() != 8 + size_t(w) * size_t(h) * 16)
         throw DaemonError("BAD_REPLY", "the daemon's pixel message has the wrong size for " + std::to_string(w) +
                                            "x" + std::to_string(h));
-      outMsg_ = std::move(m);
+      std::swap(outMsg_, scratch_);
       *outWidth = w, *outHeight = h;
       return reinterpret_cast<const float *>(outMsg_.data.data() + 8);
     }

@@ -58,7 +58,8 @@ class DaemonLink {
   std::vector<std::string> toRelease_;  // replaced regions the daemon may still have mapped (shm.release)
   ShmRegion in_, out_;
   std::vector<float> inVec_;
-  WsMessage outMsg_;
+  WsMessage outMsg_;   // the last result's pixel message (binary transport)
+  WsMessage scratch_;  // receive buffer; swapped with outMsg_ when pixels arrive, so both keep their capacity
 
   void ensureConnected(const CancelFn &cancel);
   const float *exchange(const FrameJob &job, bool shm, int *outWidth, int *outHeight, Clock::time_point deadline,

@@ -347,6 +347,13 @@ void WsClient::sendBinary(const std::vector<std::pair<const void *, size_t>> &pa
 
 WsMessage WsClient::receive(Clock::time_point deadline, const CancelFn &cancel) {
   WsMessage msg;
+  receive(msg, deadline, cancel);
+  return msg;
+}
+
+void WsClient::receive(WsMessage &msg, Clock::time_point deadline, const CancelFn &cancel) {
+  msg.data.clear();  // keeps the capacity
+  msg.binary = false;
   bool inMessage = false;
   for (;;) {
     uint8_t h2[2];
@@ -417,7 +424,7 @@ WsMessage WsClient::receive(Clock::time_point deadline, const CancelFn &cancel) 
     readExact(msg.data.data() + at, size_t(len), deadline, cancel);
     if (masked)
       for (size_t i = 0; i < len; ++i) msg.data[at + i] ^= key[i & 3];
-    if (fin) return msg;
+    if (fin) return;
   }
 }
 

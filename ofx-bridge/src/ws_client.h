@@ -9,6 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <new>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,9 +34,31 @@ class WsError : public std::runtime_error {
   int closeCode_;
 };
 
+/// Leaves new elements uninitialised on resize: a UHD float frame is 133 MB that recv() overwrites at once,
+/// so zero-filling it first would only cost time.
+template <typename T>
+struct UninitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  UninitAllocator() = default;
+  template <typename U>
+  UninitAllocator(const UninitAllocator<U> &) noexcept {}
+  template <typename U>
+  void construct(U *p) noexcept {
+    ::new (static_cast<void *>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U *p, Args &&...args) {
+    ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using ByteBuffer = std::vector<uint8_t, UninitAllocator<uint8_t>>;
+
 struct WsMessage {
   bool binary = false;
-  std::vector<uint8_t> data;
+  ByteBuffer data;
   std::string text() const { return std::string(data.begin(), data.end()); }
 };
 
@@ -59,6 +84,8 @@ class WsClient {
   /// Next data message (fragments reassembled). Pings are answered, pongs recorded; a close frame is answered
   /// and raised as WsError(Closed).
   WsMessage receive(Clock::time_point deadline, const CancelFn &cancel);
+  /// The same, into `out`, reusing its buffer's capacity (frame after frame without reallocating).
+  void receive(WsMessage &out, Clock::time_point deadline, const CancelFn &cancel);
 
   /// Best-effort close handshake (waits at most `graceMs` for the server's close), then drops the socket.
   void close(uint16_t code = 1000, const std::string &reason = "", int graceMs = 200);
