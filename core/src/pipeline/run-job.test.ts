@@ -123,6 +123,8 @@ describe('runJob', () => {
     // 12 runs of 5 ms during this job; the 7 runs / 700 ms the session had before are not counted.
     expect(result.inferenceMs).toBe(60);
     expect(result.sessions).toEqual([{ modelId: 'fake-model', provider: 'cpu', runs: 12, inferenceMs: 60 }]);
+    // Each call sleeps >= 5 ms in "inference" (+30 ms on even frames); stage timing must see at least that.
+    expect(result.stageMs!.effect).toBeGreaterThan(50 + 6 * 25);
     const [src, dst] = await Promise.all([means(clip), means(output)]);
     expect(dst).toHaveLength(src.length);
     for (let i = 1; i < src.length; i++) expect(src[i]! - src[i - 1]!).toBeGreaterThan(0.05);

@@ -112,6 +112,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
     const guard = (p: Promise<void>) => p.catch((e: unknown) => stopper.stop(e));
     let decodedCount = 0;
     let written = 0;
+    const timing = { decode: 0, effect: 0, effectIdle: 0, encode: 0 };
     report('processing', 0);
 
     await Promise.all([
@@ -122,18 +123,24 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
             info: plan.info,
             signal: stopper.controller.signal,
           });
-          for await (const frame of frames) {
-            await decoded.push(frame);
+          for (;;) {
+            const t0 = performance.now();
+            const next = await frames.next();
+            timing.decode += performance.now() - t0;
+            if (next.done) break;
+            await decoded.push(next.value);
             decodedCount++;
           }
           decoded.close();
         })(),
       ),
-      guard(stage.run(decoded, processed)),
+      guard(stage.run(timedQueue(decoded, timing), timedQueue(processed, timing), timing)),
       guard(
         (async () => {
           for (let frame = await processed.shift(); frame; frame = await processed.shift()) {
+            const t0 = performance.now();
             await encoder!.write(frame);
+            timing.encode += performance.now() - t0;
             report('processing', ++written);
           }
         })(),
@@ -159,6 +166,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       sessions: recorder.stats(),
       frameRate: plan.frameRate,
       notes: encoder.notes,
+      stageMs: timing,
     };
   } catch (err) {
     stopper.stop(err);
@@ -177,7 +185,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
  */
 interface EffectStage {
   init(): Promise<void>;
-  run(input: BoundedQueue<Frame>, output: BoundedQueue<Frame>): Promise<void>;
+  run(input: FrameQueue, output: FrameQueue, timing: StageTiming): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -190,11 +198,17 @@ function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
       async init() {
         retimer = await retime.createRetimer(ctx, params, plan.info.frameRate);
       },
-      async run(input, output) {
+      async run(input, output, timing) {
         for (let frame = await input.shift(); frame; frame = await input.shift()) {
-          for (const out of await retimer!.push(frame)) await output.push(out);
+          const t0 = performance.now();
+          const ready = await retimer!.push(frame);
+          timing.effect += performance.now() - t0;
+          for (const out of ready) await output.push(out);
         }
-        for (const out of await retimer!.flush()) await output.push(out);
+        const t0 = performance.now();
+        const tail = await retimer!.flush();
+        timing.effect += performance.now() - t0;
+        for (const out of tail) await output.push(out);
         output.close();
       },
       async dispose() {
@@ -208,11 +222,16 @@ function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
     async init() {
       for (let i = 0; i < lanes; i++) processors.push(await effect.createProcessor(ctx));
     },
-    async run(input, output) {
+    async run(input, output, timing) {
       const inFlight: Promise<Frame>[] = [];
       let n = 0;
       for (let frame = await input.shift(); frame; frame = await input.shift()) {
+        const t0 = performance.now();
         const result = processors[n++ % lanes]!.process(frame, params);
+        void result.then(
+          () => (timing.effect += performance.now() - t0),
+          () => {},
+        );
         result.catch(() => {}); // awaited below in order; this only keeps Node from reporting it as unhandled
         inFlight.push(result);
         if (inFlight.length >= lanes) await output.push(await inFlight.shift()!);
@@ -223,6 +242,32 @@ function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
     async dispose() {
       await Promise.allSettled(processors.map((p) => p.dispose?.()));
     },
+  };
+}
+
+type StageTiming = NonNullable<JobResult['stageMs']>;
+type FrameQueue = Pick<BoundedQueue<Frame>, 'push' | 'shift' | 'close'>;
+
+/** The effect stage's view of a queue: time spent waiting on it counts as the effect being idle. */
+function timedQueue(queue: BoundedQueue<Frame>, timing: StageTiming): FrameQueue {
+  return {
+    async shift() {
+      const t0 = performance.now();
+      try {
+        return await queue.shift();
+      } finally {
+        timing.effectIdle += performance.now() - t0;
+      }
+    },
+    async push(frame) {
+      const t0 = performance.now();
+      try {
+        await queue.push(frame);
+      } finally {
+        timing.effectIdle += performance.now() - t0;
+      }
+    },
+    close: () => queue.close(),
   };
 }
 

@@ -48,6 +48,12 @@ export interface JobResult {
   frameRate?: { num: number; den: number };
   /** Things the user should know that did not stop the job (e.g. audio transcoded or dropped). */
   notes?: readonly string[];
+  /**
+   * Where the wall time went, summed over frames (ms): waiting for decoded frames (ffmpeg + unpacking),
+   * inside the effect (per call; lanes overlap), the effect stage idle (waiting for input or for room
+   * downstream), and writing to the encoder (packing + pipe backpressure). For the benchmark.
+   */
+  stageMs?: { decode: number; effect: number; effectIdle: number; encode: number };
 }
 
 export interface JobSessionStats {
