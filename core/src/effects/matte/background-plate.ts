@@ -116,7 +116,8 @@ function videoPlate(file: string): BackgroundPlate {
       return coverScale(r.value, width, height);
     },
     reset() {
-      void close();
+      // Rewind: the next frame restarts the decode. Closing the old ffmpeg is best effort.
+      close().catch(() => {});
       delivered = 0;
     },
     dispose: close,

@@ -42,6 +42,7 @@ export async function personMatte(
 ): Promise<Mask> {
   const alpha = createMask(frame.width, frame.height);
   for (const person of people) {
+    if (person.w < 2 || person.h < 2) continue; // clamped to a sliver at the frame edge: nothing to segment
     const crop = personCropBox(person);
     const { box, mask } = await segmentCrop(models.crop, frame, crop);
     let patch = mask;
