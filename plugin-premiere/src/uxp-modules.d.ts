@@ -1,0 +1,21 @@
+/**
+ * The two modules the Premiere plugin loads with `require` (UXP has CommonJS `require` for host modules,
+ * and the UXP types do not declare it). `premierepro` is the official type; for `uxp` only the
+ * entrypoint registry is declared here, because @adobe/cc-ext-uxp-types 7.3.1 types `setup({panels})` as an
+ * array with every hook required, which contradicts its own documentation (an object keyed by panel id).
+ */
+import type { premierepro } from '@adobe/premierepro';
+
+declare global {
+  interface UxpPanelHooks {
+    /** Manifest v5: receives the panel's root node. Must finish within 300 ms. */
+    create?(rootNode: unknown): void | Promise<void>;
+    show?(rootNode: unknown, data?: unknown): void | Promise<void>;
+  }
+  interface UxpModule {
+    entrypoints: { setup(config: { panels: Record<string, UxpPanelHooks> }): void };
+  }
+  function require(id: 'premierepro'): premierepro;
+  function require(id: 'uxp'): UxpModule;
+}
+export {};

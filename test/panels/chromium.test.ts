@@ -1,0 +1,161 @@
+/**
+ * The real panel bundle in headless Chromium (Debian chromium + playwright-core), with the premierepro
+ * fake injected, against a real daemon running the real `matte` effect on a real clip (slow enough on
+ * CPU to catch mid-job). Checks progress is visible mid-job (DOM and the bar's pixels in a screenshot,
+ * saved to test/panels/__screenshots__/), then clicks Cancel and sees the job cancelled.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pairedToken, type WebSocketConstructor } from '../../core/src/client/client.ts';
+import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
+import { mediaFolder, realLookup, type MediaFolder } from './helpers.ts';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const screenshots = here('./__screenshots__');
+
+let t: TestDaemon;
+let media: MediaFolder;
+let page: string;
+let browser: Browser;
+let workDir: string;
+
+beforeAll(async () => {
+  // Real effect context (models from the model manager), unlike the identity-only daemon tests.
+  t = await startTestDaemon({ createContext: undefined });
+  media = mediaFolder();
+  const clip = media.add('wide-street.mp4', 'street.mp4');
+  const native = await t.connect();
+  const { code } = await native.createPairCode();
+  const token = await pairedToken({
+    url: t.daemon.url,
+    pairCode: code,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+  });
+
+  workDir = mkdtempSync(join(tmpdir(), 'mlxv-panel-page-'));
+  const bundle = await build({
+    entryPoints: [here('./browser/entry.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'warning',
+  });
+  writeFileSync(join(workDir, 'panel.js'), bundle.outputFiles[0]!.text);
+  const config = {
+    url: t.daemon.url,
+    token,
+    media: { path: clip, info: await realLookup(clip) },
+    // Source 0.0-1.2 s at 10 fps (frames 0-11) + 12 handle frames = 24 frames of matte.
+    clips: [{ name: 'street', track: 0, in: 0, out: 1.2, start: 2 }],
+  };
+  const css =
+    readFileSync(here('../../core/src/panel/panel.css'), 'utf8') +
+    readFileSync(here('./browser/spectrum-shim.css'), 'utf8');
+  writeFileSync(
+    join(workDir, 'index.html'),
+    `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style>
+<script>${readFileSync(here('./browser/spectrum-shim.js'), 'utf8')}</script>
+<script>window.mlxvConfig = ${JSON.stringify(config)};</script></head>
+<body><div id="mlxvideo-root"></div><script src="panel.js"></script></body></html>`,
+  );
+  // A file:// page: the daemon refuses web origins (http/https) at the upgrade, as it should.
+  page = pathToFileURL(join(workDir, 'index.html')).href;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+  media?.remove();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+/** Fraction of the bar's pixels (a thin row through its middle) that are the fill colour #2680eb. */
+async function filledFraction(png: Buffer, box: { x: number; y: number; width: number; height: number }) {
+  const y = Math.round(box.y + box.height - 4);
+  const { data, info } = await sharp(png)
+    .extract({ left: Math.round(box.x), top: y, width: Math.round(box.width), height: 1 })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let blue = 0;
+  for (let i = 0; i < info.width; i++) {
+    const [r, g, b] = [data[i * info.channels]!, data[i * info.channels + 1]!, data[i * info.channels + 2]!];
+    if (Math.abs(r - 0x26) < 24 && Math.abs(g - 0x80) < 24 && Math.abs(b - 0xeb) < 24) blue++;
+  }
+  return blue / info.width;
+}
+
+it('shows progress mid-job and cancels from the panel', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 380, height: 1000 } });
+  const tab = await ctx.newPage();
+  const errors: string[] = [];
+  tab.on('pageerror', (e) => errors.push(String(e)));
+  await tab.exposeFunction('mlxvLookup', (p: string) => realLookup(p));
+  await tab.goto(page);
+
+  await tab.waitForSelector('[data-role=status][data-state=connected]', { timeout: 20_000 });
+  await tab.waitForSelector('[data-role=effect] sp-menu-item[value=matte]', { state: 'attached' });
+  await tab.evaluate(() => {
+    // Pick "matte" the way the dropdown reports a choice: a change event with selectedIndex.
+    const dropdown = document.querySelector('[data-role=effect]') as HTMLElement & { selectedIndex?: number };
+    const items = [...dropdown.querySelectorAll('sp-menu-item')];
+    dropdown.selectedIndex = items.findIndex((i) => i.getAttribute('value') === 'matte');
+    dropdown.dispatchEvent(new Event('change'));
+  });
+  await tab.waitForSelector('[data-param=model]', { state: 'attached' });
+  await tab.click('[data-role=apply]');
+
+  // Mid-job: at least 3 frames done, the job not finished.
+  await tab.waitForFunction(
+    () => {
+      const bar = document.querySelector('[data-role=progress]');
+      return (
+        bar !== null && Number(bar.getAttribute('value')) >= 12 && Number(bar.getAttribute('value')) < 100
+      );
+    },
+    undefined,
+    { timeout: 180_000, polling: 200 },
+  );
+  const bar = tab.locator('[data-role=progress]');
+  const box = (await bar.boundingBox())!;
+  const before = Number(await bar.getAttribute('value'));
+  const shot = await tab.screenshot();
+  const after = Number(await bar.getAttribute('value'));
+  mkdirSync(screenshots, { recursive: true });
+  writeFileSync(join(screenshots, 'premiere-panel-mid-job.png'), shot);
+  expect(await tab.locator('.mlxv-clip').getAttribute('data-status')).toBe('running');
+  expect(await tab.locator('.mlxv-clip sp-body').textContent()).toMatch(/street — Rendering/);
+  // The bar's fill in the pixels matches the progress the DOM reported around the screenshot.
+  const fill = await filledFraction(shot, box);
+  expect(fill).toBeGreaterThan(0.1);
+  expect(fill).toBeGreaterThan(before / 100 - 0.03);
+  expect(fill).toBeLessThan(after / 100 + 0.03);
+
+  await tab.click('[data-role=cancel]');
+  await tab.waitForSelector('.mlxv-clip[data-status=cancelled]', { timeout: 60_000 });
+  writeFileSync(join(screenshots, 'premiere-panel-cancelled.png'), await tab.screenshot());
+  const jobs = await (await t.connect()).listJobs();
+  expect(jobs.map((j) => j.state)).toEqual(['cancelled']);
+  const fake = await tab.evaluate(() => {
+    const f = (
+      window as unknown as {
+        mlxvFake: { project: { undoStack: string[] }; sequence: { clobbered: unknown[] } };
+      }
+    ).mlxvFake;
+    return { undo: f.project.undoStack, clobbered: f.sequence.clobbered };
+  });
+  expect(fake).toEqual({ undo: [], clobbered: [] });
+  expect(errors).toEqual([]);
+  await ctx.close();
+});
