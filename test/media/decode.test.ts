@@ -3,7 +3,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../core/src/effects/frame.ts';
-import { DecodeTruncatedError, decodeFrames, type DecodeOptions } from '../../core/src/media/decode.ts';
+import {
+  DecodeTruncatedError,
+  decodeFrames,
+  planDecode,
+  type DecodeOptions,
+} from '../../core/src/media/decode.ts';
 import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 import { probeMedia, type MediaInfo } from '../../core/src/media/probe.ts';
 import { JobError } from '../../core/src/pipeline/types.ts';
@@ -137,6 +142,75 @@ describe('decodeFrames', () => {
 
     for await (const _ of decodeFrames(file)) break;
     expect(await ffmpegsReading(file)).toBe(0);
+  });
+});
+
+describe('seeking far into a clip lands on the exact frame', () => {
+  it('seeks in MP4 (B-frames, AAC priming) and WebM, matching decode-from-start frame for frame', async () => {
+    const mp4 = path.join(tmp.dir, 'seek-bframes.mp4');
+    await execa(ffmpegPath(), [
+      '-v',
+      'error',
+      '-i',
+      fixture('closeup-2398.mp4'),
+      '-c:v',
+      'libx264',
+      '-bf',
+      '3',
+      '-g',
+      '12',
+      '-c:a',
+      'aac',
+      mp4,
+    ]);
+    const webm = path.join(tmp.dir, 'seek.webm');
+    await execa(ffmpegPath(), [
+      '-v',
+      'error',
+      '-i',
+      fixture('closeup-2997-tc.mov'),
+      '-c:v',
+      'libvpx-vp9',
+      '-b:v',
+      '200k',
+      '-g',
+      '15',
+      '-an',
+      webm,
+    ]);
+    for (const file of [mp4, webm]) {
+      const info = await probeMedia(file);
+      for (const start of [1, 7, 13, info.frameCount - 2]) {
+        const range = { start, end: start + 1 };
+        expect(planDecode(info, range, 0).args).toContain('-ss');
+        const fromStart = await collect(file, { info, range, seekAfterFrames: Infinity });
+        const seeking = await collect(file, { info, range, seekAfterFrames: 0 });
+        expect(seeking).toHaveLength(2);
+        seeking.forEach((frame, i) =>
+          expect([file, start, same(frame, fromStart[i]!)]).toEqual([file, start, true]),
+        );
+      }
+    }
+  });
+
+  it('never seeks in MPEG-TS, where seeking is not frame-exact', async () => {
+    const ts = path.join(tmp.dir, 'clip.ts');
+    await execa(ffmpegPath(), [
+      '-v',
+      'error',
+      '-i',
+      fixture('closeup-2398.mp4'),
+      '-c:v',
+      'libx264',
+      '-bf',
+      '2',
+      '-g',
+      '10',
+      '-an',
+      ts,
+    ]);
+    const info = await probeMedia(ts);
+    expect(planDecode(info, { start: 20, end: 21 }, 0).args).not.toContain('-ss');
   });
 });
 

@@ -26,7 +26,20 @@ export interface DecodeOptions {
   info?: MediaInfo;
   /** Non-fatal decoder complaints (all frames arrived, but ffmpeg reported errors). */
   onWarning?: (message: string) => void;
+  /**
+   * Ranges starting this many frames or more into a constant-rate clip seek instead of decoding from the
+   * start. Default: 10 seconds' worth. Infinity disables seeking.
+   */
+  seekAfterFrames?: number;
 }
+
+const SEEK_AFTER_SECONDS = 10;
+/**
+ * Containers whose index makes ffmpeg's accurate seek land on the exact frame (checked against decoding from
+ * the start, frame by frame, in test/media/decode.test.ts). MPEG-TS and MPEG-PS are not among them: seeking
+ * there was measured to land on the wrong frame, so they always decode from the start.
+ */
+const SEEKABLE_CONTAINERS = /^(mov,mp4|matroska|avi$)/;
 
 /**
  * Fewer frames arrived than the file promised and ffmpeg reported errors: the file is damaged or truncated.
@@ -58,7 +71,7 @@ export interface DecodePlan {
   bytesPerSample: 1 | 2;
 }
 
-export function planDecode(info: MediaInfo, range?: FrameRange): DecodePlan {
+export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?: number): DecodePlan {
   const lastFrame = info.frameCount - 1;
   const first = range?.start ?? 0;
   if (!Number.isInteger(first) || first < 0 || first > lastFrame) {
@@ -79,8 +92,22 @@ export function planDecode(info: MediaInfo, range?: FrameRange): DecodePlan {
   const bytesPerSample = info.bitDepth > 8 ? 2 : 1;
   const outFormat = bytesPerSample === 2 ? 'rgba64le' : 'rgba';
 
+  // Far into a constant-rate clip, seek rather than decode everything before the range. Frame k of a CFR
+  // stream is presented at start + k/rate, so seeking to half a frame before `first` makes frame `first` the
+  // first one ffmpeg's accurate seek keeps, whatever the keyframe spacing. Anything less regular (variable
+  // rate, unknown start time, stills) decodes from the start and selects by frame number.
+  const seekFrom =
+    seekAfterFrames ?? Math.round(SEEK_AFTER_SECONDS * (info.frameRate.num / info.frameRate.den));
+  const canSeek =
+    SEEKABLE_CONTAINERS.test(info.container) &&
+    !info.isStill &&
+    !info.variableFrameRate &&
+    info.videoStartSeconds !== undefined;
+  const skipped = canSeek && first > 0 && first >= seekFrom ? first : 0;
   const filters: string[] = [];
-  if (first > 0 || last < lastFrame) filters.push(`select='between(n\\,${first}\\,${last})'`);
+  if (first - skipped > 0 || last < lastFrame) {
+    filters.push(`select='between(n\\,${first - skipped}\\,${last - skipped})'`);
+  }
   // full_chroma_int: interpolate chroma for every pixel (no blocky 4:2:0 edges on mattes). accurate_rnd and
   // bitexact were measured 3x slower at 1080p for errors well inside the colour tests' 3/255.
   const scale = ['flags=full_chroma_int'];
@@ -96,6 +123,11 @@ export function planDecode(info: MediaInfo, range?: FrameRange): DecodePlan {
   // The native VP8/VP9 decoders drop WebM's side-channel alpha; libvpx reads it.
   if (info.hasAlpha && info.codec === 'vp9') args.push('-c:v', 'libvpx-vp9');
   if (info.hasAlpha && info.codec === 'vp8') args.push('-c:v', 'libvpx');
+  if (skipped > 0) {
+    const seconds = info.videoStartSeconds! + ((skipped - 0.5) * info.frameRate.den) / info.frameRate.num;
+    // -seek_timestamp: the position is a presentation time, not an offset from the container's start.
+    args.push('-seek_timestamp', '1', '-ss', seconds.toFixed(6));
+  }
   args.push('-i', info.path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filters.join(','));
   // passthrough: every decoded frame exactly once (no CFR duplication/dropping by timestamps).
   args.push(...passthroughTimingArgs(), '-frames:v', String(last - first + 1));
@@ -105,7 +137,7 @@ export function planDecode(info: MediaInfo, range?: FrameRange): DecodePlan {
 
 export async function* decodeFrames(file: string, options: DecodeOptions = {}): AsyncGenerator<Frame> {
   const info = options.info ?? (await probeMedia(file));
-  const plan = planDecode(info, options.range);
+  const plan = planDecode(info, options.range, options.seekAfterFrames);
   const expected = plan.last - plan.first + 1;
   const { width, height } = info;
   const frameBytes = width * height * 4 * plan.bytesPerSample;

@@ -66,6 +66,8 @@ export interface MediaInfo {
   rotation?: number;
   /** avg and nominal frame rates disagree: frames are delivered in order, but timing is only approximate. */
   variableFrameRate?: boolean;
+  /** Presentation time of the first video frame (ffprobe's stream start_time); lets decode seek exactly. */
+  videoStartSeconds?: number;
 }
 
 /** The subset of ffprobe's JSON we read (also produced by the ffmpeg -i fallback parser). */
@@ -80,6 +82,7 @@ interface RawStream {
   avg_frame_rate?: string;
   nb_frames?: string;
   duration?: string;
+  start_time?: string;
   color_space?: string;
   color_range?: string;
   color_primaries?: string;
@@ -235,6 +238,8 @@ function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo
     rotation,
     variableFrameRate: !isStill && isVariableRate(video),
   };
+  const videoStart = Number(video.start_time);
+  if (video.start_time !== undefined && Number.isFinite(videoStart)) info.videoStartSeconds = videoStart;
   const timecode = findTimecode(raw);
   if (timecode) info.timecode = timecode;
   if (audioStream) {
