@@ -48,9 +48,23 @@ void DaemonLink::ensureConnected(const CancelFn &cancel) {
   hello += ",\"client\":{\"name\":\"mlxvideo-ofx\",\"version\":\"";
   hello += kClientVersion;
   hello += "\"}}";
-  ws_.sendText(hello, deadline, cancel);
+  try {
+    ws_.sendText(hello, deadline, cancel);
+  } catch (const WsError &e) {
+    ws_.reset();
+    if (e.kind() == WsError::Kind::Aborted) throw;
+    throw WsError(WsError::Kind::Connect, std::string("no hello answer: ") + e.what());
+  }
   for (;;) {
-    WsMessage m = ws_.receive(deadline, cancel);
+    WsMessage m;
+    try {
+      m = ws_.receive(deadline, cancel);
+    } catch (const WsError &e) {
+      // A daemon that accepts but never answers the hello (starting up, wedged) counts as unreachable.
+      ws_.reset();
+      if (e.kind() == WsError::Kind::Aborted) throw;
+      throw WsError(WsError::Kind::Connect, std::string("no hello answer: ") + e.what());
+    }
     if (m.binary) continue;
     json::Value v = parseMessage(m);
     const std::string type = v["type"].asString();
@@ -218,7 +232,7 @@ std::string describeFailure(const std::exception &e, const Settings &s) {
   if (auto *w = dynamic_cast<const WsError *>(&e)) {
     switch (w->kind()) {
       case WsError::Kind::Connect:
-        return "cannot reach the mlxvideo daemon at " + where + ". Start it with: mlxv serve";
+        return "cannot reach the mlxvideo daemon at " + where + ". Start it with: mlxv serve (" + w->what() + ")";
       case WsError::Kind::Timeout:
         return "the daemon at " + where + " did not answer within " + std::to_string(s.timeoutMs) +
                " ms (raise MLXV_OFX_TIMEOUT_MS if the effect is slow)";

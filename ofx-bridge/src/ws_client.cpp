@@ -146,9 +146,12 @@ void WsClient::connect(const std::string &host, int port, const std::string &pat
     fd_ = fd;
     try {
       waitFor(POLLOUT, deadline, cancel);
-    } catch (...) {
+    } catch (const WsError &e) {
       reset();
       ::freeaddrinfo(res);
+      // Running out of time while connecting is a connect failure, not a slow daemon.
+      if (e.kind() == WsError::Kind::Timeout)
+        throw WsError(WsError::Kind::Connect, "timed out connecting to " + host + ":" + portStr);
       throw;
     }
     int err = 0;

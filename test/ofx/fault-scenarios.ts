@@ -49,7 +49,8 @@ export function registerFaultTests(getBuild: () => OfxBuild): void {
   });
 
   it('daemon not running: on-image error and a host message within the connect timeout', async () => {
-    const port = await freePort();
+    // Port 9 (discard): nothing listens there, and no daemon started by a parallel test can take it.
+    const port = 9;
     const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-nodaemon-'));
     try {
       // Resolve's message suite (V2 with a NULL setPersistentMessage), a V1-only host, and a full V2 host.
