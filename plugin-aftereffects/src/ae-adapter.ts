@@ -1,0 +1,129 @@
+/**
+ * HostAdapter over the After Effects DOM (UXP, AE 27+ beta). AE's DOM is synchronous and layers, not
+ * tracks, so "above the original" is a new layer moved right before it (nothing can be overwritten), timed
+ * so every rendered frame sits on the comp frame its source frame occupied. All edits of one apply are
+ * one undo group. A CEP/ExtendScript adapter for AE 2024–2026 would implement the same HostAdapter by
+ * sending the same steps through `evalScript`.
+ */
+import {
+  HostError,
+  type HostAdapter,
+  type PlaceOptions,
+  type PlaceOutcome,
+  type PlaceRequest,
+  type SelectedClip,
+} from '../../core/src/panel/host-adapter.ts';
+import type { AeCompItem, AeFolderItem, AeLayer, AeModule } from './ae-types.ts';
+
+export const RENDER_FOLDER_NAME = 'mlxvideo renders';
+
+export class AfterEffectsAdapter implements HostAdapter {
+  readonly hostName = 'aftereffects';
+  private readonly selected = new Map<string, AeLayer>();
+
+  constructor(private readonly ae: AeModule) {}
+
+  private activeComp(): AeCompItem {
+    const item = this.ae.app.project.activeItem;
+    if (!item || item.typeName !== 'Composition') {
+      throw new HostError('Open a composition and select layers in its timeline.');
+    }
+    return item;
+  }
+
+  async getSelectedClips(): Promise<SelectedClip[]> {
+    const comp = this.activeComp();
+    this.selected.clear();
+    return comp.selectedLayers.map((layer) => {
+      const id = `layer-${layer.index}`;
+      this.selected.set(id, layer);
+      return this.describe(id, layer);
+    });
+  }
+
+  private describe(id: string, layer: AeLayer): SelectedClip {
+    const speed = 100 / Math.abs(layer.stretch || 100);
+    const base: SelectedClip = {
+      id,
+      name: layer.name,
+      mediaPath: '',
+      // Source time = (comp time - startTime) * speed.
+      sourceInSeconds: (layer.inPoint - layer.startTime) * speed,
+      sourceOutSeconds: (layer.outPoint - layer.startTime) * speed,
+      timelineStartSeconds: layer.inPoint,
+      trackIndex: layer.index - 1,
+      speed,
+      reversed: layer.stretch < 0,
+      offline: false,
+    };
+    const source = layer.source;
+    if (!source)
+      return { ...base, unsupportedReason: `"${layer.name}" has no footage (text, shape or camera layer).` };
+    if (source.typeName === 'Composition') {
+      return { ...base, unsupportedReason: `"${layer.name}" is a precomp: render it to a file first.` };
+    }
+    if (layer.timeRemapEnabled) {
+      return {
+        ...base,
+        unsupportedReason: `"${layer.name}" uses time remapping: turn it off, apply, then remap the result.`,
+      };
+    }
+    if (source.footageMissing) return { ...base, offline: true };
+    const file = source.mainSource.file;
+    if (!file)
+      return { ...base, unsupportedReason: `"${layer.name}" is a solid or placeholder, not a file.` };
+    return { ...base, mediaPath: file, frameRate: source.frameRate, mediaDurationSeconds: source.duration };
+  }
+
+  private renderFolder(): AeFolderItem {
+    const project = this.ae.app.project;
+    for (let i = 1; i <= project.numItems; i++) {
+      const item = project.item(i);
+      if (item.typeName === 'Folder' && item.name === RENDER_FOLDER_NAME) return item;
+    }
+    return project.items.addFolder(RENDER_FOLDER_NAME);
+  }
+
+  async placeResults(requests: PlaceRequest[], options: PlaceOptions): Promise<PlaceOutcome[]> {
+    const comp = this.activeComp();
+    const { app, ImportOptions } = this.ae;
+    const outcomes: PlaceOutcome[] = [];
+    app.beginUndoGroup(options.undoLabel);
+    try {
+      const folder = this.renderFolder();
+      for (const request of requests) {
+        const original = this.selected.get(request.clipId);
+        if (!original) {
+          outcomes.push({
+            clipId: request.clipId,
+            ok: false,
+            message: 'The layer is no longer known: select it and apply again.',
+          });
+          continue;
+        }
+        let footage;
+        try {
+          footage = app.project.importFile(new ImportOptions(request.resultPath));
+        } catch (err) {
+          outcomes.push({
+            clipId: request.clipId,
+            ok: false,
+            message: `After Effects could not import ${request.resultPath}: ${(err as Error).message}`,
+          });
+          continue;
+        }
+        footage.parentFolder = folder;
+        const layer = comp.layers.add(footage);
+        // The render's frame 0 is `resultInSeconds` before the original's first visible frame.
+        layer.startTime = original.inPoint - request.resultInSeconds;
+        layer.inPoint = original.inPoint;
+        layer.outPoint = original.inPoint + request.durationSeconds;
+        layer.moveBefore(original);
+        outcomes.push({ clipId: request.clipId, ok: true, trackIndex: layer.index - 1, newTrack: true });
+      }
+    } finally {
+      app.endUndoGroup();
+    }
+    return outcomes;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The subset of the After Effects DOM (UXP `require("aftereffects")`, public beta, AE 27.0+) that the
+ * adapter uses. There are no npm types for it (`@adobe/aftereffects` and `@adobe/after-effects-types` do not
+ * exist; HOSTS.md §2.1), so these are written from Adobe's AE UXP API reference and the ExtendScript DOM it
+ * mirrors. Synchronous throughout, unlike Premiere. Members marked [verify] are assumed from ExtendScript.
+ */
+export interface AeFileSource {
+  /** In UXP the file is a path string (ExtendScript had File objects); null for solids and placeholders. */
+  readonly file: string | null;
+}
+
+export interface AeFolderItem {
+  readonly typeName: 'Folder';
+  name: string;
+}
+
+export interface AeFootageItem {
+  readonly typeName: 'Footage';
+  readonly name: string;
+  readonly mainSource: AeFileSource;
+  readonly frameRate: number;
+  readonly duration: number;
+  /** True when the file is missing (offline). */
+  readonly footageMissing: boolean;
+  parentFolder: AeFolderItem;
+}
+
+export interface AeLayer {
+  readonly name: string;
+  /** 1-based position in the comp's layer stack (1 = top). */
+  readonly index: number;
+  inPoint: number;
+  outPoint: number;
+  startTime: number;
+  /** Percent; 100 = normal speed, negative = reversed. */
+  stretch: number;
+  /** [verify] only AV layers have it. */
+  readonly timeRemapEnabled: boolean;
+  readonly source: AeFootageItem | AeCompItem | null;
+  moveBefore(layer: AeLayer): void;
+}
+
+export interface AeLayerCollection {
+  readonly length: number;
+  /** Adds the item as a new top layer (index 1) starting at comp time 0. */
+  add(item: AeFootageItem, duration?: number): AeLayer;
+}
+
+export interface AeCompItem {
+  readonly typeName: 'Composition';
+  readonly name: string;
+  readonly frameRate: number;
+  readonly selectedLayers: AeLayer[];
+  readonly layers: AeLayerCollection;
+}
+
+export type AeItem = AeCompItem | AeFootageItem | AeFolderItem;
+
+export interface AeImportOptions {
+  file: string;
+}
+
+export interface AeProject {
+  readonly activeItem: AeItem | null;
+  readonly numItems: number;
+  /** 1-based. */
+  item(index: number): AeItem;
+  readonly items: { addFolder(name: string): AeFolderItem };
+  /** Throws when the file cannot be imported. */
+  importFile(options: AeImportOptions): AeFootageItem;
+}
+
+export interface AeApp {
+  readonly project: AeProject;
+  beginUndoGroup(undoString: string): void;
+  endUndoGroup(): void;
+}
+
+/** What `require("aftereffects")` returns (the app plus the classes; "Roxy AE Agent" ae-host.ts). */
+export interface AeModule {
+  readonly app: AeApp;
+  readonly ImportOptions: new (file: string) => AeImportOptions;
+}

@@ -1,0 +1,240 @@
+/**
+ * An in-memory `aftereffects` module (the UXP AE DOM subset in plugin-aftereffects/src/ae-types.ts; there
+ * are no official AE types to check it against, so it implements those hand-written interfaces). Rules it
+ * keeps: the DOM is synchronous; layer indexes are 1-based and `layers.add` puts the new layer on top;
+ * `importFile` throws for a file it cannot import; a footage layer's in/out cannot leave its footage's
+ * time span (AE clamps; the fake throws so a wrong order of assignments shows up); and every edit made
+ * outside an open undo group is recorded, so tests can assert one undo group per apply and no stray edits.
+ * No Node imports.
+ */
+import type {
+  AeApp,
+  AeCompItem,
+  AeFileSource,
+  AeFolderItem,
+  AeFootageItem,
+  AeImportOptions,
+  AeItem,
+  AeLayer,
+  AeLayerCollection,
+  AeModule,
+  AeProject,
+} from '../../../plugin-aftereffects/src/ae-types.ts';
+import type { FakeMediaInfo, MediaLookup } from './premierepro.ts';
+
+const EPS = 1e-6;
+
+class FakeAeApp implements AeApp {
+  readonly undoGroups: string[] = [];
+  readonly editsOutsideUndoGroup: string[] = [];
+  openGroup: string | null = null;
+  readonly project: FakeAeProject;
+  constructor(lookupSync: (path: string) => FakeMediaInfo | null) {
+    this.project = new FakeAeProject(this, lookupSync);
+  }
+  beginUndoGroup(undoString: string): void {
+    if (this.openGroup !== null)
+      throw new Error(`beginUndoGroup("${undoString}") while "${this.openGroup}" is open`);
+    this.openGroup = undoString;
+  }
+  endUndoGroup(): void {
+    if (this.openGroup === null) throw new Error('endUndoGroup without beginUndoGroup');
+    this.undoGroups.push(this.openGroup);
+    this.openGroup = null;
+  }
+  edit(what: string): void {
+    if (this.openGroup === null) this.editsOutsideUndoGroup.push(what);
+  }
+}
+
+class FakeFolder implements AeFolderItem {
+  readonly typeName = 'Folder' as const;
+  constructor(public name: string) {}
+}
+
+export class FakeFootage implements AeFootageItem {
+  readonly typeName = 'Footage' as const;
+  readonly mainSource: AeFileSource;
+  parentFolder: AeFolderItem;
+  constructor(
+    readonly name: string,
+    path: string | null,
+    readonly frameRate: number,
+    readonly duration: number,
+    root: AeFolderItem,
+    readonly footageMissing = false,
+  ) {
+    this.mainSource = { file: path };
+    this.parentFolder = root;
+  }
+}
+
+export class FakeLayer implements AeLayer {
+  private times: { inPoint: number; outPoint: number; startTime: number };
+  stretch = 100;
+  timeRemapEnabled = false;
+  constructor(
+    private readonly app: FakeAeApp,
+    private readonly comp: FakeComp,
+    readonly name: string,
+    readonly source: AeFootageItem | AeCompItem | null,
+    times: { inPoint: number; outPoint: number; startTime: number },
+  ) {
+    this.times = { ...times };
+  }
+  get index(): number {
+    return this.comp.stack.indexOf(this) + 1;
+  }
+  private span(): [number, number] {
+    const d = this.source && this.source.typeName === 'Footage' ? this.source.duration : Infinity;
+    return [this.times.startTime, this.times.startTime + (d * this.stretch) / 100];
+  }
+  private set(key: 'inPoint' | 'outPoint' | 'startTime', v: number): void {
+    this.app.edit(`${this.name}.${key}`);
+    const moved = key === 'startTime' ? v - this.times.startTime : 0;
+    this.times = { ...this.times, [key]: v };
+    if (moved) {
+      this.times.inPoint += moved;
+      this.times.outPoint += moved;
+    }
+    const [a, b] = this.span();
+    if (
+      this.times.inPoint < a - EPS ||
+      this.times.outPoint > b + EPS ||
+      this.times.outPoint <= this.times.inPoint
+    ) {
+      throw new Error(
+        `${this.name}: in/out ${this.times.inPoint}-${this.times.outPoint} outside its footage (${a}-${b})`,
+      );
+    }
+  }
+  get inPoint(): number {
+    return this.times.inPoint;
+  }
+  set inPoint(v: number) {
+    this.set('inPoint', v);
+  }
+  get outPoint(): number {
+    return this.times.outPoint;
+  }
+  set outPoint(v: number) {
+    this.set('outPoint', v);
+  }
+  get startTime(): number {
+    return this.times.startTime;
+  }
+  set startTime(v: number) {
+    this.set('startTime', v);
+  }
+  moveBefore(layer: AeLayer): void {
+    this.app.edit(`${this.name}.moveBefore`);
+    const stack = this.comp.stack;
+    stack.splice(stack.indexOf(this), 1);
+    stack.splice(stack.indexOf(layer as FakeLayer), 0, this);
+  }
+}
+
+export class FakeComp implements AeCompItem {
+  readonly typeName = 'Composition' as const;
+  /** Top layer first (index 1). */
+  readonly stack: FakeLayer[] = [];
+  selected: FakeLayer[] = [];
+  readonly layers: AeLayerCollection;
+  constructor(
+    private readonly app: FakeAeApp,
+    readonly name: string,
+    readonly frameRate: number,
+  ) {
+    const stack = this.stack;
+    this.layers = {
+      get length() {
+        return stack.length;
+      },
+      add: (item: AeFootageItem) => {
+        app.edit(`layers.add(${item.name})`);
+        const layer = new FakeLayer(app, this, item.name, item, {
+          inPoint: 0,
+          outPoint: item.duration,
+          startTime: 0,
+        });
+        stack.unshift(layer);
+        return layer;
+      },
+    };
+  }
+  get selectedLayers(): AeLayer[] {
+    return [...this.selected];
+  }
+  /** Test helper: a footage layer at the bottom of the stack. */
+  addFootageLayer(
+    footage: FakeFootage,
+    times: { inPoint: number; outPoint: number; startTime: number },
+  ): FakeLayer {
+    const layer = new FakeLayer(this.app, this, footage.name, footage, times);
+    this.stack.push(layer);
+    return layer;
+  }
+}
+
+class FakeAeProject implements AeProject {
+  activeItem: AeItem | null = null;
+  readonly all: AeItem[] = [];
+  readonly root = new FakeFolder('Root');
+  readonly items: { addFolder(name: string): AeFolderItem };
+  constructor(
+    private readonly app: FakeAeApp,
+    private readonly lookupSync: (path: string) => FakeMediaInfo | null,
+  ) {
+    this.items = {
+      addFolder: (name: string) => {
+        app.edit(`addFolder(${name})`);
+        const f = new FakeFolder(name);
+        this.all.push(f);
+        return f;
+      },
+    };
+  }
+  get numItems(): number {
+    return this.all.length;
+  }
+  item(index: number): AeItem {
+    const it = this.all[index - 1];
+    if (!it) throw new RangeError(`item(${index}): 1-based, ${this.all.length} items`);
+    return it;
+  }
+  importFile(options: AeImportOptions): AeFootageItem {
+    this.app.edit(`importFile(${options.file})`);
+    const info = this.lookupSync(options.file);
+    if (!info) throw new Error(`File not found or not importable: ${options.file}`);
+    const name = options.file.slice(
+      Math.max(options.file.lastIndexOf('/'), options.file.lastIndexOf('\\')) + 1,
+    );
+    const f = new FakeFootage(name, options.file, info.frameRate, info.durationSeconds, this.root);
+    this.all.push(f);
+    return f;
+  }
+  /** Test helper: footage already in the project. */
+  addFootage(path: string | null, info: FakeMediaInfo, missing = false): FakeFootage {
+    const name = path ? path.slice(path.lastIndexOf('/') + 1) : 'Solid';
+    const f = new FakeFootage(name, path, info.frameRate, info.durationSeconds, this.root, missing);
+    this.all.push(f);
+    return f;
+  }
+}
+
+/**
+ * AE imports synchronously, so the fake needs media info synchronously: tests probe the files they will
+ * import beforehand (`known`), and anything else counts as not importable.
+ */
+export function createFakeAfterEffects(known: Record<string, FakeMediaInfo>) {
+  const app = new FakeAeApp((p) => known[p] ?? null);
+  const comp = new FakeComp(app, 'Comp 1', 25);
+  app.project.all.push(comp);
+  app.project.activeItem = comp;
+  class ImportOptions implements AeImportOptions {
+    constructor(public file: string) {}
+  }
+  const module: AeModule = { app, ImportOptions };
+  return { module, app, project: app.project, comp, known };
+}
+export type { MediaLookup };
