@@ -61,20 +61,6 @@ describe('matte on a close-up', () => {
     }
   });
 
-  it('on a large close-up, auto adds the ISNet edge pass (gated by the person mask)', async () => {
-    // Frame 17 scaled 2x (576x576): the person crop is now >= 384 px, so auto runs ISNet on it.
-    const big = coverScale(frames[17]!, 576, 576);
-    const ref = resizeMask(refs[1]!, 576, 576);
-    const isnet = await ctx.sessions.get('isnet-general');
-    const before = isnet.stats.runs;
-    proc.reset();
-    const alpha = alphaOf(await proc.process(big, params({})));
-    expect(isnet.stats.runs).toBe(before + 1);
-    expect(iou(alpha, ref)).toBeGreaterThan(0.95);
-    expect(meanAbsDiff(alpha, ref)).toBeLessThan(0.03);
-    expect(iou(shifted(alpha, 58, 0), ref)).toBeLessThan(0.8);
-  });
-
   it('output modes: straight, premultiplied, alpha and composite agree pixel by pixel', async () => {
     const frame = frames[17]!;
     const run = async (output: string, extra: Record<string, unknown> = {}) => {
