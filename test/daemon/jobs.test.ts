@@ -66,6 +66,28 @@ describe('jobs on the real pipeline', () => {
     c.close();
   });
 
+  it('runJobViaDaemon: runJob through the daemon, same result and the same error codes', async () => {
+    const { runJobViaDaemon } = await import('../../core/src/daemon/connect.ts');
+    const connect = { configDir: t.dir, port: t.daemon.port };
+    const output = join(out, 'via.mov');
+    const progress: number[] = [];
+    const result = await runJobViaDaemon(
+      { effect: 'identity', input: clip, output, params: { gain: 0.8 }, frames: { start: 0, end: 3 } },
+      { connect, onProgress: (p) => progress.push(p.done) },
+    );
+    expect(result).toMatchObject({ output, frames: 4 });
+    expect(progress.at(-1)).toBe(4);
+    const inProcess = await frames(join(out, 'cli.mov'));
+    const via = await frames(output);
+    via.forEach((f, i) => expect(Buffer.from(f.buffer).equals(Buffer.from(inProcess[i]!.buffer))).toBe(true));
+    const missing = runJobViaDaemon(
+      { effect: 'identity', input: join(out, 'nope.mov'), output: join(out, 'x.mov'), params: {} },
+      { connect },
+    );
+    await expect(missing).rejects.toBeInstanceOf(JobError);
+    await expect(missing).rejects.toMatchObject({ code: 'INPUT_MISSING' });
+  });
+
   it('cancel: job.error CANCELLED, nothing at the final name, no temp file', async () => {
     const c = await t.connect();
     const output = join(out, 'cancelled.mov');

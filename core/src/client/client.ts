@@ -87,6 +87,11 @@ export interface SubmitJobOptions {
 interface Pending {
   resolve: (msg: DaemonMessage) => void;
   reject: (err: Error) => void;
+  /**
+   * Runs synchronously when the reply arrives, before any later message is handled. `ws` delivers several
+   * messages in one tick, so a job's events can follow its job.accepted before a promise continuation runs.
+   */
+  onReply?: (msg: DaemonMessage) => void;
 }
 interface PendingFrame {
   resolve: (f: RenderedFrame) => void;
@@ -231,6 +236,7 @@ export class DaemonClient {
         if (id === undefined) return;
         const p = this.pending.get(id);
         this.pending.delete(id);
+        p?.onReply?.(msg);
         p?.resolve(msg);
       }
     }
@@ -249,10 +255,14 @@ export class DaemonClient {
   }
 
   /** Sends a request and resolves with the reply that echoes its id (rejects on an error reply). */
-  request<T extends DaemonMessage>(msg: Record<string, unknown>): Promise<T> {
+  request<T extends DaemonMessage>(msg: Record<string, unknown>, onReply?: (reply: T) => void): Promise<T> {
     const id = this.allocId();
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (m: DaemonMessage) => void, reject });
+      this.pending.set(id, {
+        resolve: resolve as (m: DaemonMessage) => void,
+        reject,
+        ...(onReply ? { onReply: onReply as (m: DaemonMessage) => void } : {}),
+      });
       try {
         this.send({ ...msg, id });
       } catch (err) {
@@ -360,13 +370,16 @@ export class DaemonClient {
 
   /** Submits a job and resolves when it is done (rejects with the job's error code). */
   async submitJob(job: JobSpecMessage, opts: SubmitJobOptions = {}): Promise<JobDoneEvent> {
-    const accepted = await this.request<Extract<DaemonMessage, { type: 'job.accepted' }>>({
-      type: 'job.submit',
-      job,
-      keepAlive: opts.keepAlive ?? false,
-    });
-    opts.onAccepted?.(accepted.jobId);
-    return this.watchJob(accepted.jobId, opts);
+    let done: Promise<JobDoneEvent> | null = null;
+    await this.request<Extract<DaemonMessage, { type: 'job.accepted' }>>(
+      { type: 'job.submit', job, keepAlive: opts.keepAlive ?? false },
+      (accepted) => {
+        // Watch before any event of this job can be handled (see Pending.onReply).
+        done = this.watchJob(accepted.jobId, opts);
+        opts.onAccepted?.(accepted.jobId);
+      },
+    );
+    return done!;
   }
 
   /** Follows a job's events (after submit, or after `subscribeJob` on a new connection). */

@@ -5,7 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { DaemonClient, type WebSocketConstructor } from '../client/client.ts';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DaemonClient, DaemonError, type WebSocketConstructor } from '../client/client.ts';
+import {
+  JobError,
+  type JobErrorCode,
+  type JobProgress,
+  type JobResult,
+  type JobSpec,
+} from '../pipeline/types.ts';
 import { DEFAULT_PORT } from '../client/protocol.ts';
 import { configDir as defaultConfigDir, daemonInfoPath, readToken, tokenFilePath } from './config.ts';
 import { daemonVersion } from './server.ts';
@@ -63,3 +72,84 @@ export async function connectToDaemon(options: NativeConnectOptions = {}): Promi
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
 }
+
+/**
+ * runJob() through the running daemon, with runJob's signature and errors (JobError with the same codes),
+ * so `mlxv run` can hand a job to the daemon instead of running it in-process and report it the same way.
+ * Relative paths are resolved here (the daemon's working folder is not the caller's).
+ */
+export async function runJobViaDaemon(
+  spec: JobSpec,
+  options: {
+    onProgress?: (p: JobProgress) => void;
+    signal?: AbortSignal;
+    connect?: NativeConnectOptions;
+  } = {},
+): Promise<JobResult> {
+  const started = performance.now();
+  let client: DaemonClient;
+  try {
+    client = await connectToDaemon({ clientName: 'mlxv run', ...options.connect });
+  } catch (err) {
+    throw new JobError(
+      'INTERNAL',
+      `cannot reach the mlxv daemon: ${(err as Error).message}`,
+      'start it with `mlxv serve`, or run without --daemon',
+    );
+  }
+  try {
+    const done = await client.submitJob(
+      {
+        effect: spec.effect,
+        input: resolve(spec.input),
+        output: resolve(spec.output),
+        params: spec.params,
+        ...(spec.frames ? { frames: spec.frames } : {}),
+        ...(spec.format ? { format: spec.format } : {}),
+        ...(spec.overwrite !== undefined ? { overwrite: spec.overwrite } : {}),
+      },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (p) =>
+          options.onProgress?.({
+            done: p.done,
+            total: p.total,
+            fps: p.fps,
+            etaSeconds: p.etaSeconds,
+            stage: p.stage as JobProgress['stage'],
+          }),
+      },
+    );
+    return {
+      output: done.output,
+      frames: done.frames,
+      seconds: (performance.now() - started) / 1000,
+      inferenceMs: 0,
+    };
+  } catch (err) {
+    if (options.signal?.aborted) throw new JobError('CANCELLED', 'cancelled');
+    if (err instanceof DaemonError) {
+      const known = err.code in JOB_CODES;
+      throw new JobError(known ? (err.code as JobErrorCode) : 'INTERNAL', err.message);
+    }
+    throw err;
+  } finally {
+    client.close();
+  }
+}
+
+// A Record, so a code added to JobErrorCode fails to compile here until it is mapped.
+const JOB_CODES: Record<JobErrorCode, true> = {
+  INPUT_MISSING: true,
+  INPUT_NOT_VIDEO: true,
+  INPUT_CORRUPT: true,
+  OUTPUT_IS_INPUT: true,
+  OUTPUT_UNWRITABLE: true,
+  OUTPUT_EXISTS: true,
+  UNKNOWN_EFFECT: true,
+  BAD_PARAM: true,
+  MODEL_UNAVAILABLE: true,
+  MODEL_HASH_MISMATCH: true,
+  CANCELLED: true,
+  INTERNAL: true,
+};
