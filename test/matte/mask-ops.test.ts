@@ -26,6 +26,33 @@ describe('mask-ops', () => {
     expect(choke(square(), 0).data).toEqual(square().data);
   });
 
+  it('van Herk morphology equals the plain window min/max on random data, at every radius', () => {
+    const w = 23;
+    const h = 17;
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const m = createMask(w, h);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = rand();
+    for (const r of [1, 2, 3, 5, 12, 30]) {
+      const dil = dilate(m, r).data;
+      const ero = erode(m, r).data;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          let hi = -Infinity;
+          let lo = Infinity;
+          for (let j = Math.max(0, y - r); j <= Math.min(h - 1, y + r); j++) {
+            for (let i = Math.max(0, x - r); i <= Math.min(w - 1, x + r); i++) {
+              hi = Math.max(hi, m.data[j * w + i]!);
+              lo = Math.min(lo, m.data[j * w + i]!);
+            }
+          }
+          expect(dil[y * w + x]).toBe(hi);
+          expect(ero[y * w + x]).toBe(lo);
+        }
+      }
+    }
+  });
+
   it('levels is the identity at threshold 0.5 / softness 0.5 and a step at softness 0', () => {
     const m = createMask(5, 1);
     m.data.set([0, 0.2, 0.5, 0.7, 1]);
