@@ -220,6 +220,30 @@ describe('connecting and pairing', () => {
   });
 });
 
+describe('daemon going away', () => {
+  it('a daemon that stops mid-job: the clip fails with the reason, the panel shows it is not connected', async () => {
+    const own = await startTestDaemon();
+    const { code } = await (await own.connect()).createPairCode();
+    const rig = premiereRig(own.daemon.url, { handleFrames: 12 });
+    await rig.controller.pair(code);
+    rig.controller.selectEffect('identity');
+    rig.controller.setValue('gain', 2);
+    const item = rig.fake.project.addMedia(clipPath, (await realLookup(clipPath))!);
+    rig.fake.sequence.selection = [rig.fake.sequence.addClip(0, 'long', item, { in: 0, out: 4.8, start: 0 })];
+    let stopping: Promise<void> | null = null;
+    rig.controller.subscribe((s) => {
+      if (s.clips[0]?.status === 'running' && !stopping) stopping = own.stop();
+    });
+    const [clip] = await rig.controller.apply();
+    await stopping;
+    expect(clip!.status).toBe('failed');
+    expect(clip!.message).toMatch(/lost the connection to the daemon \[CONNECTION_CLOSED\]/);
+    expect(rig.controller.state.connection).toBe('unreachable');
+    expect(rig.fake.project.undoStack).toEqual([]);
+    rig.controller.dispose();
+  });
+});
+
 describe('placement without a live selection', () => {
   it('a result whose file cannot be imported fails that clip only', async () => {
     const rig = await connectedRig();
