@@ -53,8 +53,8 @@ beforeAll(async () => {
     url: t.daemon.url,
     token,
     media: { path: clip, info: await realLookup(clip) },
-    // Source 0.0-1.2 s at 10 fps (frames 0-11) + 12 handle frames = 24 frames of matte.
-    clips: [{ name: 'street', track: 0, in: 0, out: 1.2, start: 2 }],
+    // The whole clip (48 frames at 10 fps): long enough to catch mid-job and cancel even on a fast machine.
+    clips: [{ name: 'street', track: 0, in: 0, out: 4.8, start: 2 }],
   };
   const css =
     readFileSync(here('../../core/src/panel/panel.css'), 'utf8') +
@@ -116,7 +116,7 @@ it('shows progress mid-job and cancels from the panel', async () => {
   await tab.waitForSelector('[data-param=model]', { state: 'attached' });
   await tab.click('[data-role=apply]');
 
-  // Mid-job: at least 3 frames done, the job not finished.
+  // Mid-job: at least 12 % done (6 of 48 frames), the job not finished.
   await tab.waitForFunction(
     () => {
       const bar = document.querySelector('[data-role=progress]');
