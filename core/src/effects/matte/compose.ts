@@ -4,10 +4,13 @@
  * - rgba-premultiplied: rgb = input rgb * alpha, a = alpha (associated; what compositors like OFX hosts use)
  * - alpha:              rgb = alpha (a viewable grey matte), a = 1
  * - composite:          rgb = fg * alpha + bg * (1 - alpha), a = alpha + bgA * (1 - alpha) ("over")
- * The background for composite is a plate frame (image or video, already at frame size) or the colour.
+ * The background for composite is a plate frame (image or video, already at frame size) or the colour
+ * (display-referred, as colour params are). On a linear-light frame both are decoded to linear first, so
+ * the blend happens in the frame's own space.
  */
 import { createFrame, type Frame } from '../frame.ts';
 import type { Mask } from '../../runtime/mask-ops.ts';
+import { srgbToLinear } from '../upscale/transfer.ts';
 
 export type OutputMode = 'rgba-straight' | 'rgba-premultiplied' | 'alpha' | 'composite';
 export type Rgba = readonly [number, number, number, number];
@@ -23,7 +26,13 @@ export function composeOutput(
   const src = frame.data;
   const dst = out.data;
   const plate = background.plate ?? null;
-  const [br, bg, bb, ba] = background.color;
+  const linear = frame.colorSpace === 'linear';
+  const decodePlate = linear && plate !== null && plate.colorSpace === 'display';
+  const toFrameSpace = (v: number) => (linear ? srgbToLinear(v) : v);
+  const br = toFrameSpace(background.color[0]);
+  const bg = toFrameSpace(background.color[1]);
+  const bb = toFrameSpace(background.color[2]);
+  const ba = background.color[3];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const a = alpha.data[y * w + x]!;
@@ -56,9 +65,9 @@ export function composeOutput(
           let pa = ba;
           if (plate) {
             const p = y * plate.stride + x * 4;
-            pr = plate.data[p]!;
-            pg = plate.data[p + 1]!;
-            pb = plate.data[p + 2]!;
+            pr = decodePlate ? srgbToLinear(plate.data[p]!) : plate.data[p]!;
+            pg = decodePlate ? srgbToLinear(plate.data[p + 1]!) : plate.data[p + 1]!;
+            pb = decodePlate ? srgbToLinear(plate.data[p + 2]!) : plate.data[p + 2]!;
             pa = 1;
           }
           // "over" with an unpremultiplied result: colours weighted by their coverage.

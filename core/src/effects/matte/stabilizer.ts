@@ -12,6 +12,7 @@
  */
 import type { Frame } from '../frame.ts';
 import { boxBlur, dilate, type Mask } from '../../runtime/mask-ops.ts';
+import { linearToSrgb } from '../upscale/transfer.ts';
 
 /** Luma differences (0..1 display-referred) below LOW count as static, above HIGH as moving. */
 const LOW = 0.025;
@@ -19,13 +20,17 @@ const HIGH = 0.08;
 const NOISE_BLUR_PX = 2;
 const EDGE_GROW_PX = 3;
 
+/** Rec.709 luma of the display-referred picture (a linear frame's luminance is sRGB-encoded first, so
+ * the noise thresholds mean the same thing in shadows and highlights either way). */
 export function lumaOf(frame: Frame): Float32Array {
   const { width: w, height: h, stride, data } = frame;
   const out = new Float32Array(w * h);
+  const linear = frame.colorSpace === 'linear';
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * stride + x * 4;
-      out[y * w + x] = 0.2126 * data[i]! + 0.7152 * data[i + 1]! + 0.0722 * data[i + 2]!;
+      const v = 0.2126 * data[i]! + 0.7152 * data[i + 1]! + 0.0722 * data[i + 2]!;
+      out[y * w + x] = linear ? linearToSrgb(v) : v;
     }
   }
   return out;
