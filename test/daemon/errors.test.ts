@@ -18,6 +18,7 @@ beforeAll(async () => {
       maxFrameHeight: 64,
       maxFramePixels: 64 * 64,
       maxInFlightFramesPerConnection: 4,
+      maxInFlightBytes: 2 * 64 * 64 * 16,
     },
   });
   s = await RawSocket.authed(t.daemon.url, readFileSync(join(t.dir, 'token'), 'utf8').trim());
@@ -161,6 +162,29 @@ it('in-flight limit → TOO_MANY_IN_FLIGHT; duplicate id → DUPLICATE_ID; cance
   s.send(encodeFrameMessage(20, rampPixels(4, 4)));
   await stillUsable();
   expect(s.messages).toHaveLength(0);
+});
+
+it('daemon-wide in-flight bytes: another client is refused until frames are answered', async () => {
+  render(50, 64, 64);
+  render(51, 64, 64); // two full-size frames waiting for pixels fill the daemon's budget
+  const other = await t.connect();
+  const big = {
+    instance: 'o',
+    effect: 'identity',
+    index: 0,
+    width: 64,
+    height: 64,
+    pixels: rampPixels(64, 64),
+  };
+  await expect(other.renderFrame(big)).rejects.toMatchObject({ code: 'TOO_MANY_IN_FLIGHT' });
+  s.send(encodeFrameMessage(50, rampPixels(64, 64)));
+  s.send(encodeFrameMessage(51, rampPixels(64, 64)));
+  await s.next((m) => !Buffer.isBuffer(m) && m.type === 'frame.result' && m.id === 50);
+  await s.next((m) => !Buffer.isBuffer(m) && m.type === 'frame.result' && m.id === 51);
+  s.messages.length = 0; // the two pixel replies
+  expect((await other.renderFrame(big)).width).toBe(64);
+  expect(t.daemon.stats().inFlightBytes).toBe(0);
+  other.close();
 });
 
 it('job refusals: relative paths, output = input, unknown job', async () => {

@@ -197,6 +197,8 @@ export interface DaemonLimits {
   maxFrameHeight: number;
   maxFramePixels: number;
   maxInFlightFramesPerConnection: number;
+  /** Input pixel bytes of all frames in flight on all connections together. */
+  maxInFlightBytes: number;
   maxConcurrentJobs: number;
   maxQueuedJobs: number;
   maxShmRegionsPerConnection: number;

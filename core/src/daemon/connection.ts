@@ -31,6 +31,8 @@ type Req<T extends ParsedClientMessage['type']> = Extract<ParsedClientMessage, {
 
 interface InFlight {
   state: 'awaiting-binary' | 'queued';
+  /** Input pixel bytes this request holds, counted against the daemon-wide maxInFlightBytes. */
+  bytes: number;
   cancelled: boolean;
   req?: Req<'frame.render'>;
   effect?: EffectDescriptor;
@@ -251,12 +253,31 @@ export class Connection {
       throw err;
     }
     if (binary) {
-      this.inFlight.set(req.id, { state: 'awaiting-binary', cancelled: false, req, effect, params });
+      this.track(req.id, {
+        state: 'awaiting-binary',
+        bytes: frameBytes(req),
+        cancelled: false,
+        req,
+        effect,
+        params,
+      });
       return;
     }
     const frame = this.readShmInput(req, req.transport as ShmTransport);
-    this.inFlight.set(req.id, { state: 'queued', cancelled: false });
+    this.track(req.id, { state: 'queued', bytes: frameBytes(req), cancelled: false });
     this.process(req, effect, params, frame);
+  }
+
+  private track(id: number, entry: InFlight): void {
+    this.inFlight.set(id, entry);
+    this.core.inFlightBytes += entry.bytes;
+  }
+
+  private untrack(id: number): void {
+    const entry = this.inFlight.get(id);
+    if (!entry) return;
+    this.inFlight.delete(id);
+    this.core.inFlightBytes -= entry.bytes;
   }
 
   private checkFrameRequest(req: Req<'frame.render'>): void {
@@ -277,6 +298,13 @@ export class Connection {
         `frame ${width}x${height} exceeds the limits (${l.maxFrameWidth}x${l.maxFrameHeight}, ${l.maxFramePixels} pixels)`,
       );
     }
+    // Daemon-wide: many clients with big frames must not add up to unbounded memory.
+    if (this.core.inFlightBytes + frameBytes(req) > l.maxInFlightBytes) {
+      throw new Refusal(
+        'TOO_MANY_IN_FLIGHT',
+        `the daemon already holds ${Math.round(this.core.inFlightBytes / 2 ** 20)} MiB of frames in flight across all clients (limit ${Math.round(l.maxInFlightBytes / 2 ** 20)} MiB); retry when a result arrives`,
+      );
+    }
   }
 
   private onBinary(data: Buffer): void {
@@ -294,7 +322,7 @@ export class Connection {
     const { width, height } = req.frame;
     const expected = width * height * 16;
     if (decoded.pixelBytes !== expected) {
-      this.inFlight.delete(id);
+      this.untrack(id);
       return this.error(
         id,
         'FRAME_SIZE_MISMATCH',
@@ -310,7 +338,7 @@ export class Connection {
   private finiteOrRefuse(id: number, frame: Frame): boolean {
     const bad = firstNonFinite(frame);
     if (bad < 0) return true;
-    this.inFlight.delete(id);
+    this.untrack(id);
     const px = Math.floor(bad / 4);
     this.error(
       id,
@@ -332,12 +360,12 @@ export class Connection {
       .then(
         (out) => {
           if (!out || entry.cancelled || this.closed) return;
-          this.inFlight.delete(req.id);
+          this.untrack(req.id);
           this.sendResult(req, out);
         },
         (err: Error) => {
           if (entry.cancelled || this.closed) return;
-          this.inFlight.delete(req.id);
+          this.untrack(req.id);
           this.error(req.id, 'EFFECT_FAILED', `${effect.id}: ${err.message}`);
         },
       );
@@ -368,7 +396,7 @@ export class Connection {
     const entry = this.inFlight.get(id);
     if (!entry) return; // already answered: the result or error is on its way
     entry.cancelled = true;
-    this.inFlight.delete(id);
+    this.untrack(id);
     if (entry.state === 'awaiting-binary') this.expectDiscard(id);
     this.error(id, 'CANCELLED', `frame request ${id} cancelled`);
   }
@@ -487,8 +515,10 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.authTimer);
-    for (const entry of this.inFlight.values()) entry.cancelled = true;
-    this.inFlight.clear();
+    for (const [id, entry] of [...this.inFlight]) {
+      entry.cancelled = true;
+      this.untrack(id);
+    }
     this.discard.clear();
     this.sessions.closeAll();
     for (const [name, region] of [...this.ownedShm]) this.releaseOwned(name, region);
@@ -497,6 +527,10 @@ export class Connection {
     this.core.jobs.ownerGone(this.id, this.jobListener);
     this.core.connectionClosed(this);
   }
+}
+
+function frameBytes(req: Req<'frame.render'>): number {
+  return req.frame.width * req.frame.height * 16;
 }
 
 function getEffectOr(id: string): EffectDescriptor {

@@ -18,6 +18,8 @@ export interface DaemonCore {
   readonly context: EffectContextProvider;
   readonly shmAvailable: boolean;
   readonly shmUnavailableReason: string;
+  /** Input pixel bytes of frame requests in flight on all connections (maxInFlightBytes). */
+  inFlightBytes: number;
   helloOk(): HelloOk;
   shmCreated(name: string): void;
   shmReleased(name: string): void;
@@ -33,6 +35,7 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxFrameHeight: 8192,
   maxFramePixels: 7680 * 4320,
   maxInFlightFramesPerConnection: 16,
+  maxInFlightBytes: 2 * 1024 ** 3,
   maxConcurrentJobs: 1,
   maxQueuedJobs: 32,
   maxShmRegionsPerConnection: 8,

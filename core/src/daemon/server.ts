@@ -58,6 +58,7 @@ export interface DaemonStats {
   ownedShm: number;
   mappedShm: number;
   inFlightFrames: number;
+  inFlightBytes: number;
   jobsRunning: number;
   jobsQueued: number;
 }
@@ -173,6 +174,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     context,
     shmAvailable,
     shmUnavailableReason: `shared memory needs the native addon: ${nativeLoadError() ?? ''}`,
+    inFlightBytes: 0,
     helloOk: (): HelloOk => ({
       type: 'hello.ok',
       protocol: PROTOCOL_VERSION,
@@ -259,6 +261,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
         ownedShm,
         mappedShm,
         inFlightFrames,
+        inFlightBytes: core.inFlightBytes,
         jobsRunning: jobs.runningCount,
         jobsQueued: jobs.queuedCount,
       };
