@@ -121,6 +121,18 @@ Napi::Value ShmCreate(const Napi::CallbackInfo& info) {
     delete m;
     return Fail(env, err);
   }
+#ifdef __linux__
+  // Reserve the pages now: on a small /dev/shm (Docker's default is 64 MB) a sparse region would fail later
+  // with SIGBUS on first write, killing the process; here it fails as a clear error instead.
+  int rc = posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
+    close(fd);
+    shm_unlink(name.c_str());
+    delete m;
+    return Fail(env, "shmCreate(" + name + "): cannot reserve " + std::to_string(bytes) +
+                         " bytes of shared memory (" + std::strerror(rc) + "); /dev/shm may be too small");
+  }
+#endif
   void* addr = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   close(fd);
   if (addr == MAP_FAILED) {
