@@ -47,6 +47,7 @@ export async function run(): Promise<BenchSection> {
   const client = await connectToDaemon({ configDir: dir, port: daemon.port, clientName: 'bench' });
   const rows: BenchCell[][] = [];
   const loadBefore = loadavg()[0]!;
+  const skipped: string[] = [];
   try {
     for (const size of sizes) {
       const reps = Number(process.env.MLXV_BENCH_TRANSPORT_REPS) || size.reps;
@@ -72,8 +73,14 @@ export async function run(): Promise<BenchSection> {
       });
 
       let shm: number | null = null;
-      if (client.hello.shm && nativeAddon()) {
-        const region = await client.createShm(bytes);
+      const region =
+        client.hello.shm && nativeAddon()
+          ? await client.createShm(bytes).catch((err: Error) => {
+              skipped.push(`${size.label} shm: ${err.message}`);
+              return null;
+            })
+          : null;
+      if (region) {
         const mapped = openShm(region.name);
         const view = new Float32Array(mapped.buffer, 0, floats);
         shm = await timeIt(reps, async () => {
@@ -111,6 +118,7 @@ export async function run(): Promise<BenchSection> {
       'Daemon in its own process (`mlxv serve`), client in the bench process, loopback, one frame in flight; median of several round trips after a warm-up.',
       "Both round trips include the daemon's NaN/Inf scan of every sample and the client's copy of the frame into the message or the region; shm avoids the socket (kernel copies both ways) and the two message copies.",
       'memcpy = one TypedArray.set of the frame in this process. shm is empty when the native addon is not built (bash scripts/build-native.sh).',
+      ...skipped.map((why) => `Not measured: ${why}`),
       `1-minute load average when the section started: ${loadBefore.toFixed(1)} (on a shared machine absolute times inflate with load; the ratios to memcpy, measured in the same conditions, travel better).`,
     ],
   };
