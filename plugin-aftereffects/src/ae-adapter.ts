@@ -119,7 +119,13 @@ export class AfterEffectsAdapter implements HostAdapter {
         layer.inPoint = original.inPoint;
         layer.outPoint = original.inPoint + request.durationSeconds;
         layer.moveBefore(original);
-        outcomes.push({ clipId: request.clipId, ok: true, trackIndex: layer.index - 1, newTrack: true });
+        outcomes.push({
+          clipId: request.clipId,
+          ok: true,
+          trackIndex: layer.index - 1,
+          newTrack: true,
+          where: `layer ${layer.index}, above "${original.name}"`,
+        });
       }
     } finally {
       app.endUndoGroup();

@@ -241,7 +241,13 @@ export class PremiereAdapter implements HostAdapter {
     for (const e of edits) {
       outcomes.push(
         committed
-          ? { clipId: e.clipId, ok: true, trackIndex: e.track, newTrack: occupancy.isNew(e.track) }
+          ? {
+              clipId: e.clipId,
+              ok: true,
+              trackIndex: e.track,
+              newTrack: occupancy.isNew(e.track),
+              where: `${occupancy.isNew(e.track) ? 'new track ' : ''}V${e.track + 1}`,
+            }
           : {
               clipId: e.clipId,
               ok: false,

@@ -82,7 +82,11 @@ describe('After Effects panel against a real daemon', () => {
     fake.comp.selected = [original];
 
     const [clip] = await controller.apply();
-    expect(clip).toMatchObject({ status: 'placed', trackIndex: 0 });
+    expect(clip).toMatchObject({
+      status: 'placed',
+      trackIndex: 0,
+      message: 'Placed on layer 1, above "street.mp4"',
+    });
     expect(clip!.output).toMatch(/street\.mlxv-identity-7-22-\d{8}-\d{6}\.mov$/);
 
     const placed = fake.comp.stack[0] as FakeLayer;

@@ -84,6 +84,7 @@ describe('Premiere panel against a real daemon', () => {
 
     // Placed above, frame-aligned: A on V2 at 5 s showing render seconds 0.3-1.3 (= source 1.0-2.0).
     expect(ra!.trackIndex).toBe(1);
+    expect([ra!.message, rb!.message]).toEqual(['Placed on V2', 'Placed on new track V4']);
     const placedA = sequence.videoTracks[1]!.items.find((i) => i.projectItem.mediaPath === ra!.output)!;
     expect(placedA.startSeconds).toBeCloseTo(5, 6);
     expect(placedA.inSeconds).toBeCloseTo(0.3, 6);

@@ -50,7 +50,14 @@ export interface PlaceOptions {
 }
 
 export type PlaceOutcome =
-  | { clipId: string; ok: true; trackIndex: number; newTrack: boolean }
+  | {
+      clipId: string;
+      ok: true;
+      trackIndex: number;
+      newTrack: boolean;
+      /** Where it went, in the host's words ("V3", "layer 2"), for the panel's message. */
+      where?: string;
+    }
   | { clipId: string; ok: false; message: string };
 
 export interface HostAdapter {

@@ -352,7 +352,8 @@ export class PanelController {
       );
       for (const o of outcomes) {
         if (o.ok) {
-          const where = o.newTrack ? `new track ${o.trackIndex + 1}` : `track ${o.trackIndex + 1}`;
+          const where =
+            o.where ?? (o.newTrack ? `new track ${o.trackIndex + 1}` : `track ${o.trackIndex + 1}`);
           this.updateClip(o.clipId, {
             status: 'placed',
             trackIndex: o.trackIndex,
@@ -368,6 +369,13 @@ export class PanelController {
           status: 'failed',
           message: `Could not place the render: ${(err as Error).message}`,
         });
+      }
+    }
+    // An adapter that skipped a request must not leave its clip "Placing…" forever.
+    for (const p of ready) {
+      const clip = this.current.clips.find((c) => c.clipId === p.clipId);
+      if (clip?.status === 'placing') {
+        this.updateClip(p.clipId, { status: 'failed', message: `The host did not place ${p.output}.` });
       }
     }
   }
