@@ -30,6 +30,11 @@ describe('job plan', () => {
       sourceOutSeconds: Math.round((96 / fps) * 1000) / 1000,
     });
     expect(usedFrames(c, fps)).toEqual({ first: 48, last: 95 });
+    // Frame 12 starts at 0.5005 s; a host that rounds it down to 0.500 s still means frame 12.
+    expect(usedFrames(clip({ sourceInSeconds: 0.5, sourceOutSeconds: 1.001 }), fps)).toEqual({
+      first: 12,
+      last: 23,
+    });
     const plan = planClipJob(c, 'matte', { handleFrames: 24, now });
     // 5 s of media = 119 frames (0-118): the trailing handle stops at 118.
     expect([plan.startFrame, plan.endFrame, plan.leadFrames]).toEqual([24, 118, 24]);

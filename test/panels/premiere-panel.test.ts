@@ -105,6 +105,30 @@ describe('Premiere panel against a real daemon', () => {
     rig.controller.dispose();
   });
 
+  it('23.976 fps clip with audio: exact frames from host times, its audio goes to a new audio track', async () => {
+    const rig = await connectedRig();
+    const { project, sequence } = rig.fake;
+    const closeup = media.add('closeup-2398.mp4', 'closeup.mp4');
+    const item = project.addMedia(closeup, (await realLookup(closeup))!);
+    const fps = 24000 / 1001;
+    // Host times rounded to the millisecond: source frames 12-23, at sequence time 1 s.
+    const ms = (frames: number) => Math.round((frames / fps) * 1000) / 1000;
+    sequence.selection = [sequence.addClip(0, 'closeup', item, { in: ms(12), out: ms(24), start: 1 })];
+    const [clip] = await rig.controller.apply();
+    expect(clip).toMatchObject({ status: 'placed', trackIndex: 1 });
+    expect(clip!.output).toMatch(/closeup\.mlxv-identity-9-26-/);
+    const rendered = await probeMedia(clip!.output!);
+    expect(rendered.frameCount).toBe(18);
+    expect(rendered.frameRate).toEqual({ num: 24000, den: 1001 });
+    expect(rendered.audio).toBeDefined();
+    const placed = sequence.videoTracks[1]!.items[0]!;
+    expect(placed.inSeconds).toBeCloseTo(3 / fps, 9);
+    expect(placed.outSeconds - placed.inSeconds).toBeCloseTo(12 / fps, 9);
+    expect(sequence.audioPlacements).toEqual([{ track: 1, name: expect.stringMatching(/^closeup\.mlxv/) }]);
+    expect(sequence.clobbered).toEqual([]);
+    rig.controller.dispose();
+  });
+
   it('rejects offline, nested, reversed and speed-changed clips with clear messages and submits nothing for them', async () => {
     const rig = await connectedRig();
     const { project, sequence } = rig.fake;

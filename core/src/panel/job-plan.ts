@@ -39,8 +39,10 @@ export function unsupportedReason(clip: SelectedClip): string | null {
   return null;
 }
 
-// Host times are rounded to ticks/milliseconds, so a frame boundary may arrive a hair early or late.
-const FRAME_EPSILON = 1e-3;
+// Host times are rounded (to ticks, or to milliseconds by a script bridge): at 23.976 fps a millisecond is
+// 0.024 frame, so a frame boundary may arrive that much early or late. Clip edges sit on frame boundaries,
+// so anything within 5 % of a frame of one is that boundary.
+const FRAME_EPSILON = 0.05;
 
 /** Source frames [first, last] covered by the clip's in/out (out exclusive). */
 export function usedFrames(clip: SelectedClip, frameRate: number): { first: number; last: number } {
