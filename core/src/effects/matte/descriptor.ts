@@ -247,10 +247,10 @@ async function createMatteProcessor(ctx: EffectContext): Promise<Processor<Matte
       alpha = choke(alpha, p.choke);
       // Three box passes ~ a Gaussian of sigma ~ feather/2: the edge ramp is about 2 x feather wide.
       if (p.feather > 0) alpha = boxBlur(alpha, Math.max(1, Math.round(p.feather / 2)), 3);
-      const platFrame = bg ? await bg.next(frame.width, frame.height) : null;
+      const plateFrame = bg ? await bg.next(frame.width, frame.height) : null;
       return composeOutput(frame, alpha, p.output as OutputMode, {
         color: p.background as Rgba,
-        plate: platFrame,
+        plate: plateFrame,
       });
     },
     reset() {
