@@ -12,6 +12,8 @@ npx tsc -p core/src/client/tsconfig.json --noEmit
 for p in plugin-premiere plugin-aftereffects; do
   if [ -f "$p/tsconfig.json" ]; then npx tsc -p "$p/tsconfig.json" --noEmit; fi
 done
+# The host fakes are typed against the official Premiere types without Node, like the panels they drive.
+npx tsc -p test/panels/tsconfig.check.json --noEmit
 if [ -f CMakeLists.txt ]; then bash scripts/build-native.sh; fi
 npx vitest run
 if [ -f build/CTestTestfile.cmake ]; then (cd build && ctest --output-on-failure); fi
