@@ -6,7 +6,7 @@
  * so owners of different sections can each refresh theirs without erasing the rest.
  */
 import { readdir, mkdir, writeFile, readFile, rename } from 'node:fs/promises';
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +24,9 @@ interface SectionResult {
   section?: BenchSection;
   error?: string;
 }
+
+/** Load before the run: other work on the machine skews every timing, so the report says how busy it was. */
+const loadAtStart = loadavg()[0]!;
 
 async function main(filters: readonly string[]): Promise<number> {
   const names = (await readdir(sectionsDir))
@@ -92,11 +95,16 @@ async function machineInfo(results: readonly SectionResult[]) {
     cpu: cpuList[0]?.model.trim() ?? 'unknown',
     cores: cpuList.length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage: { atStart: round1(loadAtStart), atEnd: round1(loadavg()[0]!) },
     os: `${platform()} ${release()}`,
     node: process.version,
     onnxruntime: await packageVersion('onnxruntime-node'),
     executionProviders: providers.length ? providers : ['(no section reported one)'],
   };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }
 
 async function packageVersion(name: string): Promise<string> {
@@ -126,7 +134,9 @@ function toMarkdown(report: {
     `Run ${report.date} with \`npm run bench\`.`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ` +
-      `onnxruntime-node ${m.onnxruntime}; execution providers used: ${m.executionProviders.join(', ')}.`,
+      `onnxruntime-node ${m.onnxruntime}; execution providers used: ${m.executionProviders.join(', ')}. ` +
+      `1-minute load average ${m.loadAverage.atStart} at the start, ${m.loadAverage.atEnd} at the end ` +
+      `(above the core count means other work competed for the CPU).`,
     '',
   ];
   for (const r of report.sections) {
