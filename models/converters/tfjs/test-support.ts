@@ -2,9 +2,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { expect } from 'vitest';
 import { getManifest } from '../../../core/src/models/manifests.ts';
 import { findPackageDir, packageFile } from '../../../core/src/models/npm-package.ts';
 import type { ModelManifest } from '../../../core/src/models/manifest.ts';
+import { iou, type PersonBox } from '../../../core/src/runtime/person-detections.ts';
 
 export const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 
@@ -60,6 +62,17 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** A person box of the reference footage, [x, y, w, h] in that image's pixels. */
 export type RefBox = readonly [number, number, number, number];
+
+export const refBox = ([x, y, w, h]: RefBox): PersonBox => ({ x, y, w, h, score: 1 });
+
+/** Every reference person is matched (IoU ≥ 0.4, loose: the people are 12–40 px wide) and nothing else was found. */
+export function expectPeople(found: readonly PersonBox[], people: readonly RefBox[]): void {
+  for (const p of people) {
+    const best = Math.max(0, ...found.map((d) => iou(d, refBox(p))));
+    expect(best, `person at ${p[0]},${p[1]}`).toBeGreaterThanOrEqual(0.4);
+  }
+  expect(found.length).toBe(people.length);
+}
 
 /**
  * Every person in testdata/vtest-20s.jpg (768×576), boxed by looking at the annotated frame; both detectors'
