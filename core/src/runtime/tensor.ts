@@ -7,6 +7,7 @@
 import { createFrame, type Frame } from '../effects/frame.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { resampleRows, type Box } from './resample.ts';
+import { srgbEncode } from './srgb.ts';
 
 export type { Box } from './resample.ts';
 
@@ -91,10 +92,6 @@ export function expandBox(box: Box, factor: number, width: number, height: numbe
 /** sRGB encoding (IEC 61966-2-1) sampled on [0, 1]; linear interpolation between samples is < 1e-4 off. */
 const SRGB_LUT_SIZE = 4096;
 let srgbLut: Float32Array | undefined;
-
-function srgbEncode(v: number): number {
-  return v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
-}
 
 /** In place: encodes the colour channels (not alpha, the 4th of 4) of an interleaved row to sRGB. */
 function encodeSrgbRow(row: Float32Array, nc: number): void {

@@ -7,7 +7,7 @@
 import { Tensor } from 'onnxruntime-node';
 import { createFrame, type Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
-import { linearToSrgb, srgbToLinear } from '../upscale/transfer.ts';
+import { linearToSrgb, srgbToLinear } from '../../runtime/srgb.ts';
 
 export const RIFE_MULTIPLE = 32;
 

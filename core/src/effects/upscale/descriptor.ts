@@ -10,7 +10,7 @@ import { firstNonFinite, type Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { upscaleTiled, type TileRunner } from '../../runtime/tiling.ts';
 import { Tensor } from 'onnxruntime-node';
-import { linearToSrgb, srgbToLinear } from './transfer.ts';
+import { linearToSrgb, srgbToLinear } from '../../runtime/srgb.ts';
 
 export type UpscaleParams = {
   scale: string;
