@@ -2,7 +2,7 @@
  * Shared test helpers: a real daemon on 127.0.0.1 (random free port, temp config dir) and raw sockets
  * for sending malformed or hostile traffic that the typed client would never produce.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -11,6 +11,7 @@ import { connectToDaemon } from '../../core/src/daemon/connect.ts';
 import type { DaemonClient } from '../../core/src/client/client.ts';
 import type { DaemonMessage } from '../../core/src/client/protocol.ts';
 import type { EffectContext } from '../../core/src/effects/types.ts';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 
 export interface TestDaemon {
   daemon: Daemon;
@@ -153,55 +154,9 @@ export function rampPixels(width: number, height: number, seed = 0): Float32Arra
   return px;
 }
 
-export interface ChildDaemon {
-  child: import('node:child_process').ChildProcess;
-  port: number;
-  url: string;
-  /** Resident set size of the daemon process in bytes (Linux /proc). */
-  rss(): number;
-  stop(): Promise<void>;
-}
+export type ChildDaemon = DaemonProcess;
 
-/** Runs `node core/bin/mlxv.js serve --port 0` as a separate process with its own config dir. */
-export async function spawnDaemon(dir: string, env: Record<string, string> = {}): Promise<ChildDaemon> {
-  const { spawn } = await import('node:child_process');
-  const { fileURLToPath } = await import('node:url');
-  const bin = fileURLToPath(new URL('../../core/bin/mlxv.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
-    env: { ...process.env, MLXV_CONFIG_DIR: dir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`daemon did not start in 30 s: ${stderr}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited (${code}): ${stderr}`));
-    });
-  });
-  return {
-    child,
-    port,
-    url: `ws://127.0.0.1:${port}/`,
-    rss() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+/** `mlxv serve --port 0` as a separate process in config dir `dir` (test/support/daemon-process.ts). */
+export function spawnDaemon(dir: string, env: Record<string, string> = {}): Promise<ChildDaemon> {
+  return startDaemonProcess({ dir, env, startTimeoutMs: 30_000 });
 }

@@ -4,11 +4,12 @@
  * kill it), and the test host run as a child process that prints one JSON report.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { startDaemonProcess as startDaemon, type DaemonProcess } from '../support/daemon-process.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
@@ -69,65 +70,17 @@ export function ofxBuild(kind: 'default' | 'asan' = 'default'): OfxBuild {
   return artifacts(dir);
 }
 
-export interface DaemonProcess {
-  port: number;
-  dir: string;
-  proc: ChildProcess;
-  env: Record<string, string>;
-  /** SIGKILL, like a crash; resolves when the process is gone. */
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { DaemonProcess };
 
-/** Starts `mlxv serve --port 0` in a fresh config dir (or `dir`, to restart on the same token). */
-export async function startDaemonProcess(dir?: string, port = 0): Promise<DaemonProcess> {
-  const configDir = dir ?? mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-test-'));
-  const proc = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'core', 'bin', 'mlxv.js'), 'serve', '--port', String(port)],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, MLXV_CONFIG_DIR: configDir, MLXV_PORT: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-  const actualPort = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`daemon did not start in 60 s:\n${stderr}`)), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited (${code}) before listening:\n${stderr}`));
-    });
+/** `mlxv serve` in a fresh config dir (or `dir`, to restart on the same token), optionally on a fixed port. */
+export function startDaemonProcess(dir?: string, port = 0): Promise<DaemonProcess> {
+  // The OFX tests wait longer for a start and never let a stuck stop() hang a test (SIGKILL after 5 s).
+  return startDaemon({
+    ...(dir === undefined ? {} : { dir }),
+    port,
+    startTimeoutMs: 60_000,
+    killAfterMs: 5000,
   });
-  const env = { MLXV_CONFIG_DIR: configDir, MLXV_PORT: String(actualPort) };
-  return {
-    port: actualPort,
-    dir: configDir,
-    proc,
-    env,
-    async kill() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await gone;
-    },
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(timer);
-      if (!dir) rmSync(configDir, { recursive: true, force: true });
-    },
-  };
 }
 
 export interface HostReport {
