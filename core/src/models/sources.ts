@@ -3,12 +3,12 @@
  * size and sha256 against the manifest and renames the file into the cache, so a failed or partial source
  * never leaves anything under the final name.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelManifest, ModelSource } from './manifest.ts';
 import { findPackageDir, packageFile } from './npm-package.ts';
+import { sha256Bytes } from './hash.ts';
 import { converterProblem, loadConverter } from '../../../models/converters/index.ts';
 
 export interface FetchProgress {
@@ -132,7 +132,7 @@ async function fromNpmChunks(
       if (!/^[0-9a-f]{64}$/.test(chunk.hash))
         throw new Error(`chunk ${i} of ${source.key} has a malformed name`);
       const bytes = await readFile(requireFile(path.join(chunkDir, chunk.hash)));
-      const actual = createHash('sha256').update(bytes).digest('hex');
+      const actual = sha256Bytes(bytes);
       if (actual !== chunk.hash) throw new Error(`chunk ${chunk.hash} is corrupt (its sha256 is ${actual})`);
       if (chunk.offsets[0] !== offset || chunk.offsets[1] !== offset + bytes.length) {
         throw new Error(

@@ -2,16 +2,14 @@
  * Converter behaviour: deterministic bytes matching the manifests' pinned sha256, and clear errors (file +
  * layer named) for corrupt or truncated .param/.bin, never a crash or a silently wrong model.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPackageDir } from '../../../core/src/models/npm-package.ts';
 import { getManifest } from '../../../core/src/models/manifests.ts';
+import { sha256Bytes as sha256 } from '../../../core/src/models/hash.ts';
 import { convertNcnn, convertNcnnBuffers, NcnnFormatError } from './index.ts';
 import { halfToFloat } from './bin.ts';
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function manifestFiles(id: string) {
   const m = getManifest(id);

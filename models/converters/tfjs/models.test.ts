@@ -4,11 +4,11 @@
  * (both run fp32 from the same dequantised weights; only accumulation order differs — observed ≤ 2.3e-4 on
  * 0..1 masks and ≤ 1.2e-5 relative on the detectors' raw regressions).
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sha256Bytes } from '../../../core/src/models/hash.ts';
 import { convertTfjsGraph } from './index.ts';
 import { imageTensor, maxAbs, maxAbsDiff, TESTDATA, tfjsSource } from './test-support.ts';
 import { loadTfjsReference, type TfjsReference } from './tfjs-reference.ts';
@@ -78,9 +78,7 @@ function load(c: ModelCase): Promise<Loaded> {
     l = (async () => {
       const { manifest, files, options } = tfjsSource(c.id);
       const bytes = await convertTfjsGraph(files, options);
-      expect(createHash('sha256').update(bytes).digest('hex'), `${c.id}: sha256 of the conversion`).toBe(
-        manifest.sha256,
-      );
+      expect(sha256Bytes(bytes), `${c.id}: sha256 of the conversion`).toBe(manifest.sha256);
       expect(bytes.length).toBe(manifest.bytes);
       const session = await ort.InferenceSession.create(bytes);
       expect(session.inputNames).toEqual([manifest.input.name]);

@@ -4,7 +4,6 @@
  * real footage and reference boxes as the CenterNet test; the conversion itself is compared with TFJS in
  * ops.test.ts and its sha256 is checked here.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -12,6 +11,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFrame, type Frame } from '../../../core/src/effects/frame.ts';
 import { decodeFrames } from '../../../core/src/media/decode.ts';
+import { sha256Bytes } from '../../../core/src/models/hash.ts';
 import { decodeNanoDetDetections, iou, type PersonBox } from '../../../core/src/runtime/person-detections.ts';
 import { frameToTensor } from '../../../core/src/runtime/tensor.ts';
 import { convertTfjsGraph } from './index.ts';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   const src = tfjsSource('person-detector-nanodet');
   manifest = src.manifest;
   const bytes = await convertTfjsGraph(src.files, src.options);
-  expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.sha256);
+  expect(sha256Bytes(bytes)).toBe(manifest.sha256);
   expect(bytes.length).toBe(manifest.bytes);
   session = await ort.InferenceSession.create(bytes);
 });
