@@ -2,10 +2,10 @@
  * Exact frame rates. Containers report NTSC-family rates in many spellings (24000/1001, 2997/100, 23.98);
  * snapping them to the exact 1000/1001 rational keeps frame counts, durations and timecode exact end to end.
  */
-export interface Rational {
-  num: number;
-  den: number;
-}
+import type { Rational } from '../effects/types.ts';
+
+// One Rational type for frame rates and timing: the effect contract's.
+export type { Rational };
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];

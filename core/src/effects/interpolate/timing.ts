@@ -13,6 +13,7 @@
  * it by less than one output frame, so audio (kept by the pipeline at its own rate) stays within a frame.
  */
 import type { Rational } from '../types.ts';
+import { reduce } from '../../media/rational.ts';
 
 export interface SamplePosition {
   /** Input frame at or before the sample time. */
@@ -31,9 +32,7 @@ export class RetimeClock {
   constructor(step: Rational) {
     if (!(step.num > 0 && step.den > 0) || !Number.isInteger(step.num) || !Number.isInteger(step.den))
       throw new RangeError(`retime step must be a positive integer ratio, got ${step.num}/${step.den}`);
-    const g = gcd(step.num, step.den);
-    this.p = step.num / g;
-    this.q = step.den / g;
+    ({ num: this.p, den: this.q } = reduce(step));
   }
 
   /** Where output frame j samples the input. */
@@ -55,9 +54,4 @@ export class RetimeClock {
 /** rIn / rOut as a ratio of integers (both rates are reduced rationals). */
 export function rateStep(input: Rational, outputContent: Rational): Rational {
   return { num: input.num * outputContent.den, den: input.den * outputContent.num };
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
 }
