@@ -11,9 +11,7 @@
  * last output holds the final frame). One untimed warm-up run first.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import sharp from 'sharp';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
 import {
   RifeRetimer,
@@ -22,8 +20,7 @@ import {
   type InterpolateParams,
 } from '../../core/src/effects/interpolate/descriptor.ts';
 import { paddedSize, rifePair } from '../../core/src/effects/interpolate/rife.ts';
-import { createFrame, type Frame } from '../../core/src/effects/frame.ts';
-import { repoRoot } from '../../core/src/models/paths.ts';
+import { round1, streetFrames } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
 const sizes = [
@@ -61,9 +58,9 @@ export async function run(): Promise<BenchSection> {
         `${s.label} (${s.width}x${s.height}, model ${paddedSize(s.width)}x${paddedSize(s.height)})`,
         synthesised,
         outputs,
-        round(inference / synthesised),
-        round(wall / synthesised),
-        round(wall / outputs),
+        round1(inference / synthesised),
+        round1(wall / synthesised),
+        round1(wall / outputs),
         Math.round(process.memoryUsage().rss / 2 ** 20),
       ]);
     }
@@ -92,29 +89,4 @@ export async function run(): Promise<BenchSection> {
     ],
     providers: [...providers],
   };
-}
-
-function round(v: number): number {
-  return Math.round(v * 10) / 10;
-}
-
-async function streetFrames(width: number, height: number, count: number): Promise<Frame[]> {
-  const out: Frame[] = [];
-  for (let i = 1; i <= count; i++) {
-    const file = path.join(repoRoot, 'test', 'interpolate', 'fixtures', `vtest-${i}.png`);
-    const data = await sharp(file)
-      .removeAlpha()
-      .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
-      .raw()
-      .toBuffer();
-    const f = createFrame(width, height);
-    for (let p = 0; p < width * height; p++) {
-      f.data[p * 4] = data[p * 3]! / 255;
-      f.data[p * 4 + 1] = data[p * 3 + 1]! / 255;
-      f.data[p * 4 + 2] = data[p * 3 + 2]! / 255;
-      f.data[p * 4 + 3] = 1;
-    }
-    out.push(f);
-  }
-  return out;
 }

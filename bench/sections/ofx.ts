@@ -13,17 +13,13 @@ import { performance } from 'node:perf_hooks';
 import { getEffect } from '../../core/src/effects/registry.ts';
 import type { EffectContext } from '../../core/src/effects/types.ts';
 import { ofxBuild, runHost, startDaemonProcess } from '../../test/ofx/helpers.ts';
+import { median } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
 const sizes = [
   { label: '1080p', width: 1920, height: 1080, frames: 8 },
   { label: 'UHD', width: 3840, height: 2160, frames: 5 },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function identityProcessingMs(width: number, height: number, reps: number): Promise<number> {
   const fx = getEffect('identity');

@@ -18,17 +18,13 @@ import { performance } from 'node:perf_hooks';
 import { connectToDaemon } from '../../core/src/daemon/connect.ts';
 import { nativeAddon, openShm } from '../../core/src/daemon/native.ts';
 import { spawnDaemon } from '../../test/daemon/helpers.ts';
+import { median } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
 const sizes = [
   { label: '1080p', width: 1920, height: 1080, reps: 12 },
   { label: 'UHD', width: 3840, height: 2160, reps: 6 },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function timeIt(reps: number, fn: () => Promise<void> | void): Promise<number> {
   await fn(); // warm-up

@@ -13,18 +13,15 @@
  * same tile size and scaled by the pixel ratio (the cost is per pixel), unless MLXV_BENCH_FULL=1.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import sharp from 'sharp';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
 import {
   upscaleEffect,
   UPSCALE_MODELS,
   type UpscaleParams,
 } from '../../core/src/effects/upscale/descriptor.ts';
-import { createFrame, type Frame } from '../../core/src/effects/frame.ts';
 import { planAxis } from '../../core/src/runtime/tiling.ts';
-import { repoRoot } from '../../core/src/models/paths.ts';
+import { round1, streetFrames } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
 interface Case {
@@ -75,10 +72,10 @@ export async function run(): Promise<BenchSection> {
       const params: UpscaleParams = { scale: c.scale, model: c.model, tileSize: TILE, overlap: OVERLAP };
       const session = await ctx.sessions.get(UPSCALE_MODELS[c.model]);
       providers.add(session.provider);
-      await processor.process(await streetFrame(64, 48), params); // warm-up
+      await processor.process((await streetFrames(64, 48, 1))[0]!, params); // warm-up
       const w = c.sample?.width ?? c.width;
       const h = c.sample?.height ?? c.height;
-      const frame = await streetFrame(w, h);
+      const frame = (await streetFrames(w, h, 1))[0]!;
       const factor = (c.width * c.height) / (w * h);
       let e2e = 0;
       let inference = 0;
@@ -101,9 +98,9 @@ export async function run(): Promise<BenchSection> {
         `${c.label}: ${c.width}x${c.height} → ${outSize.width}x${outSize.height}`,
         tiles,
         c.frames,
-        round((inference / c.frames) * factor),
-        round((e2e / c.frames) * factor),
-        round(((e2e - inference) / c.frames) * factor),
+        round1((inference / c.frames) * factor),
+        round1((e2e / c.frames) * factor),
+        round1(((e2e - inference) / c.frames) * factor),
         c.sample ? `extrapolated x${factor} from ${w}x${h}` : 'measured',
         Math.round(peakRss / 2 ** 20),
       ]);
@@ -139,25 +136,4 @@ export async function run(): Promise<BenchSection> {
     ],
     providers: [...providers],
   };
-}
-
-function round(v: number): number {
-  return Math.round(v * 10) / 10;
-}
-
-async function streetFrame(width: number, height: number): Promise<Frame> {
-  const file = path.join(repoRoot, 'test', 'interpolate', 'fixtures', 'vtest-1.png');
-  const { data } = await sharp(file)
-    .removeAlpha()
-    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const f = createFrame(width, height);
-  for (let i = 0; i < width * height; i++) {
-    f.data[i * 4] = data[i * 3]! / 255;
-    f.data[i * 4 + 1] = data[i * 3 + 1]! / 255;
-    f.data[i * 4 + 2] = data[i * 3 + 2]! / 255;
-    f.data[i * 4 + 3] = 1;
-  }
-  return f;
 }
