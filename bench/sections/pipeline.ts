@@ -95,7 +95,7 @@ export async function run(): Promise<BenchSection> {
       rows,
       notes: [
         'Input: test/fixtures/wide-street.mp4 upscaled (lanczos) and cropped to 1920x1080, H.264; output ProRes 4444 with alpha.',
-        'pure: LoadedSession.run alone on the first 1080p frame packed for the model (3 runs after warm-up, mean). ' +
+        'pure: LoadedSession.run alone on the first 1080p frame packed for the model (median of 3 runs after warm-up). ' +
           'For `auto` (person detector + per-person crops, several runs per frame) there is no single model to time, ' +
           'so its efficiency uses the in-job inference time.',
         'end-to-end: from the first frame entering runJob (models already loaded) to the renamed output, divided by frames. ' +
@@ -107,8 +107,8 @@ export async function run(): Promise<BenchSection> {
         'Reading: with ISNet the effect stage is idle for only a few percent of the wall time, so decode and encode are ' +
           'overlapped; what separates end-to-end from pure inference is the matte post-processing at 1080p on the JS ' +
           'thread and session.run itself running slower inside the job than alone (ffmpeg and our JS share the 2 cores ' +
-          'with the inference threads). On this shared machine the ratio for ISNet varied from 0.63 to 0.91 between runs ' +
-          '(see the load average in the header): the 0.85 aim is met only when the machine is otherwise quiet. With light ' +
+          'with the inference threads). Between runs on this shared machine the ISNet ratio ranged from about 0.6 to 0.9 ' +
+          '(timings move with the load average in the header): the 0.85 aim is not reliably met on 2 cores. With light ' +
           'models (selfie: tens of ms) the 1080p pixel work (float unpacking, matte post-processing, ProRes 4444 packing ' +
           'and encoding) costs far more CPU than inference and cannot be hidden on 2 cores.',
         'On a 2-core machine ffmpeg and onnxruntime share the same two cores, so overlap cannot hide CPU work the way it ' +
@@ -135,16 +135,20 @@ async function firstFrame(clip: string): Promise<Frame> {
   throw new Error(`no frame decoded from ${clip}`);
 }
 
-/** Mean session.run wall time on one real frame, after the session manager's warm-up. */
+/** Median session.run wall time on one real frame, after the session manager's warm-up (robust to one stall). */
 async function pureRunMs(ctx: EffectContext, modelId: string, frame: Frame, runs: number): Promise<number> {
   const manifest = getManifest(modelId);
   const session = await ctx.sessions.get(modelId);
   const packed = frameToTensor(frame, manifest.input);
   const feeds = { [session.inputNames[0]!]: new Tensor('float32', packed.data, packed.dims) };
   await session.run(feeds); // first run after warm-up still allocates; not timed
-  const t0 = performance.now();
-  for (let i = 0; i < runs; i++) await session.run(feeds);
-  return (performance.now() - t0) / runs;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
 async function timeJob(ctx: EffectContext, input: string, output: string, mode: string, frames: number) {
