@@ -227,12 +227,14 @@ void WsClient::fill(Clock::time_point deadline, const CancelFn &cancel) {
     inpos_ = 0;
   }
   uint8_t buf[65536];
+  size_t r = recvSome(buf, sizeof buf, deadline, cancel);
+  inbuf_.insert(inbuf_.end(), buf, buf + r);
+}
+
+size_t WsClient::recvSome(uint8_t *p, size_t n, Clock::time_point deadline, const CancelFn &cancel) {
   for (;;) {
-    ssize_t r = ::recv(fd_, buf, sizeof buf, 0);
-    if (r > 0) {
-      inbuf_.insert(inbuf_.end(), buf, buf + r);
-      return;
-    }
+    ssize_t r = ::recv(fd_, p, n, 0);
+    if (r > 0) return size_t(r);
     if (r == 0) {
       reset();
       throw WsError(WsError::Kind::Closed, "the daemon closed the connection");
@@ -252,23 +254,10 @@ void WsClient::readExact(uint8_t *p, size_t n, Clock::time_point deadline, const
     if (inpos_ >= inbuf_.size()) {
       // Large payloads: read straight into the destination instead of through inbuf_.
       if (n >= 65536 && fd_ >= 0) {
-        ssize_t r = ::recv(fd_, p, n, 0);
-        if (r > 0) {
-          p += r;
-          n -= size_t(r);
-          continue;
-        }
-        if (r == 0) {
-          reset();
-          throw WsError(WsError::Kind::Closed, "the daemon closed the connection");
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-          waitFor(POLLIN, deadline, cancel);
-          continue;
-        }
-        std::string why = std::strerror(errno);
-        reset();
-        throw WsError(WsError::Kind::Io, "connection to the daemon lost (" + why + ")");
+        size_t r = recvSome(p, n, deadline, cancel);
+        p += r;
+        n -= r;
+        continue;
       }
       fill(deadline, cancel);
     }

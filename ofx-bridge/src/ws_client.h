@@ -108,6 +108,8 @@ class WsClient {
   void writeAll(const uint8_t *p, size_t n, Clock::time_point deadline, const CancelFn &cancel);
   void readExact(uint8_t *p, size_t n, Clock::time_point deadline, const CancelFn &cancel);
   void fill(Clock::time_point deadline, const CancelFn &cancel);
+  /// One recv() of up to n bytes (waiting while none are ready); throws when the connection ends.
+  size_t recvSome(uint8_t *p, size_t n, Clock::time_point deadline, const CancelFn &cancel);
   void waitFor(short events, Clock::time_point deadline, const CancelFn &cancel);
 };
 
