@@ -9,10 +9,9 @@ import {
   planDecode,
   type DecodeOptions,
 } from '../../core/src/media/decode.ts';
-import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 import { probeMedia, type MediaInfo } from '../../core/src/media/probe.ts';
 import { JobError } from '../../core/src/pipeline/types.ts';
-import { fixture, makeTempDir } from './helpers.ts';
+import { ffmpeg, fixture, makeTempDir } from './helpers.ts';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -72,18 +71,7 @@ describe('decodeFrames', () => {
   it('selects frame ranges exactly by frame number, also with B-frames', async () => {
     // libx264 defaults: B-frames and an edit list, the case where seeking by seconds goes wrong.
     const bframes = path.join(tmp.dir, 'bframes.mp4');
-    await execa(ffmpegPath(), [
-      '-v',
-      'error',
-      '-i',
-      fixture('closeup-2398.mp4'),
-      '-c:v',
-      'libx264',
-      '-bf',
-      '3',
-      '-an',
-      bframes,
-    ]);
+    await ffmpeg(['-i', fixture('closeup-2398.mp4'), '-c:v', 'libx264', '-bf', '3', '-an', bframes]);
     for (const [file, start, end] of [
       [fixture('wide-street.mp4'), 10, 14],
       [bframes, 20, 25],
@@ -148,9 +136,7 @@ describe('decodeFrames', () => {
 describe('seeking far into a clip lands on the exact frame', () => {
   it('seeks in MP4 (B-frames, AAC priming) and WebM, matching decode-from-start frame for frame', async () => {
     const mp4 = path.join(tmp.dir, 'seek-bframes.mp4');
-    await execa(ffmpegPath(), [
-      '-v',
-      'error',
+    await ffmpeg([
       '-i',
       fixture('closeup-2398.mp4'),
       '-c:v',
@@ -164,9 +150,7 @@ describe('seeking far into a clip lands on the exact frame', () => {
       mp4,
     ]);
     const webm = path.join(tmp.dir, 'seek.webm');
-    await execa(ffmpegPath(), [
-      '-v',
-      'error',
+    await ffmpeg([
       '-i',
       fixture('closeup-2997-tc.mov'),
       '-c:v',
@@ -195,20 +179,7 @@ describe('seeking far into a clip lands on the exact frame', () => {
 
   it('never seeks in MPEG-TS, where seeking is not frame-exact', async () => {
     const ts = path.join(tmp.dir, 'clip.ts');
-    await execa(ffmpegPath(), [
-      '-v',
-      'error',
-      '-i',
-      fixture('closeup-2398.mp4'),
-      '-c:v',
-      'libx264',
-      '-bf',
-      '2',
-      '-g',
-      '10',
-      '-an',
-      ts,
-    ]);
+    await ffmpeg(['-i', fixture('closeup-2398.mp4'), '-c:v', 'libx264', '-bf', '2', '-g', '10', '-an', ts]);
     const info = await probeMedia(ts);
     expect(planDecode(info, { start: 20, end: 21 }, 0).args).not.toContain('-ss');
   });
@@ -217,19 +188,7 @@ describe('seeking far into a clip lands on the exact frame', () => {
 describe('container rotation (phone clips)', () => {
   it('reports the displayed size and decodes upright frames', async () => {
     const plain = path.join(tmp.dir, 'landscape.mp4');
-    await execa(ffmpegPath(), [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=64x48:d=0.2',
-      '-c:v',
-      'libx264',
-      '-qp',
-      '0',
-      plain,
-    ]);
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=64x48:d=0.2', '-c:v', 'libx264', '-qp', '0', plain]);
     // Write a 90-degree display matrix into the track header, as phones do.
     const bytes = readFileSync(plain);
     const tkhd = bytes.indexOf('tkhd') + 4;
@@ -304,9 +263,7 @@ async function writePattern(matrix: 'bt601' | 'bt709', range: 'tv' | 'pc'): Prom
   writeFileSync(raw, patternYuv(matrix, range));
   const out = path.join(tmp.dir, `pattern-${matrix}-${range}.mkv`);
   const tag = matrix === 'bt709' ? 'bt709' : 'smpte170m';
-  await execa(ffmpegPath(), [
-    '-v',
-    'error',
+  await ffmpeg([
     '-f',
     'rawvideo',
     '-pix_fmt',

@@ -18,6 +18,11 @@ export function makeTempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs the product's ffmpeg (quiet but for errors) to make a test input; throws with its stderr on failure. */
+export async function ffmpeg(args: readonly string[]): Promise<void> {
+  await execa(ffmpegPath(), ['-v', 'error', ...args]);
+}
+
 export interface ProbedStream {
   codec_type: string;
   codec_name: string;

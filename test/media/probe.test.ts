@@ -2,12 +2,12 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ffmpegPath, resetFfmpegLocation } from '../../core/src/media/ffmpeg.ts';
+import { resetFfmpegLocation } from '../../core/src/media/ffmpeg.ts';
 import { parseFfmpegBanner, probeMedia } from '../../core/src/media/probe.ts';
 import { parseRational, snapFrameRate } from '../../core/src/media/rational.ts';
 import { offsetTimecode } from '../../core/src/media/timecode.ts';
 import { JobError } from '../../core/src/pipeline/types.ts';
-import { fixture, makeTempDir } from './helpers.ts';
+import { ffmpeg, fixture, makeTempDir } from './helpers.ts';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -55,9 +55,7 @@ describe('probeMedia on the fixtures', () => {
 
   it('counts packets when the container has no frame count (WebM), and guesses colour out loud', async () => {
     const webm = path.join(tmp.dir, 'untagged.webm');
-    await execa(ffmpegPath(), [
-      '-v',
-      'error',
+    await ffmpeg([
       '-f',
       'lavfi',
       '-i',
@@ -78,9 +76,7 @@ describe('probeMedia on the fixtures', () => {
 
   it('assumes BT.709 for untagged HD', async () => {
     const hd = path.join(tmp.dir, 'hd.mkv');
-    await execa(ffmpegPath(), [
-      '-v',
-      'error',
+    await ffmpeg([
       '-f',
       'lavfi',
       '-i',
@@ -119,7 +115,7 @@ describe('probeMedia errors name the file and the problem', () => {
 
   it('audio only → INPUT_NOT_VIDEO', async () => {
     const wav = path.join(tmp.dir, 'tone.wav');
-    await execa(ffmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=0.2', wav]);
+    await ffmpeg(['-f', 'lavfi', '-i', 'sine=d=0.2', wav]);
     const err = await probeError(wav);
     expect(err.code).toBe('INPUT_NOT_VIDEO');
     expect(err.message).toMatch(/audio but no video/);
