@@ -5,13 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { ffmpegPath, ffprobePath } from '../../core/src/media/ffmpeg.ts';
 import { createFrame, type Frame } from '../../core/src/effects/frame.ts';
 
-export const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
-export const fixture = (name: string) => path.join(fixturesDir, name);
+export { fixture, fixturesDir } from '../support/paths.ts';
 
 export function makeTempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlxv-media-'));

@@ -7,13 +7,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { fixture, repoRoot } from '../support/paths.ts';
 import { startDaemonProcess as startDaemon, type DaemonProcess } from '../support/daemon-process.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const repoRoot = path.resolve(here, '..', '..');
-export const fixture = (name: string): string => path.join(repoRoot, 'test', 'fixtures', name);
+export { fixture, repoRoot };
 
 export interface OfxBuild {
   host: string;

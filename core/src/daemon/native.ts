@@ -7,8 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { repoRoot } from '../models/paths.ts';
 
 /** (value * scale - mean[c]) / std[c]; channel order RGB unless `bgr`. */
 export interface TensorNormalisation {
@@ -62,7 +62,6 @@ interface NativeAddon {
   ): void;
 }
 
-const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const NATIVE_ADDON_PATH = join(repoRoot, 'build/Release/mlxv_native.node');
 
 let addon: NativeAddon | null | undefined;
