@@ -9,6 +9,7 @@
  * the file was consumed exactly: a size mismatch means the .bin does not belong to the .param.
  */
 import { NcnnFormatError } from './param.ts';
+import { halfToFloat } from '../float16.ts';
 
 export const TAG_FP16 = 0x01306b47;
 export const TAG_INT8 = 0x000d4b38;
@@ -107,14 +108,4 @@ export class NcnnWeightReader {
 
 function align4(n: number): number {
   return (n + 3) & ~3;
-}
-
-/** IEEE 754 binary16 → binary32 (subnormals, inf and NaN included). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }

@@ -9,7 +9,7 @@ import { findPackageDir } from '../../../core/src/models/npm-package.ts';
 import { getManifest } from '../../../core/src/models/manifests.ts';
 import { sha256Bytes as sha256 } from '../../../core/src/models/hash.ts';
 import { convertNcnn, convertNcnnBuffers, NcnnFormatError } from './index.ts';
-import { halfToFloat } from './bin.ts';
+import { halfToFloat } from '../float16.ts';
 
 function manifestFiles(id: string) {
   const m = getManifest(id);

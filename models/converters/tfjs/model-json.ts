@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { halfToFloat } from '../float16.ts';
 
 /** One attribute of a TensorFlow NodeDef as TFJS serialises it (protobuf JSON). */
 export interface TfAttr {
@@ -180,14 +181,4 @@ function decode(spec: WeightSpec, raw: Buffer, count: number, where: string): Tf
     for (let i = 0; i < count; i++) data[i] = v[i]! * q.scale + q.min;
   }
   return { dtype: 'float32', shape: spec.shape, data };
-}
-
-/** IEEE 754 binary16 → number (subnormals, infinities and NaN included). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
