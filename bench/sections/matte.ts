@@ -136,7 +136,7 @@ export async function run(): Promise<BenchSection> {
           'opened 3x3 and closed 5x5, are the people. No model is involved, so the score is not circular.',
         "Close-up reference: ISNet matte of the full-resolution still, checked by eye, moved with the fixture's " +
           'zoompan. isnet scores high against it by construction; auto/people-fast/selfie use a different network.',
-        'auto = person detector (CenterNet) + MediaPipe selfie segmentation on square crops upscaled to 256x256, ' +
+        'auto = person detector (NanoDet-m, Apache-2.0) + MediaPipe selfie segmentation on square crops upscaled to 256x256, ' +
           'plus an ISNet edge pass gated by the selfie mask for crops >= 384 px (not reached at these sizes).',
         `ISNet rows time ${framesFor('isnet', wideIdx).length} frame per clip (about 1-10 s a frame on 2 cores).`,
         "Flicker rows: the same raw mattes through the processor's stabiliser (docs/matte.md) at each strength.",

@@ -5,11 +5,10 @@
  * O(pixels) per pass whatever the radius, so edge controls stay cheap at 4K.
  */
 
-export interface Mask {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Float32Array;
-}
+import type { Mask } from './tensor.ts';
+
+// One Mask type for the runtime: tensor.ts defines it (model output -> mask, resize, paste).
+export type { Mask };
 
 export function createMask(width: number, height: number, fill = 0): Mask {
   const data = new Float32Array(width * height);

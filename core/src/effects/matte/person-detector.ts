@@ -1,34 +1,40 @@
 /**
- * Runs the `person-detector` model (CenterNet, COCO) on the whole frame and returns person boxes in frame
- * pixels. Decoding of the heads is shared (runtime/person-detections.ts).
+ * Runs the `person-detector-nanodet` model (NanoDet-m, COCO, Apache-2.0 weights) on the whole frame, and on
+ * overlapping tiles of large frames, and returns person boxes in frame pixels. Decoding of the heads is
+ * shared (runtime/person-detections.ts).
  */
 import { Tensor } from 'onnxruntime-node';
 import type { Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { frameToTensor, type Box } from '../../runtime/tensor.ts';
-import { decodePersonDetections, iou, type PersonBox } from '../../runtime/person-detections.ts';
+import { decodeNanoDetDetections, iou, type PersonBox } from '../../runtime/person-detections.ts';
 
-function findOutput(session: LoadedSession, hint: RegExp, role: string): string {
-  const name = session.outputNames.find((n) => hint.test(n));
-  if (!name) {
+/** The heads decodeNanoDetDetections() reads: class scores and distance bins per stride 8, 16, 32. */
+const NANODET_OUTPUTS = ['cls_8', 'reg_8', 'cls_16', 'reg_16', 'cls_32', 'reg_32'];
+
+function checkOutputs(session: LoadedSession): void {
+  const missing = NANODET_OUTPUTS.filter((n) => !session.outputNames.includes(n));
+  if (missing.length > 0) {
     throw new Error(
-      `person detector "${session.modelId}" has no ${role} output (outputs: ${session.outputNames.join(', ')}); ` +
-        'the matte expects the CenterNet heads "keypoints" (class heatmap) and "wh" (box distances)',
+      `person detector "${session.modelId}" lacks the NanoDet outputs ${missing.join(', ')} ` +
+        `(it has: ${session.outputNames.join(', ')}); the matte expects models/manifests/person-detector-nanodet.json`,
     );
   }
-  return name;
 }
 
+/** Tile side in detector inputs: 1.5 x 416 = 624 px (measured against 1.25, 1.85, 2.2 in docs/matte.md). */
+const TILE_SCALE = 1.5;
+
 /**
- * Tiles for frames too large for one detector pass: squashing a 1920x1080 wide shot into 512x512 leaves a
- * 45-pixel-tall walker 21 pixels tall, below what the detector finds. Square tiles of about 1.5x the
- * detector input (the scale at which it finds vtest.avi's small people), overlapping by a quarter so
- * anyone cut by one tile's edge is whole in the next. Small frames get no tiles (the whole-frame pass
+ * Tiles for frames too large for one detector pass: squashing a 1920x1080 wide shot into the detector's
+ * 416x416 input leaves a 45-pixel-tall walker 17 pixels tall, below what the detector finds. Square tiles
+ * of TILE_SCALE times the detector input, overlapping by at least a quarter so anyone cut by one tile's
+ * edge is whole in the next. Frames up to a third larger than a tile get no tiles (the whole-frame pass
  * suffices).
  */
 export function detectionTiles(width: number, height: number, inputSide: number): Box[] {
-  const side = Math.round(inputSide * 1.5);
+  const side = Math.round(inputSide * TILE_SCALE);
   if (Math.max(width, height) <= side * 1.34) return [];
   const axis = (len: number) => {
     if (len <= side) return [{ start: 0, len }];
@@ -50,33 +56,45 @@ async function detectIn(
   region: Box,
   minScore: number,
 ): Promise<PersonBox[]> {
-  const heatName = findOutput(session, /keypoint|heatmap/i, 'heatmap');
-  const whName = findOutput(session, /(^|[/_:])wh($|[/_:])/i, 'box-size');
   const packed = frameToTensor(frame, spec, { region });
   const out = await session.run({ [spec.name]: new Tensor('float32', packed.data, packed.dims) });
-  const keypoints = out[heatName] as Tensor;
-  const wh = out[whName] as Tensor;
-  const boxes = decodePersonDetections(
-    {
-      keypoints: { data: keypoints.data as Float32Array, dims: keypoints.dims.map(Number) },
-      wh: { data: wh.data as Float32Array, dims: wh.dims.map(Number) },
-    },
-    {
-      imageWidth: region.width,
-      imageHeight: region.height,
-      inputWidth: packed.width,
-      inputHeight: packed.height,
-      minScore,
-      iouThreshold: 0.5,
-    },
-  );
+  const boxes = decodeNanoDetDetections(out, {
+    // Boxes clamped to the region (a tile-cut person stays inside its tile), then moved to frame pixels.
+    imageWidth: region.width,
+    imageHeight: region.height,
+    inputWidth: packed.width,
+    inputHeight: packed.height,
+    minScore,
+    iouThreshold: 0.5,
+  });
   return boxes.map((b) => ({ ...b, x: b.x + region.x, y: b.y + region.y }));
 }
 
 /**
- * Person boxes in frame pixels: one pass on the whole frame stretched to the model's square input (as the
- * upstream library does; finds the large people), plus overlapping tiles on large frames (the small
- * ones), merged by non-maximum suppression.
+ * Drops tile boxes that touch a tile edge lying inside the frame: a person cut there is a partial box
+ * (often scored higher than the whole one, so NMS would keep the part), and tiles overlap by a quarter,
+ * so that person is whole in the neighbouring tile or, when larger than the overlap, in the whole-frame
+ * pass.
+ */
+export function dropCutAtTileEdge(
+  boxes: PersonBox[],
+  tile: Box,
+  frame: { width: number; height: number },
+): PersonBox[] {
+  const margin = Math.max(2, tile.width * 0.01);
+  const cutLeft = (b: PersonBox) => tile.x > 0 && b.x <= tile.x + margin;
+  const cutTop = (b: PersonBox) => tile.y > 0 && b.y <= tile.y + margin;
+  const cutRight = (b: PersonBox) =>
+    tile.x + tile.width < frame.width && b.x + b.w >= tile.x + tile.width - margin;
+  const cutBottom = (b: PersonBox) =>
+    tile.y + tile.height < frame.height && b.y + b.h >= tile.y + tile.height - margin;
+  return boxes.filter((b) => !cutLeft(b) && !cutTop(b) && !cutRight(b) && !cutBottom(b));
+}
+
+/**
+ * Person boxes in frame pixels: one pass on the whole frame stretched to the model's square input (finds
+ * the large people), plus overlapping tiles on large frames (the small ones), merged by non-maximum
+ * suppression.
  */
 export async function detectPeople(
   session: LoadedSession,
@@ -85,12 +103,13 @@ export async function detectPeople(
   minScore: number,
   options: { tiles?: boolean } = {},
 ): Promise<PersonBox[]> {
+  checkOutputs(session);
   const whole = { x: 0, y: 0, width: frame.width, height: frame.height };
   const boxes = await detectIn(session, spec, frame, whole, minScore);
-  const inputSide = Math.min(spec.size?.[0] ?? 512, spec.size?.[1] ?? 512);
+  const inputSide = Math.min(spec.size?.[0] ?? 416, spec.size?.[1] ?? 416);
   const tiles = options.tiles === false ? [] : detectionTiles(frame.width, frame.height, inputSide);
   for (const tile of tiles) {
-    boxes.push(...(await detectIn(session, spec, frame, tile, minScore)));
+    boxes.push(...dropCutAtTileEdge(await detectIn(session, spec, frame, tile, minScore), tile, frame));
   }
   return suppressOverlaps(boxes, 0.5);
 }
