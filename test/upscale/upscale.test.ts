@@ -23,11 +23,11 @@ import type { Frame } from '../../core/src/effects/frame.ts';
 import {
   frameToPlanar,
   loadPlanar,
-  maxAbsDiff,
   planarToFrame,
   psnr,
   resizePlanar,
 } from '../../models/converters/ncnn/testing/images.ts';
+import { maxAbsDiff } from '../../models/converters/test-math.ts';
 
 const fixture = (name: string) => path.join(import.meta.dirname, 'fixtures', name);
 const ctx = createEffectContext({ providers: ['cpu'] });

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { findPackageDir } from '../../../core/src/models/npm-package.ts';
 import { convertNcnnBuffers } from './index.ts';
 import { blob, runNcnnReference } from './testing/reference-interpreter.ts';
-import { loadPlanar, maxAbsDiff } from './testing/images.ts';
+import { maxAbsDiff } from '../test-math.ts';
+import { loadPlanar } from './testing/images.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../../test');
 

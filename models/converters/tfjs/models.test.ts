@@ -10,7 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Bytes } from '../../../core/src/models/hash.ts';
 import { convertTfjsGraph } from './index.ts';
-import { imageTensor, maxAbs, maxAbsDiff, TESTDATA, tfjsSource } from './test-support.ts';
+import { maxAbs, maxAbsDiff } from '../test-math.ts';
+import { imageTensor, TESTDATA, tfjsSource } from './test-support.ts';
 import { loadTfjsReference, type TfjsReference } from './tfjs-reference.ts';
 
 const MESSI = path.join(TESTDATA, 'messi5.jpg');

@@ -12,7 +12,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertTfjsGraph } from './index.ts';
 import { findPackageDir, packageFile } from '../../../core/src/models/npm-package.ts';
-import { imageTensor, maxAbs, maxAbsDiff, TESTDATA } from './test-support.ts';
+import { maxAbs, maxAbsDiff } from '../test-math.ts';
+import { imageTensor, TESTDATA } from './test-support.ts';
 import { loadTfjsReference, type TfjsReference } from './tfjs-reference.ts';
 
 /** Deterministic pseudo-random numbers (a test must not change between runs). */

@@ -47,19 +47,6 @@ export function tfjsSource(id: string): {
   return { manifest, files, options: src.options ?? {} };
 }
 
-export function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 /** A person box of the reference footage, [x, y, w, h] in that image's pixels. */
 export type RefBox = readonly [number, number, number, number];
 

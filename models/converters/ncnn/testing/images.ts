@@ -66,13 +66,6 @@ export function psnr(a: Float32Array, b: Float32Array): number {
   return 10 * Math.log10(1 / Math.max(se / a.length, 1e-12));
 }
 
-export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`maxAbsDiff: sizes differ (${a.length} vs ${b.length})`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 /** Planar RGB → Frame (RGBA float, alpha 1 unless given). */
 export function planarToFrame(img: PlanarImage, alpha?: (x: number, y: number) => number): Frame {
   const f = createFrame(img.width, img.height);
