@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import { imageFrame } from '../support/images.ts';
 import { fixture, repoRoot } from '../support/paths.ts';
 import { startDaemonProcess as startDaemon, type DaemonProcess } from '../support/daemon-process.ts';
 
@@ -141,19 +141,13 @@ export function runHost(
   });
 }
 
-/** A real image as the host's raw input: float32 RGBA, top row first (values 0..1). */
+/** A real (opaque) image as the host's raw input: float32 RGBA, top row first (values 0..1). */
 export async function rawFromImage(
   file: string,
   width: number,
   height: number,
 ): Promise<{ path: string; data: Float32Array }> {
-  const { data } = await sharp(file)
-    .resize(width, height, { fit: 'fill' })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const f = new Float32Array(width * height * 4);
-  for (let i = 0; i < f.length; i++) f[i] = data[i]! / 255;
+  const f = (await imageFrame(file, { width, height })).data;
   const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-img-'));
   const p = path.join(dir, 'input.rgbaf');
   writeFileSync(p, Buffer.from(f.buffer));

@@ -7,13 +7,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createFrame, type Frame } from '../../../core/src/effects/frame.ts';
+import type { Frame } from '../../../core/src/effects/frame.ts';
 import { decodeFrames } from '../../../core/src/media/decode.ts';
 import { sha256Bytes } from '../../../core/src/models/hash.ts';
 import { decodeNanoDetDetections, iou, type PersonBox } from '../../../core/src/runtime/person-detections.ts';
 import { frameToTensor } from '../../../core/src/runtime/tensor.ts';
+import { imageFrame } from '../../../test/support/images.ts';
 import { convertTfjsGraph } from './index.ts';
 import {
   expectPeople,
@@ -36,16 +36,6 @@ beforeAll(async () => {
   expect(bytes.length).toBe(manifest.bytes);
   session = await ort.InferenceSession.create(bytes);
 });
-
-async function imageFrame(file: string): Promise<Frame> {
-  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const frame = createFrame(info.width, info.height);
-  for (let i = 0; i < info.width * info.height; i++) {
-    for (let c = 0; c < 3; c++) frame.data[i * 4 + c] = data[i * 3 + c]! / 255;
-    frame.data[i * 4 + 3] = 1;
-  }
-  return frame;
-}
 
 async function detect(frame: Frame, minScore: number): Promise<PersonBox[]> {
   const packed = frameToTensor(frame, manifest.input);
