@@ -109,7 +109,7 @@ export async function run(): Promise<BenchSection> {
           'compares timings taken at different moments and swings widely on a shared machine (values above 1 mean the ' +
           'pure runs hit a busy moment).',
         'Reading: with ISNet the effect stage is idle for only a few percent of the wall time, so decode and encode are ' +
-          'overlapped; in five runs the ISNet efficiency stayed between 0.74 and 0.83, short of the 0.85 aim. The rest is ' +
+          'overlapped; over six runs on this 2-core machine the ISNet efficiency stayed around 0.74-0.84, at or just short of the 0.85 aim. The rest is ' +
           'the matte post-processing at 1080p on the JS thread (serial with inference, since matte is a sequential ' +
           'effect) and ffmpeg competing with the inference threads for the 2 cores. With light models (selfie: a few ms) ' +
           'the 1080p pixel work (float unpacking, matte post-processing, ProRes 4444 packing and encoding) costs far ' +
