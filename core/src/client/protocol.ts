@@ -2,8 +2,11 @@
  * Wire protocol v1 between the daemon and its clients (docs/protocol.md is the prose version).
  * Browser-safe: no Node imports, so the UXP panels, Chromium and the OFX-side tests share these types.
  * The daemon validates every incoming message with zod schemas built to match these types
- * (core/src/daemon/messages.ts); this file stays dependency-free so panels need no bundler tricks.
+ * (core/src/daemon/messages.ts); this file imports nothing at run time so panels need no bundler tricks.
  */
+
+// Type-only: pipeline/types.ts has no Node imports, so the client stays browser-safe.
+import type { JobErrorCode } from '../pipeline/types.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 7433;
@@ -35,16 +38,8 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'INTERRUPTED'
   | 'EFFECT_FAILED'
-  // Job error codes from core/src/pipeline/types.ts (JobErrorCode) pass through unchanged.
-  | 'INPUT_MISSING'
-  | 'INPUT_NOT_VIDEO'
-  | 'INPUT_CORRUPT'
-  | 'OUTPUT_IS_INPUT'
-  | 'OUTPUT_UNWRITABLE'
-  | 'OUTPUT_EXISTS'
-  | 'MODEL_UNAVAILABLE'
-  | 'MODEL_HASH_MISMATCH'
-  | 'INTERNAL';
+  // Job error codes pass through unchanged.
+  | JobErrorCode;
 
 /** WebSocket close codes the daemon uses. */
 export const CLOSE_AUTH_FAILED = 4401;
