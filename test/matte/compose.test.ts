@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFrame } from '../../core/src/effects/frame.ts';
 import { composeOutput } from '../../core/src/effects/matte/compose.ts';
-import { srgbToLinear } from '../../core/src/effects/upscale/transfer.ts';
+import { srgbToLinear } from '../../core/src/runtime/srgb.ts';
 
 /** Two pixels: colour (0.8, 0.4, 0.2) with alpha 0.25 and 1. */
 function setup(colorSpace: 'display' | 'linear' = 'display') {

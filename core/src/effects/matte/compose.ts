@@ -10,7 +10,7 @@
  */
 import { createFrame, type Frame } from '../frame.ts';
 import type { Mask } from '../../runtime/mask-ops.ts';
-import { srgbToLinear } from '../upscale/transfer.ts';
+import { srgbToLinear } from '../../runtime/srgb.ts';
 
 export type OutputMode = 'rgba-straight' | 'rgba-premultiplied' | 'alpha' | 'composite';
 export type Rgba = readonly [number, number, number, number];

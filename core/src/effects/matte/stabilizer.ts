@@ -12,7 +12,7 @@
  */
 import type { Frame } from '../frame.ts';
 import { boxBlur, dilate, type Mask } from '../../runtime/mask-ops.ts';
-import { linearToSrgb } from '../upscale/transfer.ts';
+import { linearToSrgb } from '../../runtime/srgb.ts';
 
 /** Luma differences (0..1 display-referred) below LOW count as static, above HIGH as moving. */
 const LOW = 0.025;
