@@ -8,6 +8,7 @@
  *   3    input: missing, not a video, truncated or corrupt
  *   4    output: same as the input, folder not writable, already exists (without --overwrite)
  *   5    model: unavailable, or a file whose sha256 does not match its manifest
+ *   6    daemon: --daemon (MLXV_DAEMON=1) given but no daemon listens on its port
  *   130  cancelled (Ctrl-C / SIGINT)
  */
 import { JobError, type JobErrorCode } from '../pipeline/types.ts';
@@ -20,6 +21,7 @@ export const ExitCode = {
   input: 3,
   output: 4,
   model: 5,
+  daemon: 6,
   cancelled: 130,
 } as const;
 
@@ -38,6 +40,14 @@ const exitByCode: Record<JobErrorCode, number> = {
   INTERNAL: ExitCode.internal,
 };
 
+/** Nothing accepts connections where this user's daemon should be (exit code 6). */
+export class DaemonUnreachableError extends Error {
+  constructor(readonly port: number) {
+    super(`no mlxvideo daemon on 127.0.0.1:${port}; start it with \`mlxv serve\`, or drop --daemon`);
+    this.name = 'DaemonUnreachableError';
+  }
+}
+
 export interface CliFailure {
   exitCode: number;
   /** Multi-line text for stderr: "mlxv: error [CODE]: message" and, when known, a "fix:" line. */
@@ -45,6 +55,10 @@ export interface CliFailure {
 }
 
 export function describeFailure(err: unknown): CliFailure {
+  // Not a JobError: no job was ever submitted, and the fix (start the daemon) is the whole message.
+  if (err instanceof DaemonUnreachableError) {
+    return { exitCode: ExitCode.daemon, text: `mlxv: error [NO_DAEMON]: ${err.message}` };
+  }
   const jobError = toJobError(err);
   const exitCode = exitByCode[jobError.code] ?? ExitCode.internal;
   const lines = [`mlxv: error [${jobError.code}]: ${jobError.message}`];

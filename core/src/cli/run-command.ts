@@ -12,10 +12,18 @@ import { createEffectContext } from '../runtime/context.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import { parseFrameRange } from '../pipeline/frame-range.ts';
 import { outputFormats } from '../pipeline/output-format.ts';
-import { JobError, type JobResult, type JobSpec, type OutputFormat } from '../pipeline/types.ts';
+import {
+  JobError,
+  type JobProgress,
+  type JobResult,
+  type JobSpec,
+  type OutputFormat,
+} from '../pipeline/types.ts';
 import { repoRoot } from '../models/paths.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 import { createProgressReporter } from './progress.ts';
+import { runJobViaDaemon } from '../daemon/connect.ts';
+import { assertDaemonListening, expectedDaemonPort, wantsDaemon } from './daemon-run.ts';
 
 /** The clip `mlxv demo` (and so `npm start`) runs on: people on a street, carried by the repository. */
 export const demoClip = path.join(repoRoot, 'test', 'fixtures', 'wide-street.mp4');
@@ -43,6 +51,10 @@ export function registerRunCommands(program: Command): void {
         [],
       )
       .option('--json', 'print the result as JSON on stdout')
+      .option(
+        '--daemon',
+        'run the job in the local daemon (`mlxv serve`) instead of in this process (also: MLXV_DAEMON=1)',
+      )
       .addHelpText('after', exitCodeHelp)
       .action(async (effectId: string, input: string, opts: RunOptions) => {
         process.exitCode = await runFromCli(effectId, input, opts);
@@ -78,7 +90,8 @@ export function registerRunCommands(program: Command): void {
 }
 
 const exitCodeHelp = `
-Exit codes: 0 ok, 1 internal error, 2 usage/params, 3 input, 4 output, 5 model, 130 cancelled (Ctrl-C).
+Exit codes: 0 ok, 1 internal error, 2 usage/params, 3 input, 4 output, 5 model,
+  6 no daemon listening (--daemon), 130 cancelled (Ctrl-C).
 Examples:
   mlxv run matte clip.mp4 -o clip-matte.mov
   mlxv run matte clip.mp4 -o frames/matte_%04d.png --frames 0-99 --param output=alpha`;
@@ -91,6 +104,7 @@ interface RunOptions {
   overwrite?: boolean;
   modelPath: string[];
   json?: boolean;
+  daemon?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -107,7 +121,15 @@ function usageErrorsExitWith2(command: Command): void {
 async function runFromCli(effectId: string, input: string, opts: RunOptions): Promise<number> {
   try {
     const spec = buildSpec(effectId, input, opts);
-    const result = await runWithInterrupts(spec, `${effectId}`);
+    const viaDaemon = wantsDaemon(opts.daemon);
+    if (viaDaemon) {
+      // The daemon loads models through its own context; a per-run model file cannot be handed to it.
+      if (spec.modelPaths) {
+        throw new JobError('BAD_PARAM', '--model-path cannot be used with --daemon', 'drop one of them');
+      }
+      await assertDaemonListening(expectedDaemonPort());
+    }
+    const result = await runWithInterrupts(spec, `${effectId}`, viaDaemon);
     if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
     else printResult(result);
     return ExitCode.ok;
@@ -158,7 +180,7 @@ function splitPair(text: string, flag: string, shape: string): [string, string] 
  * Runs a job with a progress display. The first Ctrl-C aborts it (ffmpeg and inference stop, the temporary
  * output is removed, exit 130); a second one exits at once for a job that does not stop.
  */
-async function runWithInterrupts(spec: JobSpec, label: string): Promise<JobResult> {
+async function runWithInterrupts(spec: JobSpec, label: string, viaDaemon = false): Promise<JobResult> {
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -173,13 +195,17 @@ async function runWithInterrupts(spec: JobSpec, label: string): Promise<JobResul
   };
   process.on('SIGINT', onSigint);
   const progress = createProgressReporter(label);
-  const ctx = createEffectContext({ ...(spec.modelPaths ? { modelPaths: spec.modelPaths } : {}) });
+  const run = { signal: controller.signal, onProgress: (p: JobProgress) => progress.update(p) };
+  // Through the daemon, the abort becomes a job.cancel message; the daemon removes its temporary output.
+  const ctx = viaDaemon
+    ? undefined
+    : createEffectContext({ ...(spec.modelPaths ? { modelPaths: spec.modelPaths } : {}) });
   try {
-    return await runJob(spec, { ctx, signal: controller.signal, onProgress: (p) => progress.update(p) });
+    return ctx ? await runJob(spec, { ctx, ...run }) : await runJobViaDaemon(spec, run);
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
-    await ctx.sessions.dispose();
+    await ctx?.sessions.dispose();
   }
 }
 
