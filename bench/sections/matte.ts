@@ -13,8 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { resolveParams } from '../../core/src/effects/params.ts';
-import { MATTE_MODEL_IDS, matteEffect, type MatteParams } from '../../core/src/effects/matte/descriptor.ts';
+import { MATTE_MODEL_IDS, matteEffect } from '../../core/src/effects/matte/descriptor.ts';
 import { MatteStabilizer } from '../../core/src/effects/matte/stabilizer.ts';
 import type { Frame } from '../../core/src/effects/frame.ts';
 import type { Mask } from '../../core/src/runtime/mask-ops.ts';
@@ -24,6 +23,7 @@ import {
   alphaOf,
   decodeAll,
   fixture,
+  matteParams,
   flicker,
   iou,
   loadMaskPng,
@@ -38,7 +38,6 @@ const MODELS = ['auto', 'people-fast', 'selfie', 'isnet-small', 'isnet'];
 /** ISNet is ~1-10 s a frame on 2 cores: fewer frames for it. */
 const framesFor = (model: string, all: number[]) => (model.startsWith('isnet') ? all.slice(0, 1) : all);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const params = (p: Record<string, unknown>) => resolveParams(matteEffect.params, p) as MatteParams;
 
 async function score(
   ctx: EffectContext,
@@ -48,14 +47,14 @@ async function score(
   refs: Map<number, Mask>,
 ): Promise<{ iou: number; sad: number; ms: number }> {
   const proc = await matteEffect.createProcessor(ctx);
-  await proc.process(frames[idx[0]!]!, params({ model, stabilize: 0 })); // load + warm up, untimed
+  await proc.process(frames[idx[0]!]!, matteParams({ model, stabilize: 0 })); // load + warm up, untimed
   const ious: number[] = [];
   const sads: number[] = [];
   let ms = 0;
   for (const n of idx) {
     proc.reset();
     const t0 = performance.now();
-    const alpha = alphaOf(await proc.process(frames[n]!, params({ model, stabilize: 0 })));
+    const alpha = alphaOf(await proc.process(frames[n]!, matteParams({ model, stabilize: 0 })));
     ms += performance.now() - t0;
     ious.push(iou(alpha, refs.get(n)!));
     sads.push(meanAbsDiff(alpha, refs.get(n)!));
@@ -93,7 +92,7 @@ export async function run(): Promise<BenchSection> {
     const proc = await matteEffect.createProcessor(ctx);
     const raw: Mask[] = [];
     for (const f of wide.slice(0, N))
-      raw.push(alphaOf(await proc.process(f, params({ model: 'auto', stabilize: 0 }))));
+      raw.push(alphaOf(await proc.process(f, matteParams({ model: 'auto', stabilize: 0 }))));
     const refs = wideRefs.slice(0, N);
     const within = raw.map((a) => activeRegion(a));
     for (const s of [0, 0.5, 0.8, 0.9, 1]) {

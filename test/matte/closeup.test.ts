@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../core/src/effects/frame.ts';
 import type { Processor } from '../../core/src/effects/types.ts';
-import { resolveParams } from '../../core/src/effects/params.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
 import { matteEffect, type MatteParams } from '../../core/src/effects/matte/descriptor.ts';
 import type { Mask } from '../../core/src/runtime/mask-ops.ts';
@@ -17,6 +16,7 @@ import {
   alphaOf,
   decodeAll,
   fixture,
+  matteParams,
   inverted,
   iou,
   loadMaskPng,
@@ -30,7 +30,6 @@ const FRAMES = [0, 17, 35];
 let frames: Frame[];
 let refs: Mask[];
 let proc: Processor<MatteParams>;
-const params = (p: Record<string, unknown>) => resolveParams(matteEffect.params, p) as MatteParams;
 
 beforeAll(async () => {
   frames = await decodeAll(fixture('closeup-2398.mp4'));
@@ -48,7 +47,7 @@ describe('matte on a close-up', () => {
   it('the default (auto) matte matches the reference, and wrong mattes do not', async () => {
     for (const [k, n] of FRAMES.entries()) {
       proc.reset();
-      const alpha = alphaOf(await proc.process(frames[n]!, params({})));
+      const alpha = alphaOf(await proc.process(frames[n]!, matteParams({})));
       const ref = refs[k]!;
       // Measured: IoU 0.988-0.990, SAD/px 0.008-0.010 (docs/matte.md).
       expect(iou(alpha, ref), `frame ${n} IoU`).toBeGreaterThan(0.95);
@@ -65,7 +64,7 @@ describe('matte on a close-up', () => {
     const frame = frames[17]!;
     const run = async (output: string, extra: Record<string, unknown> = {}) => {
       proc.reset();
-      return proc.process(frame, params({ output, stabilize: 0, ...extra }));
+      return proc.process(frame, matteParams({ output, stabilize: 0, ...extra }));
     };
     const straight = await run('rgba-straight');
     const premul = await run('rgba-premultiplied');
@@ -100,7 +99,7 @@ describe('matte on a close-up', () => {
     const near = (x: number, y: number) => Math.abs(x - y) < 0.03;
 
     proc.reset();
-    const p0 = params({ output: 'composite', backgroundPath: fixture('astronaut-256.png') });
+    const p0 = matteParams({ output: 'composite', backgroundPath: fixture('astronaut-256.png') });
     const overImage = await proc.process(frames[0]!, p0);
     const stillPlate = await decodeAll(fixture('astronaut-256.png'));
     const stillScaled = coverScale(stillPlate[0]!, 288, 288);
@@ -112,14 +111,14 @@ describe('matte on a close-up', () => {
     // A video plate: output frame n shows plate frame n (the wide street clip, scaled to cover).
     const plate = await decodeAll(fixture('wide-street.mp4'), { start: 0, end: 2 });
     proc.reset();
-    const p = params({ output: 'composite', backgroundPath: fixture('wide-street.mp4') });
+    const p = matteParams({ output: 'composite', backgroundPath: fixture('wide-street.mp4') });
     const outs: Frame[] = [];
     for (let n = 0; n < 3; n++) outs.push(await proc.process(frames[n]!, p));
     // Find a clear pixel where plate frames 0 and 2 differ (someone walked by), then check each output
     // frame shows its own plate frame there.
     const scaled = plate.map((f) => coverScale(f, 288, 288));
     const alpha0 = alphaOf(
-      await (proc.reset(), proc.process(frames[0]!, params({ output: 'rgba-straight' }))),
+      await (proc.reset(), proc.process(frames[0]!, matteParams({ output: 'rgba-straight' }))),
     );
     let probe = -1;
     let best = 0;
@@ -139,7 +138,10 @@ describe('matte on a close-up', () => {
   it('a missing background file is a clear error naming the param', async () => {
     proc.reset();
     await expect(
-      proc.process(frames[0]!, params({ output: 'composite', backgroundPath: '/nonexistent/plate.mov' })),
+      proc.process(
+        frames[0]!,
+        matteParams({ output: 'composite', backgroundPath: '/nonexistent/plate.mov' }),
+      ),
     ).rejects.toThrow(/backgroundPath.*no such file/);
   });
 });
@@ -149,7 +151,7 @@ describe('matte on a medium shot (waist-up still)', () => {
     const [still] = await decodeAll(fixture('astronaut-256.png'));
     const ref = resizeMask(await loadMaskPng(reference('astronaut-person-512.png')), 256, 256);
     proc.reset();
-    const alpha = alphaOf(await proc.process(still!, params({})));
+    const alpha = alphaOf(await proc.process(still!, matteParams({})));
     // Measured: IoU 0.968, SAD/px 0.022; inverted 0.004, shifted 10 % 0.72, all-foreground 0.54.
     expect(iou(alpha, ref)).toBeGreaterThan(0.93);
     expect(meanAbsDiff(alpha, ref)).toBeLessThan(0.04);

@@ -3,15 +3,21 @@
  * median-background people reference for static-camera clips, IoU / SAD, and the flicker figure.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Frame } from '../../core/src/effects/frame.ts';
+import { resolveParams } from '../../core/src/effects/params.ts';
+import { matteEffect, type MatteParams } from '../../core/src/effects/matte/descriptor.ts';
 import { decodeFrames } from '../../core/src/media/decode.ts';
 import { dilate, erode, type Mask } from '../../core/src/runtime/mask-ops.ts';
+import { fixture, repoRoot } from '../support/paths.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const fixture = (name: string): string => path.join(here, '..', 'fixtures', name);
-export const reference = (name: string): string => path.join(here, 'reference', name);
+export { fixture };
+
+export const reference = (name: string): string => path.join(repoRoot, 'test', 'matte', 'reference', name);
+
+/** Matte params as the processor sees them: the given ones validated, the rest at their defaults. */
+export const matteParams = (p: Record<string, unknown> = {}): MatteParams =>
+  resolveParams(matteEffect.params, p) as MatteParams;
 
 export async function decodeAll(file: string, range?: { start: number; end?: number }): Promise<Frame[]> {
   const frames: Frame[] = [];

@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../core/src/effects/frame.ts';
-import { resolveParams } from '../../core/src/effects/params.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { matteEffect, type MatteParams } from '../../core/src/effects/matte/descriptor.ts';
+import { matteEffect } from '../../core/src/effects/matte/descriptor.ts';
 import { coverScale } from '../../core/src/effects/matte/background-plate.ts';
 import { dilate, type Mask } from '../../core/src/runtime/mask-ops.ts';
 import { resizeMask } from '../../core/src/runtime/tensor.ts';
@@ -15,6 +14,7 @@ import {
   alphaOf,
   decodeAll,
   fixture,
+  matteParams,
   iou,
   loadMaskPng,
   meanAbsDiff,
@@ -25,7 +25,6 @@ import {
 } from './helpers.ts';
 
 const ctx = createEffectContext({ providers: ['cpu'] });
-const params = (p: Record<string, unknown>) => resolveParams(matteEffect.params, p) as MatteParams;
 afterAll(() => ctx.sessions.dispose());
 
 describe('ISNet on the wide shot', () => {
@@ -40,9 +39,9 @@ describe('ISNet on the wide shot', () => {
   it('ISNet alone keys the lamp post and tripod instead (documents why auto exists)', async () => {
     const proc = await matteEffect.createProcessor(ctx);
     const n = 16;
-    const isnet = alphaOf(await proc.process(frames[n]!, params({ model: 'isnet', stabilize: 0 })));
+    const isnet = alphaOf(await proc.process(frames[n]!, matteParams({ model: 'isnet', stabilize: 0 })));
     proc.reset();
-    const auto = alphaOf(await proc.process(frames[n]!, params({ stabilize: 0 })));
+    const auto = alphaOf(await proc.process(frames[n]!, matteParams({ stabilize: 0 })));
     // Measured: ISNet 0.15, auto 0.78 on this frame.
     expect(iou(isnet, refs[n]!)).toBeLessThan(0.35);
     expect(iou(auto, refs[n]!) - iou(isnet, refs[n]!)).toBeGreaterThan(0.3);
@@ -86,7 +85,7 @@ describe('ISNet edge pass of auto', () => {
     const proc = await matteEffect.createProcessor(ctx);
     const isnet = await ctx.sessions.get('isnet-general');
     const before = isnet.stats.runs;
-    const alpha = alphaOf(await proc.process(big, params({})));
+    const alpha = alphaOf(await proc.process(big, matteParams({})));
     expect(isnet.stats.runs).toBe(before + 1);
     expect(iou(alpha, ref)).toBeGreaterThan(0.95);
     expect(meanAbsDiff(alpha, ref)).toBeLessThan(0.03);

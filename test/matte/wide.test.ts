@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../core/src/effects/frame.ts';
-import { resolveParams } from '../../core/src/effects/params.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { matteEffect, type MatteParams } from '../../core/src/effects/matte/descriptor.ts';
+import { matteEffect } from '../../core/src/effects/matte/descriptor.ts';
 import type { Mask } from '../../core/src/runtime/mask-ops.ts';
 import {
   activeRegion,
@@ -16,6 +15,7 @@ import {
   alphaOf,
   decodeAll,
   fixture,
+  matteParams,
   flicker,
   inverted,
   iou,
@@ -27,7 +27,6 @@ import {
 const ctx = createEffectContext({ providers: ['cpu'] });
 let frames: Frame[];
 let refs: Mask[];
-const params = (p: Record<string, unknown>) => resolveParams(matteEffect.params, p) as MatteParams;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 beforeAll(async () => {
@@ -43,7 +42,7 @@ describe('matte on a wide static shot with small people', () => {
     const scores: number[] = [];
     for (const n of [0, 16, 32, 47]) {
       proc.reset();
-      const alpha = alphaOf(await proc.process(frames[n]!, params({ stabilize: 0 })));
+      const alpha = alphaOf(await proc.process(frames[n]!, matteParams({ stabilize: 0 })));
       const s = iou(alpha, refs[n]!);
       scores.push(s);
       // Measured 0.69-0.77 per frame with NanoDet (docs/matte.md).
@@ -60,7 +59,8 @@ describe('matte on a wide static shot with small people', () => {
     const run = async (stabilize: number) => {
       const proc = await matteEffect.createProcessor(ctx);
       const out: Mask[] = [];
-      for (const f of frames.slice(0, N)) out.push(alphaOf(await proc.process(f, params({ stabilize }))));
+      for (const f of frames.slice(0, N))
+        out.push(alphaOf(await proc.process(f, matteParams({ stabilize }))));
       return out;
     };
     const raw = await run(0);
