@@ -36,7 +36,8 @@ export async function buildPlugin(host: Host): Promise<{ dist: string; ccx: stri
     logLevel: 'warning',
   });
   copyFileSync(join(dir, 'manifest.json'), join(dist, 'manifest.json'));
-  copyFileSync(join(dir, 'index.html'), join(dist, 'index.html'));
+  // The page and its style are the shared panel's; the host shows only in main.js (its adapter).
+  copyFileSync(join(repo, 'core/src/panel/index.html'), join(dist, 'index.html'));
   copyFileSync(join(repo, 'core/src/panel/panel.css'), join(dist, 'panel.css'));
   const ccx = join(dist, `mlxvideo-${host}.ccx`);
   // -X: no extra file attributes, so the package depends only on the content.

@@ -1,31 +1,14 @@
 /**
- * After Effects plugin entry (UXP, AE 27+ public beta). Same shared panel as Premiere, AE host adapter.
+ * After Effects plugin entry (UXP, AE 27+ public beta): the shared panel (core/src/panel/start-panel.ts)
+ * over the AE adapter. `aftereffects` is typed by the hand-written subset in ae-types.ts.
  */
-import { mountPanel } from '../../core/src/panel/mount.ts';
+import { startPanel } from '../../core/src/panel/start-panel.ts';
 import { AfterEffectsAdapter } from './ae-adapter.ts';
+import type { AeModule } from './ae-types.ts';
 
-export const PANEL_ID = 'mlxvideoPanel';
-
-let mounted = false;
-function mount(): void {
-  if (mounted) return;
-  mounted = true;
-  mountPanel({
-    doc: document,
-    root: document.getElementById('mlxvideo-root'),
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- UXP host modules exist only through require()
-    adapter: new AfterEffectsAdapter(require('aftereffects')),
-    storage: localStorage,
-    hostLabel: 'After Effects',
-  });
+declare global {
+  function require(id: 'aftereffects'): AeModule;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-require('uxp').entrypoints.setup({
-  panels: {
-    [PANEL_ID]: {
-      create: () => mount(),
-      show: () => mount(),
-    },
-  },
-});
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- UXP host modules exist only through require()
+startPanel('After Effects', () => new AfterEffectsAdapter(require('aftereffects')));

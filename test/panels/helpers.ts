@@ -6,17 +6,16 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { premierepro } from '@adobe/premierepro';
 import type { WebSocketConstructor } from '../../core/src/client/client.ts';
 import { probeMedia } from '../../core/src/media/probe.ts';
 import { PanelController, type TokenStore } from '../../core/src/panel/panel-controller.ts';
 import { PremiereAdapter } from '../../plugin-premiere/src/premiere-adapter.ts';
+import { fixture } from '../support/paths.ts';
 import { createFakePremiere, type FakeMediaInfo, type FakePremiere } from './fakes/premierepro.ts';
 
-export const fixture = (name: string): string =>
-  fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+export { fixture };
 
 /** Node 20 has no global WebSocket; the panel gets the `ws` class the way UXP gets its global. */
 export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
