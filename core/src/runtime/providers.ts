@@ -3,9 +3,10 @@
  * failure). Per platform: linux cuda -> webgpu -> cpu; win32 dml -> cuda -> webgpu -> cpu;
  * darwin coreml -> webgpu -> cpu. `MLXV_PROVIDERS=cpu` (comma list) overrides.
  * A provider is skipped without trying when this onnxruntime-node build cannot have it (not in
- * listSupportedBackends(), or CUDA's provider libraries were never installed); the reason is reported.
+ * listSupportedBackends(), CUDA's provider libraries were never installed, or on Linux there is no GPU device for
+ * WebGPU to drive); the reason is reported.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from './types.ts';
@@ -66,9 +67,42 @@ function bindingDir(): string | undefined {
   }
 }
 
+/**
+ * Whether this Linux machine has a device node a GPU driver exposes: a DRM render node (Mesa: AMD, Intel,
+ * nouveau) or NVIDIA's proprietary /dev/nvidia*.
+ */
+export function linuxHasGpuDevice(devDir = '/dev'): boolean {
+  const names = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return (
+    names(path.join(devDir, 'dri')).some((n) => n.startsWith('renderD')) ||
+    names(devDir).some((n) => n.startsWith('nvidia'))
+  );
+}
+
+export interface PrecheckOptions {
+  platform?: NodeJS.Platform;
+  /** Injectable for tests; default looks in /dev. */
+  hasGpuDevice?: () => boolean;
+}
+
 /** Why `provider` cannot work in this process without trying it, or undefined when it is worth a try. */
-export function precheckProvider(provider: ExecutionProviderName): string | undefined {
+export function precheckProvider(
+  provider: ExecutionProviderName,
+  options: PrecheckOptions = {},
+): string | undefined {
   if (provider === 'cpu') return undefined;
+  const platform = options.platform ?? process.platform;
+  // Without a device, trying WebGPU only fails after Dawn has printed XDG_RUNTIME_DIR and Vulkan warnings to
+  // stderr on every run (containers, CI, headless servers); nothing is lost by not trying.
+  if (provider === 'webgpu' && platform === 'linux' && !(options.hasGpuDevice ?? linuxHasGpuDevice)()) {
+    return 'no GPU render node (/dev/dri/renderD*) or /dev/nvidia* on this machine';
+  }
   const backends = supportedBackends();
   if (!backends) return undefined;
   const entry = backends.find((b) => b.name === provider);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,18 @@ import { frameToTensor, outputToMask, resizeMask, type Mask } from './tensor.ts'
 import { ModelUnavailableError, toJobError } from '../models/errors.ts';
 import type { JobError } from '../pipeline/types.ts';
 import type { Frame } from '../effects/frame.ts';
+
+// precheckProvider skips webgpu on a Linux machine with no GPU device; the test of a failing session creation
+// needs a provider that gets as far as createSession, so it pretends a device exists.
+const gpu = vi.hoisted(() => ({ pretend: false }));
+vi.mock('./providers.ts', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./providers.ts')>();
+  return {
+    ...actual,
+    precheckProvider: (...[p, o]: Parameters<typeof actual.precheckProvider>) =>
+      actual.precheckProvider(p, gpu.pretend ? { ...o, hasGpuDevice: () => true } : o),
+  };
+});
 
 let dir: string;
 let resolver: ModelManager;
@@ -66,6 +78,7 @@ describe('provider chain', () => {
   });
 
   it('records a provider whose session creation fails, then uses the next one', async () => {
+    gpu.pretend = true;
     const tried: string[] = [];
     const sessions = createSessionManager({
       resolver,
@@ -86,6 +99,7 @@ describe('provider chain', () => {
     expect(s2.attempts[0]).toMatchObject({ provider: 'webgpu', ok: false });
     expect(tried).toEqual(['webgpu', 'cpu', 'cpu']);
     await sessions.dispose();
+    gpu.pretend = false;
   });
 
   it('no provider at all is a NoProviderError listing each reason (mapped to MODEL_UNAVAILABLE)', async () => {
