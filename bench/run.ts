@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { BenchCell, BenchSection, BenchSectionModule } from './types.ts';
+import { round1 } from './support.ts';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const sectionsDir = path.join(benchDir, 'sections');
@@ -94,17 +95,13 @@ async function machineInfo(results: readonly SectionResult[]) {
   return {
     cpu: cpuList[0]?.model.trim() ?? 'unknown',
     cores: cpuList.length,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    memoryGiB: round1(totalmem() / 2 ** 30),
     loadAverage: { atStart: round1(loadAtStart), atEnd: round1(loadavg()[0]!) },
     os: `${platform()} ${release()}`,
     node: process.version,
     onnxruntime: await packageVersion('onnxruntime-node'),
     executionProviders: providers.length ? providers : ['(no section reported one)'],
   };
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }
 
 async function packageVersion(name: string): Promise<string> {

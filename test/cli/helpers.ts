@@ -5,10 +5,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../support/paths.ts';
 
 const run = promisify(execFile);
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const mlxvBin = path.join(repoRoot, 'core', 'bin', 'mlxv.js');
 
 export interface CliResult {

@@ -1,6 +1,6 @@
 /**
  * Model supply errors. Each message names the model, what went wrong, and what the user can do about it;
- * `toJobError` maps them onto the JobError codes the CLI, daemon and panels share.
+ * `modelErrorToJobError` maps them onto the JobError codes the CLI, daemon and panels share.
  */
 import { JobError } from '../pipeline/types.ts';
 import { NoProviderError } from '../runtime/errors.ts';
@@ -76,7 +76,7 @@ export class ModelHashMismatchError extends Error {
 }
 
 /** Maps model supply errors onto the shared job error codes; other errors come back unchanged. */
-export function toJobError(err: unknown): unknown {
+export function modelErrorToJobError(err: unknown): unknown {
   if (err instanceof ModelUnavailableError) return new JobError('MODEL_UNAVAILABLE', err.message, err.hint);
   if (err instanceof ModelHashMismatchError) {
     return new JobError('MODEL_HASH_MISMATCH', err.message, err.hint);

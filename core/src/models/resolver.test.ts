@@ -18,7 +18,7 @@ import {
   ModelHashMismatchError,
   ModelUnavailableError,
   UnknownModelError,
-  toJobError,
+  modelErrorToJobError,
 } from './errors.ts';
 import { sha256File } from './hash.ts';
 import { JobError } from '../pipeline/types.ts';
@@ -147,7 +147,7 @@ describe('resolver', () => {
     expect((err as Error).message).toMatch(
       /run `mlxv models fetch omori-sprite-dcgan` to replace .*omori-sprite-dcgan\.onnx/,
     );
-    const jobErr = toJobError(err);
+    const jobErr = modelErrorToJobError(err);
     expect(jobErr).toBeInstanceOf(JobError);
     expect((jobErr as JobError).code).toBe('MODEL_HASH_MISMATCH');
 
@@ -193,7 +193,7 @@ describe('resolver', () => {
     expect(msg).toMatch(/url https:\/\/127\.0\.0\.1:9\/ghost\.onnx: download failed/);
     expect(msg).toContain('mlxv models fetch ghost');
     expect(msg).toContain(path.join(dir, 'cache', 'ghost.onnx'));
-    expect((toJobError(err) as JobError).code).toBe('MODEL_UNAVAILABLE');
+    expect((modelErrorToJobError(err) as JobError).code).toBe('MODEL_UNAVAILABLE');
     expect(existsSync(path.join(dir, 'cache', 'ghost.onnx'))).toBe(false);
   });
 

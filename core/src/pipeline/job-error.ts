@@ -4,7 +4,7 @@
  */
 import { ParamError } from '../effects/params.ts';
 import { UnknownEffectError } from '../effects/registry.ts';
-import { toJobError as modelErrorToJobError } from '../models/errors.ts';
+import { modelErrorToJobError } from '../models/errors.ts';
 import { JobError } from './types.ts';
 
 export function toJobError(err: unknown): JobError {

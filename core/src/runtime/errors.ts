@@ -1,5 +1,5 @@
 /**
- * Runtime errors. Kept apart from sessions.ts so error mapping (models/errors.ts toJobError) can name the
+ * Runtime errors. Kept apart from sessions.ts so error mapping (models/errors.ts modelErrorToJobError) can name the
  * class without loading onnxruntime.
  */
 import type { ProviderAttempt } from './types.ts';

@@ -11,7 +11,7 @@ import { createEffectContext } from './context.ts';
 import { precheckProvider, providerChain } from './providers.ts';
 import { findPackageDir } from '../models/npm-package.ts';
 import { frameToTensor, outputToMask, resizeMask, type Mask } from './tensor.ts';
-import { ModelUnavailableError, toJobError } from '../models/errors.ts';
+import { ModelUnavailableError, modelErrorToJobError } from '../models/errors.ts';
 import type { JobError } from '../pipeline/types.ts';
 import type { Frame } from '../effects/frame.ts';
 
@@ -114,7 +114,7 @@ describe('provider chain', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoProviderError);
     expect((err as Error).message).toMatch(/coreml: .+; cpu: unsupported op: FancyConv/);
-    expect((toJobError(err) as JobError).code).toBe('MODEL_UNAVAILABLE');
+    expect((modelErrorToJobError(err) as JobError).code).toBe('MODEL_UNAVAILABLE');
   });
 });
 
