@@ -3,14 +3,14 @@
  * same decoded frames, and with no daemon listening the CLI says how to start one and exits 6.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
-import { makeClip, mlxv, probe } from './helpers.ts';
+import { collect, makeClip, mlxv, probe, spawnMlxv } from './helpers.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -91,6 +91,34 @@ describe('mlxv run --daemon', () => {
     });
     expect(down.code).toBe(6);
   }, 120_000);
+
+  it('Ctrl-C cancels the daemon job: exit 130, nothing left in the output folder', async () => {
+    const outDir = path.join(dir, 'cancel');
+    await mkdir(outDir);
+    const long = path.join(dir, 'long.mp4');
+    await makeClip(long, { frames: 1500, size: '320x240', rate: '25' });
+    const child = spawnMlxv(
+      ['run', 'identity', long, '-o', path.join(outDir, 'out.mov'), '--param', 'gain=0.5', '--daemon'],
+      daemon.env,
+    );
+    const result = collect(child);
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (/processing [1-9]\d*\/1500/.test(seen)) resolve();
+      });
+      child.on('close', () => reject(new Error(`job ended before it could be interrupted:\n${seen}`)));
+    });
+    child.kill('SIGINT');
+    const r = await result;
+    expect(r.stderr).toMatch(/CANCELLED/);
+    expect(r.code).toBe(130);
+    // The daemon removes its temporary output once the cancel reaches the job; give it a moment.
+    for (let i = 0; i < 50 && (await readdir(outDir)).length; i++)
+      await new Promise((w) => setTimeout(w, 100));
+    expect(await readdir(outDir)).toEqual([]);
+  }, 180_000);
 
   it('with no daemon listening: names the port, says how to start one, exits 6, writes nothing', async () => {
     const port = await freePort();
