@@ -21,16 +21,14 @@ import type { EffectContext } from '../../core/src/effects/types.ts';
 import {
   activeRegion,
   alphaOf,
+  closeupReference,
   decodeAll,
   fixture,
-  matteParams,
   flicker,
   iou,
-  loadMaskPng,
+  matteParams,
   meanAbsDiff,
-  medianBackground,
-  motionReference,
-  reference,
+  motionReferences,
 } from '../../test/matte/helpers.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
@@ -67,14 +65,13 @@ export async function run(): Promise<BenchSection> {
   const ctx = createEffectContext();
   try {
     const wide = await decodeAll(fixture('wide-street.mp4'));
-    const background = medianBackground(wide);
-    const wideRefs = wide.map((f) => motionReference(f, background));
+    const wideRefs = motionReferences(wide);
     const wideIdx = [16, 0, 32, 47];
     const closeup = await decodeAll(fixture('closeup-2398.mp4'));
     const closeIdx = [17, 0, 35];
     const closeRefs = new Map<number, Mask>();
     for (const n of closeIdx) {
-      closeRefs.set(n, await loadMaskPng(reference(`closeup-2398-f${String(n).padStart(3, '0')}.png`)));
+      closeRefs.set(n, await closeupReference(n));
     }
 
     const rows: BenchCell[][] = [];

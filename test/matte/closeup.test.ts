@@ -14,12 +14,13 @@ import { resizeMask } from '../../core/src/runtime/tensor.ts';
 import {
   allForeground,
   alphaOf,
+  closeupReference,
   decodeAll,
   fixture,
-  matteParams,
   inverted,
   iou,
   loadMaskPng,
+  matteParams,
   meanAbsDiff,
   reference,
   shifted,
@@ -33,9 +34,7 @@ let proc: Processor<MatteParams>;
 
 beforeAll(async () => {
   frames = await decodeAll(fixture('closeup-2398.mp4'));
-  refs = await Promise.all(
-    FRAMES.map((n) => loadMaskPng(reference(`closeup-2398-f${String(n).padStart(3, '0')}.png`))),
-  );
+  refs = await Promise.all(FRAMES.map(closeupReference));
   proc = await matteEffect.createProcessor(ctx);
 });
 afterAll(async () => {

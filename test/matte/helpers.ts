@@ -65,6 +65,12 @@ export function motionReference(frame: Frame, background: Float32Array, threshol
   return erode(dilate(dilate(erode(m, 1), 1), 2), 2);
 }
 
+/** The people reference for every frame of a static-camera clip, against the clip's own median background. */
+export function motionReferences(frames: readonly Frame[]): Mask[] {
+  const background = medianBackground(frames);
+  return frames.map((f) => motionReference(f, background));
+}
+
 /** Intersection over union of two masks binarised at 0.5. */
 export function iou(a: Mask, b: Mask): number {
   let inter = 0;
@@ -111,6 +117,10 @@ export async function loadMaskPng(file: string): Promise<Mask> {
 }
 
 // Wrong mattes, to prove the metrics reject them.
+/** The reference matte of close-up frame `n` (test/matte/reference/README.md). */
+export const closeupReference = (n: number): Promise<Mask> =>
+  loadMaskPng(reference(`closeup-2398-f${String(n).padStart(3, '0')}.png`));
+
 export const inverted = (m: Mask): Mask => ({ ...m, data: m.data.map((v) => 1 - v) });
 /** Where a matte is active (alpha > 0.01), grown by `grow` px: the region a flicker figure should look at. */
 export function activeRegion(m: Mask, grow = 2): Mask {

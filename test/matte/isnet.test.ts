@@ -12,15 +12,13 @@ import { dilate, type Mask } from '../../core/src/runtime/mask-ops.ts';
 import { resizeMask } from '../../core/src/runtime/tensor.ts';
 import {
   alphaOf,
+  closeupReference,
   decodeAll,
   fixture,
-  matteParams,
   iou,
-  loadMaskPng,
+  matteParams,
   meanAbsDiff,
-  medianBackground,
-  motionReference,
-  reference,
+  motionReferences,
   shifted,
 } from './helpers.ts';
 
@@ -32,8 +30,7 @@ describe('ISNet on the wide shot', () => {
   let refs: Mask[];
   beforeAll(async () => {
     frames = await decodeAll(fixture('wide-street.mp4'));
-    const background = medianBackground(frames);
-    refs = frames.map((f) => motionReference(f, background));
+    refs = motionReferences(frames);
   });
 
   it('ISNet alone keys the lamp post and tripod instead (documents why auto exists)', async () => {
@@ -81,7 +78,7 @@ describe('ISNet edge pass of auto', () => {
     // Frame 17 scaled 2x (576x576): the person crop is now >= 384 px, so auto runs ISNet on it.
     const [frame] = await decodeAll(fixture('closeup-2398.mp4'), { start: 17, end: 17 });
     const big = coverScale(frame!, 576, 576);
-    const ref = resizeMask(await loadMaskPng(reference('closeup-2398-f017.png')), 576, 576);
+    const ref = resizeMask(await closeupReference(17), 576, 576);
     const proc = await matteEffect.createProcessor(ctx);
     const isnet = await ctx.sessions.get('isnet-general');
     const before = isnet.stats.runs;

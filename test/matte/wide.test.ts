@@ -15,12 +15,11 @@ import {
   alphaOf,
   decodeAll,
   fixture,
-  matteParams,
   flicker,
   inverted,
   iou,
-  medianBackground,
-  motionReference,
+  matteParams,
+  motionReferences,
   shifted,
 } from './helpers.ts';
 
@@ -31,8 +30,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 beforeAll(async () => {
   frames = await decodeAll(fixture('wide-street.mp4'));
-  const background = medianBackground(frames);
-  refs = frames.map((f) => motionReference(f, background));
+  refs = motionReferences(frames);
 });
 afterAll(() => ctx.sessions.dispose());
 
