@@ -7,6 +7,7 @@
  */
 import {
   HostError,
+  RENDER_FOLDER_NAME,
   type HostAdapter,
   type PlaceOptions,
   type PlaceOutcome,
@@ -14,8 +15,6 @@ import {
   type SelectedClip,
 } from '../../core/src/panel/host-adapter.ts';
 import type { AeCompItem, AeFolderItem, AeLayer, AeModule } from './ae-types.ts';
-
-export const RENDER_FOLDER_NAME = 'mlxvideo renders';
 
 export class AfterEffectsAdapter implements HostAdapter {
   readonly hostName = 'aftereffects';

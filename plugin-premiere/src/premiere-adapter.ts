@@ -20,6 +20,7 @@ import type {
 } from '@adobe/premierepro';
 import {
   HostError,
+  RENDER_FOLDER_NAME,
   type HostAdapter,
   type PlaceOptions,
   type PlaceOutcome,
@@ -27,8 +28,6 @@ import {
   type SelectedClip,
 } from '../../core/src/panel/host-adapter.ts';
 import { TrackOccupancy } from '../../core/src/panel/track-occupancy.ts';
-
-export const RENDER_BIN_NAME = 'mlxvideo renders';
 
 /** Selections mix video and linked audio items; only video items have video transitions. */
 function isVideoItem(item: VideoClipTrackItem | AudioClipTrackItem): item is VideoClipTrackItem {
@@ -122,19 +121,21 @@ export class PremiereAdapter implements HostAdapter {
     const find = async () => {
       const root = await project.getRootItem();
       const items = await root.getItems();
-      const bin = items.find((i) => i.name === RENDER_BIN_NAME && i.type === this.ppro.ProjectItem.TYPE_BIN);
+      const bin = items.find(
+        (i) => i.name === RENDER_FOLDER_NAME && i.type === this.ppro.ProjectItem.TYPE_BIN,
+      );
       return { root, bin: bin ? this.ppro.FolderItem.cast(bin) : null };
     };
     const found = await find();
     if (found.bin) return found.bin;
     project.lockedAccess(() => {
-      const create = found.root.createBinAction(RENDER_BIN_NAME, false);
+      const create = found.root.createBinAction(RENDER_FOLDER_NAME, false);
       project.executeTransaction((compound) => {
         compound.addAction(create);
-      }, `mlxvideo: create bin "${RENDER_BIN_NAME}"`);
+      }, `mlxvideo: create bin "${RENDER_FOLDER_NAME}"`);
     });
     const again = await find();
-    if (!again.bin) throw new HostError(`Premiere did not create the bin "${RENDER_BIN_NAME}".`);
+    if (!again.bin) throw new HostError(`Premiere did not create the bin "${RENDER_FOLDER_NAME}".`);
     return again.bin;
   }
 

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostAdapter } from '../../core/src/panel/host-adapter.ts';
 import { PanelController } from '../../core/src/panel/panel-controller.ts';
-import { AfterEffectsAdapter, RENDER_FOLDER_NAME } from '../../plugin-aftereffects/src/ae-adapter.ts';
+import { RENDER_FOLDER_NAME } from '../../core/src/panel/host-adapter.ts';
+import { AfterEffectsAdapter } from '../../plugin-aftereffects/src/ae-adapter.ts';
 import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
 import { createFakeAfterEffects, FakeFootage, type FakeLayer } from './fakes/aftereffects.ts';
 import type { FakeMediaInfo } from './fakes/premierepro.ts';

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../core/src/media/probe.ts';
-import { RENDER_BIN_NAME } from '../../plugin-premiere/src/premiere-adapter.ts';
+import { RENDER_FOLDER_NAME } from '../../core/src/panel/host-adapter.ts';
 import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
 import { FakeClipProjectItem, FakeFolderItem } from './fakes/premierepro.ts';
 import { mediaFolder, premiereRig, realLookup, type MediaFolder } from './helpers.ts';
@@ -77,7 +77,7 @@ describe('Premiere panel against a real daemon', () => {
     expect(await frameCount(rb!.output!)).toBe(13);
 
     // Imported into the dedicated bin.
-    const bin = project.root.items.find((i) => i.name === RENDER_BIN_NAME);
+    const bin = project.root.items.find((i) => i.name === RENDER_FOLDER_NAME);
     expect(bin).toBeInstanceOf(FakeFolderItem);
     const renders = (bin as FakeFolderItem).items as FakeClipProjectItem[];
     expect(renders.map((r) => r.mediaPath).sort()).toEqual([ra!.output, rb!.output].sort());
@@ -99,7 +99,7 @@ describe('Premiere panel against a real daemon', () => {
     // The originals' audio track (A1, index 0) is left alone.
     expect(sequence.audioPlacements.every((p) => p.track >= 1)).toBe(true);
     expect(project.undoStack).toEqual([
-      `mlxvideo: create bin "${RENDER_BIN_NAME}"`,
+      `mlxvideo: create bin "${RENDER_FOLDER_NAME}"`,
       'mlxvideo: Identity (pass-through)',
     ]);
     rig.controller.dispose();

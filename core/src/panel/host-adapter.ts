@@ -6,6 +6,9 @@
  * bridge — can implement it without the panel knowing which.
  */
 
+/** The project bin (Premiere) or folder (AE) every adapter imports renders into, found again by this name. */
+export const RENDER_FOLDER_NAME = 'mlxvideo renders';
+
 /** One clip (Premiere track item) or layer (AE) the user selected. Times are seconds. */
 export interface SelectedClip {
   /** Adapter-chosen id, stable for one getSelectedClips()/placeResults() round trip. */
