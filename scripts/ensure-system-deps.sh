@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the tests need from Debian (ffmpeg for media I/O, chromium for panel tests) when missing.
+# Installs what the tests need from Debian (ffmpeg for media I/O, chromium for panel tests, cmake for the native build, zip for the .ccx packages) when missing.
 # CI runs in a fresh clone with nothing installed by hand, so the project installs its own system deps.
 set -euo pipefail
 need=()
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v chromium >/dev/null || need+=(chromium)
 command -v cmake >/dev/null || need+=(cmake)
+command -v zip >/dev/null || need+=(zip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing system packages: ${need[*]} (install them with apt-get)" >&2; exit 1; fi
   apt-get update -qq
