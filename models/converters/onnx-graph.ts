@@ -53,44 +53,32 @@ export class OnnxGraph {
   /** A float32 weight. Data is copied into raw bytes (little-endian, as ONNX requires). */
   addFloat(name: string, dims: readonly number[], data: Float32Array | readonly number[]): string {
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
-    assertCount(name, dims, arr.length);
-    this.initializers.push(
-      onnx.TensorProto.create({
-        name,
-        dims: [...dims],
-        dataType: ELEM.float32,
-        rawData: new Uint8Array(arr.buffer.slice(arr.byteOffset, arr.byteOffset + arr.byteLength)),
-      }),
-    );
-    this.names.add(name);
-    return name;
+    return this.addRaw(name, dims, 'float32', arr);
   }
 
   /** An int64 constant (shapes, axes, slice bounds). */
   addInt64(name: string, dims: readonly number[], data: readonly number[]): string {
-    assertCount(name, dims, data.length);
-    const big = BigInt64Array.from(data.map((v) => BigInt(v)));
-    this.initializers.push(
-      onnx.TensorProto.create({
-        name,
-        dims: [...dims],
-        dataType: ELEM.int64,
-        rawData: new Uint8Array(big.buffer),
-      }),
-    );
-    this.names.add(name);
-    return name;
+    return this.addRaw(name, dims, 'int64', BigInt64Array.from(data.map((v) => BigInt(v))));
   }
 
   /** An int32 constant (TFJS graphs compute index arithmetic in int32). */
   addInt32(name: string, dims: readonly number[], data: Int32Array | readonly number[]): string {
-    const arr = data instanceof Int32Array ? data : Int32Array.from(data);
+    return this.addRaw(name, dims, 'int32', data instanceof Int32Array ? data : Int32Array.from(data));
+  }
+
+  /** Registers an initializer from a typed array; its bytes are copied, so later edits of `arr` do not leak in. */
+  private addRaw(
+    name: string,
+    dims: readonly number[],
+    elem: ElemType,
+    arr: Float32Array | Int32Array | BigInt64Array,
+  ): string {
     assertCount(name, dims, arr.length);
     this.initializers.push(
       onnx.TensorProto.create({
         name,
         dims: [...dims],
-        dataType: ELEM.int32,
+        dataType: ELEM[elem],
         rawData: new Uint8Array(arr.buffer.slice(arr.byteOffset, arr.byteOffset + arr.byteLength)),
       }),
     );
