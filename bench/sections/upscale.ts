@@ -23,6 +23,7 @@ import {
 import { planAxis } from '../../core/src/runtime/tiling.ts';
 import { round1, streetFrames } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
+import { outputSizeOf } from '../../core/src/effects/descriptor-data.ts';
 
 interface Case {
   model: 'fast' | 'quality';
@@ -91,7 +92,7 @@ export async function run(): Promise<BenchSection> {
           throw new Error('unexpected output size');
       }
       const tiles = planAxis(c.width, TILE, OVERLAP).length * planAxis(c.height, TILE, OVERLAP).length;
-      const outSize = upscaleEffect.outputSize!(c.width, c.height, params);
+      const outSize = outputSizeOf(upscaleEffect, c.width, c.height, params);
       process.stderr.write(`upscale bench: ${c.model} ${c.label} done\n`);
       rows.push([
         `${c.model} (${UPSCALE_MODELS[c.model]})`,

@@ -18,6 +18,7 @@ import {
   tempFile,
 } from './helpers.ts';
 import type { DaemonProcess, OfxBuild } from './helpers.ts';
+import { outputSizeOf } from '../../core/src/effects/descriptor-data.ts';
 
 const W = 64;
 const H = 48;
@@ -226,7 +227,7 @@ describe('OFX plugin against a live daemon', () => {
       { ...daemon.env, MLXV_OFX_TIMEOUT_MS: '180000' },
     );
     expect(r.code, r.stderr).toBe(0);
-    const factor = upscale.outputSize!(W, H, resolveParams(upscale.params, { scale: '2' }));
+    const factor = outputSizeOf(upscale, W, H, resolveParams(upscale.params, { scale: '2' }));
     expect(r.report.outputs[0]!.rod).toEqual([0, 0, factor.width, factor.height]);
     expect(r.report.outputs[0]).toMatchObject({ width: factor.width, height: factor.height });
     expect(r.report.messages, 'the daemon rendered the upscale').toEqual([]);

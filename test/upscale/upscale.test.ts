@@ -28,6 +28,7 @@ import {
   resizePlanar,
 } from '../../models/converters/ncnn/testing/images.ts';
 import { maxAbsDiff } from '../../models/converters/test-math.ts';
+import { outputSizeOf } from '../../core/src/effects/descriptor-data.ts';
 
 const fixture = (name: string) => path.join(import.meta.dirname, 'fixtures', name);
 const ctx = createEffectContext({ providers: ['cpu'] });
@@ -43,11 +44,11 @@ async function upscale(frame: Frame, p: Partial<UpscaleParams>): Promise<Frame> 
 describe('upscale effect', () => {
   it('is registered and grows the output size (OFX region of definition)', () => {
     expect(getEffect('upscale')).toBe(upscaleEffect);
-    expect(upscaleEffect.outputSize!(640, 480, params({ scale: '480p-1440p' }))).toEqual({
+    expect(outputSizeOf(upscaleEffect, 640, 480, params({ scale: '480p-1440p' }))).toEqual({
       width: 1920,
       height: 1440,
     });
-    expect(upscaleEffect.outputSize!(1920, 1080, params({ scale: '2' }))).toEqual({
+    expect(outputSizeOf(upscaleEffect, 1920, 1080, params({ scale: '2' }))).toEqual({
       width: 3840,
       height: 2160,
     });

@@ -26,6 +26,7 @@ import { JobRefusedError, type JobListener } from './jobs.ts';
 import type { DaemonCore } from './daemon-core.ts';
 import { createShm, openShm, unlinkShm, type ShmRegion } from './native.ts';
 import type { TokenKind } from './auth.ts';
+import { outputSizeOf } from '../effects/descriptor-data.ts';
 
 type Req<T extends ParsedClientMessage['type']> = Extract<ParsedClientMessage, { type: T }>;
 
@@ -213,10 +214,7 @@ export class Connection {
       case 'effect.outputSize': {
         const effect = getEffectOr(msg.effect);
         const params = resolveParamsOr(effect, msg.params);
-        const size = effect.outputSize?.(msg.width, msg.height, params) ?? {
-          width: msg.width,
-          height: msg.height,
-        };
+        const size = outputSizeOf(effect, msg.width, msg.height, params);
         return this.send({
           type: 'effect.outputSize.ok',
           id: msg.id,

@@ -91,7 +91,7 @@ function effectSummaries(): EffectSummary[] {
     temporal: e.temporal,
     outputs: e.outputs,
     models: e.models,
-    resizes: typeof e.outputSize === 'function',
+    resizes: e.outputScale !== undefined,
     retimes: e.retime !== undefined,
   }));
 }

@@ -54,6 +54,18 @@ export type ParamSchema = Record<string, ParamSpec>;
 export type ParamValue = number | string | boolean | readonly [number, number, number, number];
 export type ParamValues = Record<string, ParamValue>;
 
+/** Output = input size times factors[value of param]; a number param may use its value as the factor. */
+export interface OutputScale {
+  param: string;
+  /** Factor per choice value; for a number param leave empty and the value itself is the factor. */
+  factors: Readonly<Record<string, number>>;
+}
+export type AlphaMode = 'straight' | 'premultiplied' | 'opaque';
+export interface AlphaState {
+  param: string;
+  byValue: Readonly<Record<string, AlphaMode>>;
+}
+
 export type EffectCategory =
   'matte' | 'enhance' | 'time' | 'depth' | 'color' | 'style' | 'analysis' | 'utility';
 export type OutputKind = 'rgba' | 'alpha' | 'depth' | 'tags';
@@ -83,10 +95,21 @@ export interface EffectDescriptor<P extends ParamValues = ParamValues> {
   /** stateless: any frame any order. sequential: needs frames in order and keeps state between them. */
   temporal: 'stateless' | 'sequential';
   outputs: readonly OutputKind[];
-  /** Output size for an input size (scaling effects grow the OFX region of definition). Default: same. */
-  outputSize?(width: number, height: number, params: P): { width: number; height: number };
-  /** True when these params leave the frame untouched, so hosts can skip the work (openfx-misc isIdentity). */
-  isIdentity?(params: P): boolean;
+  /**
+   * Output size as data (the OFX plugin reads it from effects.json without running JS): the output is the
+   * input times `factors[params[param]]`. Absent: same size as the input. Read it with outputSizeOf().
+   */
+  outputScale?: OutputScale;
+  /**
+   * Param values for which the effect leaves the frame untouched (every listed param must equal its value),
+   * so hosts can skip the work (openfx-misc isIdentity). Absent: never identity. Read it with isIdentityFor().
+   */
+  identityWhen?: Readonly<Record<string, ParamValue>>;
+  /**
+   * Alpha state of the output for each value of a choice param (OFX kOfxImageEffectPropPreMultiplication).
+   * Absent: the output keeps the input's state.
+   */
+  alphaState?: AlphaState;
   createProcessor(ctx: EffectContext): Promise<Processor<P>>;
   /** Present only on effects that change timing; jobs then use it instead of createProcessor. */
   retime?: RetimeSpec<P>;

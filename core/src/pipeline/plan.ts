@@ -14,6 +14,7 @@ import { formatFromOutputPath, outputFormats } from './output-format.ts';
 import { checkOutput, type OutputTarget } from './output-checks.ts';
 import { toJobError } from './job-error.ts';
 import { JobError, type JobSpec, type OutputFormat } from './types.ts';
+import { outputSizeOf } from '../effects/descriptor-data.ts';
 
 export interface JobPlan {
   effect: EffectDescriptor;
@@ -52,10 +53,7 @@ export async function planJob(
   const info = await probeInput(input);
   const range = resolveFrameRange(spec.frames, info.frameCount);
   const target = await checkOutput(input, spec.output, format, spec.overwrite ?? false);
-  const size = effect.outputSize?.(info.width, info.height, params) ?? {
-    width: info.width,
-    height: info.height,
-  };
+  const size = outputSizeOf(effect, info.width, info.height, params);
   const inputFrames = range.end - range.start + 1;
   const frameRate = effect.retime ? effect.retime.outputFrameRate(info.frameRate, params) : info.frameRate;
   const outputFrames = effect.retime

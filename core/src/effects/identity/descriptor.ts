@@ -27,7 +27,7 @@ export const identityEffect: EffectDescriptor<IdentityParams> = {
   models: [],
   temporal: 'stateless',
   outputs: ['rgba'],
-  isIdentity: (p) => p.gain === 1,
+  identityWhen: { gain: 1 },
   async createProcessor() {
     return {
       async process(frame, params) {

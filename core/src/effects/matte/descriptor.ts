@@ -173,7 +173,15 @@ export const matteEffect: EffectDescriptor<MatteParams> = {
   models: Object.values(MATTE_MODEL_IDS),
   temporal: 'sequential',
   outputs: ['rgba', 'alpha'],
-  isIdentity: () => false,
+  alphaState: {
+    param: 'output',
+    byValue: {
+      'rgba-straight': 'straight',
+      'rgba-premultiplied': 'premultiplied',
+      alpha: 'opaque',
+      composite: 'straight',
+    },
+  },
   createProcessor: createMatteProcessor,
 };
 

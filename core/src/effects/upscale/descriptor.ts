@@ -27,8 +27,9 @@ export const UPSCALE_MODELS = {
 const MODEL_SCALE = 4;
 
 /** Scale choice → integer factor ("480p-1440p" is the 3x preset). */
+const SCALE_FACTORS: Readonly<Record<string, number>> = { '2': 2, '3': 3, '4': 4, '480p-1440p': 3 };
 export function scaleFactor(scale: string): number {
-  const factor = { '2': 2, '3': 3, '4': 4, '480p-1440p': 3 }[scale];
+  const factor = SCALE_FACTORS[scale];
   if (!factor) throw new RangeError(`upscale: unknown scale "${scale}" (2, 3, 4 or 480p-1440p)`);
   return factor;
 }
@@ -90,11 +91,7 @@ export const upscaleEffect: EffectDescriptor<UpscaleParams> = {
   models: Object.values(UPSCALE_MODELS),
   temporal: 'stateless',
   outputs: ['rgba'],
-  outputSize(width, height, params) {
-    const s = scaleFactor(params.scale);
-    return { width: width * s, height: height * s };
-  },
-  isIdentity: () => false,
+  outputScale: { param: 'scale', factors: SCALE_FACTORS },
   async createProcessor(ctx: EffectContext): Promise<Processor<UpscaleParams>> {
     return {
       async process(frame: Frame, params: UpscaleParams): Promise<Frame> {

@@ -1,0 +1,40 @@
+/**
+ * Readers for the data a descriptor declares instead of functions (output size, identity, alpha state), so
+ * the daemon, the job planner, the bench and the OFX plugin (through effects.json) all compute them the
+ * same way.
+ */
+import type { AlphaMode, EffectDescriptor, ParamValues } from './types.ts';
+
+export function outputScaleFactor(effect: EffectDescriptor, params: ParamValues): number {
+  const rule = effect.outputScale;
+  if (!rule) return 1;
+  const value = params[rule.param];
+  const factor = typeof value === 'number' ? value : rule.factors[String(value)];
+  if (factor === undefined || !Number.isFinite(factor) || factor <= 0) {
+    throw new RangeError(`effect ${effect.id}: no output scale for ${rule.param}=${String(value)}`);
+  }
+  return factor;
+}
+
+export function outputSizeOf(
+  effect: EffectDescriptor,
+  width: number,
+  height: number,
+  params: ParamValues,
+): { width: number; height: number } {
+  const f = outputScaleFactor(effect, params);
+  return { width: Math.round(width * f), height: Math.round(height * f) };
+}
+
+export function isIdentityFor(effect: EffectDescriptor, params: ParamValues): boolean {
+  const when = effect.identityWhen;
+  if (!when) return false;
+  return Object.entries(when).every(([k, v]) => params[k] === v);
+}
+
+/** The output's alpha state for these params, or undefined when it follows the input. */
+export function alphaStateOf(effect: EffectDescriptor, params: ParamValues): AlphaMode | undefined {
+  const rule = effect.alphaState;
+  if (!rule) return undefined;
+  return rule.byValue[String(params[rule.param])];
+}
