@@ -4,7 +4,7 @@
  * never leaves anything under the final name.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelManifest, ModelSource } from './manifest.ts';
 import { findPackageDir, packageFile } from './npm-package.ts';
@@ -178,8 +178,11 @@ async function fromConverter(
       const pinned = source.fileSha256?.[role];
       if (!dir && isUrl(rel)) {
         if (!pinned) throw new Error(`converter input "${role}" (${rel}) has no pinned sha256 (fileSha256)`);
-        const file = `${ctx.tempFile}.${role}`;
-        downloaded.push(file);
+        // Keep the upstream file name: converters find companion files (TFJS shards) next to the model file.
+        const folder = `${ctx.tempFile}.inputs`;
+        if (!downloaded.includes(folder)) downloaded.push(folder);
+        await mkdir(folder, { recursive: true });
+        const file = path.join(folder, path.basename(new URL(rel).pathname));
         await fromUrl(rel, { ...ctx, tempFile: file });
         files[role] = file;
       } else {
@@ -195,7 +198,7 @@ async function fromConverter(
     }
     await convertInto(source, files, ctx, desc);
   } finally {
-    await Promise.all(downloaded.map((f) => rm(f, { force: true })));
+    await Promise.all(downloaded.map((f) => rm(f, { recursive: true, force: true })));
   }
 }
 
