@@ -7,12 +7,14 @@ import { identityEffect } from './identity/descriptor.ts';
 import { upscaleEffect } from './upscale/descriptor.ts';
 import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
+import { styleEffect } from './style/descriptor.ts';
 
 const effects: readonly EffectDescriptor[] = [
   identityEffect as EffectDescriptor,
   matteEffect as EffectDescriptor,
   upscaleEffect as EffectDescriptor,
   interpolateEffect as EffectDescriptor,
+  styleEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {
