@@ -49,15 +49,26 @@ class Refusal extends Error {
   }
 }
 
-/** Ids of rejected binary-transport requests whose pixel message is still to come (bounded). */
+/** Pixel messages of refused or cancelled binary-transport requests that may still come (bounded). */
 const MAX_DISCARD = 256;
+
+/**
+ * One pixel message this connection still expects, in the order the frame.render requests came. `entry` is
+ * the request that takes the pixels, or null when they are to be dropped (the request was refused or
+ * cancelled). Ids may repeat (a DUPLICATE_ID refusal while the original waits): pixels go to the oldest
+ * expectation with their id, so a refused duplicate can never take (or drop) the original's pixels.
+ */
+interface ExpectedPixels {
+  id: number;
+  entry: InFlight | null;
+}
 const AUTH_TIMEOUT_MS = 10_000;
 
 export class Connection {
   readonly id = randomBytes(6).toString('hex');
   private auth: TokenKind | null = null;
   private readonly inFlight = new Map<number, InFlight>();
-  private readonly discard = new Set<number>();
+  private readonly expectedPixels: ExpectedPixels[] = [];
   private readonly sessions: FrameSessions;
   /** Regions this daemon created for the client: unlinked on close. */
   private readonly ownedShm = new Map<string, ShmRegion>();
@@ -230,9 +241,27 @@ export class Connection {
 
   // ---- frames -----------------------------------------------------------------------------------
 
+  /** The pixel message of request `id` (refused or cancelled) is to be dropped when it comes. */
   private expectDiscard(id: number): void {
-    this.discard.add(id);
-    if (this.discard.size > MAX_DISCARD) this.discard.delete(this.discard.values().next().value!);
+    this.expectedPixels.push({ id, entry: null });
+    this.boundDrops();
+  }
+
+  /** A client that never sends the pixels of refused requests must not grow the list without end. */
+  private boundDrops(): void {
+    let drops = 0;
+    for (const p of this.expectedPixels) if (!p.entry) drops++;
+    if (drops > MAX_DISCARD)
+      this.expectedPixels.splice(
+        this.expectedPixels.findIndex((p) => !p.entry),
+        1,
+      );
+  }
+
+  /** Removes and returns the oldest expectation for pixels with this id (undefined: nobody waits). */
+  private takeExpected(id: number): ExpectedPixels | undefined {
+    const i = this.expectedPixels.findIndex((p) => p.id === id);
+    return i < 0 ? undefined : this.expectedPixels.splice(i, 1)[0];
   }
 
   private frameRender(req: Req<'frame.render'>): void {
@@ -251,14 +280,16 @@ export class Connection {
       throw err;
     }
     if (binary) {
-      this.track(req.id, {
+      const entry: InFlight = {
         state: 'awaiting-binary',
         bytes: frameBytes(req),
         cancelled: false,
         req,
         effect,
         params,
-      });
+      };
+      this.track(req.id, entry);
+      this.expectedPixels.push({ id: req.id, entry });
       return;
     }
     const frame = this.readShmInput(req, req.transport as ShmTransport);
@@ -311,11 +342,12 @@ export class Connection {
       return this.error(undefined, 'UNEXPECTED_BINARY', 'binary message without the MLXF header');
     }
     const { id } = decoded;
-    if (this.discard.delete(id)) return;
-    const entry = this.inFlight.get(id);
-    if (!entry || entry.state !== 'awaiting-binary' || !entry.req) {
+    const waiting = this.takeExpected(id);
+    if (!waiting) {
       return this.error(id, 'UNEXPECTED_BINARY', `no frame.render with id ${id} is waiting for pixels`);
     }
+    const entry = waiting.entry;
+    if (!entry?.req) return; // pixels of a refused or cancelled request: dropped quietly
     const { req, effect, params } = entry;
     const { width, height } = req.frame;
     const expected = width * height * 16;
@@ -395,7 +427,12 @@ export class Connection {
     if (!entry) return; // already answered: the result or error is on its way
     entry.cancelled = true;
     this.untrack(id);
-    if (entry.state === 'awaiting-binary') this.expectDiscard(id);
+    if (entry.state === 'awaiting-binary') {
+      // Its pixels may still come: they are dropped (the expectation stays in line, now without a taker).
+      const waiting = this.expectedPixels.find((p) => p.entry === entry);
+      if (waiting) waiting.entry = null;
+      this.boundDrops();
+    }
     this.error(id, 'CANCELLED', `frame request ${id} cancelled`);
   }
 
@@ -517,7 +554,7 @@ export class Connection {
       entry.cancelled = true;
       this.untrack(id);
     }
-    this.discard.clear();
+    this.expectedPixels.length = 0;
     this.sessions.closeAll();
     for (const [name, region] of [...this.ownedShm]) this.releaseOwned(name, region);
     for (const region of this.mappedShm.values()) region.close();
