@@ -5,6 +5,7 @@
  * is an `error` reply with a code; the connection stays open.
  */
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { firstNonFinite, packed, type Frame } from '../effects/frame.ts';
 import { getEffect, UnknownEffectError } from '../effects/registry.ts';
@@ -26,6 +27,7 @@ import { JobRefusedError, type JobListener } from './jobs.ts';
 import type { DaemonCore } from './daemon-core.ts';
 import { createShm, openShm, unlinkShm, type ShmRegion } from './native.ts';
 import type { TokenKind } from './auth.ts';
+import { PreAuthGuard } from './pre-auth.ts';
 import { outputSizeOf } from '../effects/descriptor-data.ts';
 
 type Req<T extends ParsedClientMessage['type']> = Extract<ParsedClientMessage, { type: T }>;
@@ -62,7 +64,6 @@ interface ExpectedPixels {
   id: number;
   entry: InFlight | null;
 }
-const AUTH_TIMEOUT_MS = 10_000;
 
 export class Connection {
   readonly id = randomBytes(6).toString('hex');
@@ -76,17 +77,33 @@ export class Connection {
   private readonly mappedShm = new Map<string, ShmRegion>();
   private readonly jobListener: JobListener = (ev) => this.send(ev);
   private closed = false;
-  private readonly authTimer: NodeJS.Timeout;
+  /** Pairing on this connection: one attempt, then only hello (a connection never guesses twice). */
+  private pairing: 'none' | 'waiting' | 'paired' = 'none';
+  private readonly preAuth: PreAuthGuard;
 
+  /** `socket` is the upgraded TCP socket under `ws`: the pre-auth guard counts its raw bytes. */
   constructor(
     private readonly ws: WebSocket,
     private readonly core: DaemonCore,
+    socket: Duplex,
   ) {
     this.sessions = new FrameSessions(core.context);
-    this.authTimer = setTimeout(() => this.refuseAuth('no hello within 10 s'), AUTH_TIMEOUT_MS);
+    this.preAuth = new PreAuthGuard(ws, socket, core.preAuth, (reason) => {
+      this.core.log('warn', 'dropped an unauthenticated connection', { reason });
+      this.error(undefined, 'AUTH_FAILED', reason);
+    });
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.cleanup());
-    ws.on('error', () => this.cleanup());
+    ws.on('error', () => {
+      // ws refused a message (over the pre-auth size, bad framing): a stranger gets no close handshake
+      // to hold the socket open through while it keeps sending.
+      if (!this.auth) ws.terminate();
+      this.cleanup();
+    });
+  }
+
+  get authenticated(): boolean {
+    return this.auth !== null;
   }
 
   get limits(): DaemonLimits {
@@ -112,6 +129,7 @@ export class Connection {
   }
 
   private refuseAuth(message: string, code: ErrorCode = 'AUTH_FAILED'): void {
+    this.preAuth.stop();
     this.error(undefined, code, message);
     this.ws.close(CLOSE_AUTH_FAILED, code);
     this.cleanup();
@@ -148,24 +166,17 @@ export class Connection {
   }
 
   private onUnauthenticated(data: Buffer): void {
-    if (data.byteLength > 4096) return this.refuseAuth('hello is too large');
+    // ws already refused anything over core.preAuth.maxMessageBytes (close 1009) before buffering it.
+    if (this.pairing === 'waiting') return this.refuseAuth('wait for the reply to pair before sending more');
     const parsed = parseClientMessage(data.toString('utf8'));
-    if (!parsed.ok || (parsed.msg.type !== 'hello' && parsed.msg.type !== 'pair')) {
-      return this.refuseAuth('the first message must be hello (or pair)');
+    const pairAllowed = this.pairing === 'none';
+    if (!parsed.ok || !(parsed.msg.type === 'hello' || (parsed.msg.type === 'pair' && pairAllowed))) {
+      return this.refuseAuth(
+        pairAllowed ? 'the first message must be hello (or pair)' : 'after pair.ok the next message is hello',
+      );
     }
     const msg = parsed.msg;
-    if (msg.type === 'pair') {
-      const token = this.core.auth.redeem(msg.code, msg.client.name);
-      if (!token) {
-        return this.refuseAuth(
-          'pairing code is wrong, expired or already used; run `mlxv pair` for a new one',
-          'PAIRING_FAILED',
-        );
-      }
-      this.core.log('info', 'paired a client', { client: msg.client.name });
-      this.send({ type: 'pair.ok', token });
-      return;
-    }
+    if (msg.type === 'pair') return this.pair(msg.code, msg.client.name);
     if (msg.protocol !== PROTOCOL_VERSION) {
       return this.refuseAuth(
         `protocol ${msg.protocol} is not supported; this daemon speaks protocol ${PROTOCOL_VERSION}`,
@@ -175,8 +186,30 @@ export class Connection {
     const kind = this.core.auth.check(msg.token);
     if (!kind) return this.refuseAuth('wrong token');
     this.auth = kind;
-    clearTimeout(this.authTimer);
+    this.preAuth.authenticated(this.core.maxPayload);
     this.send(this.core.helloOk());
+  }
+
+  /** One paced attempt (auth.ts PairingGate); the hello clock stops while it waits its turn. */
+  private pair(code: string, clientName: string): void {
+    this.pairing = 'waiting';
+    this.preAuth.pauseTimer();
+    this.core.auth.pairingGate.enqueue(() => {
+      if (this.closed) return false;
+      const token = this.core.auth.redeem(code, clientName);
+      if (!token) {
+        this.refuseAuth(
+          'pairing code is wrong, expired or already used; run `mlxv pair` for a new one',
+          'PAIRING_FAILED',
+        );
+        return true;
+      }
+      this.core.log('info', 'paired a client', { client: clientName });
+      this.pairing = 'paired';
+      this.preAuth.startTimer();
+      this.send({ type: 'pair.ok', token });
+      return true;
+    });
   }
 
   private dispatch(msg: ParsedClientMessage): void {
@@ -549,7 +582,7 @@ export class Connection {
   private cleanup(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.authTimer);
+    this.preAuth.stop();
     for (const [id, entry] of [...this.inFlight]) {
       entry.cancelled = true;
       this.untrack(id);
