@@ -25,6 +25,7 @@ import {
   daemonInfoPath,
   ensureDir,
   ensureToken,
+  readDaemonInfo,
   tokenFilePath,
 } from './config.ts';
 import { Connection } from './connection.ts';
@@ -251,10 +252,27 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const port = typeof address === 'object' && address ? address.port : requestedPort;
   const url = `ws://${host === '::1' ? '[::1]' : host}:${port}/`;
   const infoFile = daemonInfoPath(dir);
-  if (options.writeInfoFile ?? true) {
+  const writeInfo = options.writeInfoFile ?? true;
+  // Removes daemon.json when it still names this process (a second daemon on the same folder may have
+  // replaced it). Synchronous, so it also runs from process 'exit' whatever ends the process.
+  const removeInfo = () => {
+    if (readDaemonInfo(dir)?.pid === process.pid) rmSync(infoFile, { force: true });
+  };
+  if (writeInfo) {
+    const previous = readDaemonInfo(dir);
+    if (previous && previous.pid !== process.pid) {
+      if (processAlive(previous.pid)) {
+        log('warn', 'another daemon on this config folder is running; daemon.json now names this one', {
+          pid: previous.pid,
+        });
+      } else {
+        log('info', 'replaced daemon.json left by a daemon that is gone', { pid: previous.pid });
+      }
+    }
     writeFileSync(infoFile, JSON.stringify({ port, pid: process.pid, url, version }, null, 2), {
       mode: 0o600,
     });
+    process.once('exit', removeInfo);
   }
   log('info', 'listening', { url });
 
@@ -291,6 +309,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     liveShm: () => [...liveShm],
     close() {
       closing ??= (async () => {
+        // First, before anything that can take time or fail: clients must not find a daemon that is going.
+        if (writeInfo) {
+          removeInfo();
+          process.off('exit', removeInfo);
+        }
         for (const client of wss.clients) client.close(CLOSE_SHUTTING_DOWN, 'daemon shutting down');
         await jobs.shutdown();
         for (const name of liveShm) {
@@ -304,9 +327,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
           wss.close(() => resolve());
           for (const client of wss.clients) client.terminate();
         });
-        await new Promise<void>((resolve) => http.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          // Sockets still in the HTTP phase (a half-sent upgrade request) would hold close() open until
+          // their headers time out.
+          http.closeAllConnections();
+        });
         await context.dispose?.();
-        if (options.writeInfoFile ?? true) rmSync(infoFile, { force: true });
       })();
       return closing;
     },
