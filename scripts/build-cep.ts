@@ -27,13 +27,13 @@ export const CEP_FILES = [
   'jsx/mlxvideo.jsx',
 ] as const;
 
-export async function buildCep(): Promise<{ dev: string; staging: string }> {
+/** `dist` defaults to plugin-aftereffects/cep/dist; tests pass their own so parallel runs do not collide. */
+export async function buildCep(dist = join(cep, 'dist')): Promise<{ dev: string; staging: string }> {
   const manifest = readFileSync(join(cep, 'CSXS/manifest.xml'), 'utf8');
   // CEP refuses a manifest whose ScriptPath/MainPath point nowhere only at load time, in the host: check now.
   for (const path of ['./index.html', './jsx/mlxvideo.jsx']) {
     if (!manifest.includes(`>${path}<`)) throw new Error(`CSXS/manifest.xml does not reference ${path}`);
   }
-  const dist = join(cep, 'dist');
   const dev = join(dist, CEP_FOLDER_NAME);
   const staging = join(dist, 'zxp-staging');
   rmSync(dist, { recursive: true, force: true });

@@ -36,7 +36,7 @@ let token: string;
 let page: string;
 let fakeHost: string;
 let browser: Browser;
-let profile: string;
+let workDir: string;
 
 beforeAll(async () => {
   t = await startTestDaemon({ createContext: undefined });
@@ -48,8 +48,7 @@ beforeAll(async () => {
     pairCode: code,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
   });
-  const { dev } = await buildCep();
-  page = pathToFileURL(join(dev, 'index.html')).href;
+
   const bundle = await build({
     entryPoints: [here('./browser/cep-fake-host.ts')],
     bundle: true,
@@ -59,7 +58,9 @@ beforeAll(async () => {
     logLevel: 'warning',
   });
   fakeHost = bundle.outputFiles[0]!.text;
-  profile = mkdtempSync(join(tmpdir(), 'mlxv-cep-page-'));
+  workDir = mkdtempSync(join(tmpdir(), 'mlxv-cep-page-'));
+  const { dev } = await buildCep(workDir);
+  page = pathToFileURL(join(dev, 'index.html')).href;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'],
@@ -70,7 +71,7 @@ afterAll(async () => {
   await browser?.close();
   await t?.stop();
   media?.remove();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
 it('the built CEP panel applies matte to the selected layer and places it right above', async () => {
