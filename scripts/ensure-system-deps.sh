@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need from Debian (ffmpeg for media I/O, chromium for panel tests, cmake for the native build, zip for the .ccx packages) when missing.
+# Installs what the tests need from Debian (ffmpeg for media I/O, chromium for panel tests, cmake for the native build, zip for the .ccx packages, mesa-vulkan-drivers for the real ncnn runtime) when missing.
 # CI runs in a fresh clone with nothing installed by hand, so the project installs its own system deps.
 set -euo pipefail
 need=()
@@ -7,6 +7,8 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v chromium >/dev/null || need+=(chromium)
 command -v cmake >/dev/null || need+=(cmake)
 command -v zip >/dev/null || need+=(zip)
+# Vulkan on the CPU (lavapipe): the real ncnn runtime (rife-ncnn-vulkan from npm) checks the ncnn converter.
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
 # Real photos and clips for the analysis tests (Apache-2.0 OpenCV sample data).
 [ -d /usr/share/doc/opencv-doc/examples/data ] || need+=(opencv-doc)
 if [ ${#need[@]} -gt 0 ]; then
