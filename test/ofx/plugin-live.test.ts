@@ -5,7 +5,7 @@
  * effect, and the larger region of definition of a scaling effect.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listEffects, getEffect } from '../../core/src/effects/registry.ts';
+import { listEffects, getEffect, getFilter } from '../../core/src/effects/registry.ts';
 import { resolveParams } from '../../core/src/effects/params.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
 import {
@@ -71,7 +71,7 @@ describe('OFX plugin against a live daemon', () => {
         plugins: { id: string; threadSafety: string; tiles: number; params: Record<string, unknown>[] }[];
       }
     ).plugins;
-    const perFrame = listEffects().filter((fx) => !fx.retime);
+    const perFrame = listEffects().filter((fx) => fx.kind === 'filter');
     expect(listed.map((p) => p.id).sort()).toEqual(perFrame.map((fx) => `org.mlxvideo.${fx.id}`).sort());
     for (const p of listed) {
       expect(p.threadSafety).toBe('OfxImageEffectRenderInstanceSafe');
@@ -180,12 +180,13 @@ describe('OFX plugin against a live daemon', () => {
     expect(r.code, JSON.stringify(r.report.messages) + r.stderr).toBe(0);
     const got = readRaw(out);
 
-    const fx = getEffect('matte');
+    const fx = getFilter('matte');
     const processor = await fx.createProcessor(createEffectContext());
     const frame = {
       width: W,
       height: H,
       stride: W * 4,
+      format: 'f32' as const,
       data: new Float32Array(input.data),
       colorSpace: 'display' as const,
     };
