@@ -215,6 +215,8 @@ describe("the daemon's job.submit follows the same rule", () => {
     expect(await snapshot(docs)).toEqual(before.docs);
     expect(await snapshot(home)).toEqual(before.home);
     expect(await snapshot(withInput)).toEqual(before.input);
+    // Defect 7: a NUL byte in a submitted path is a bad parameter, not an internal error.
+    expect(await submit(`${clip}\0.mp4`, path.join(root, 'nul.png'), false)).toBe('BAD_PARAM');
     // The same daemon still writes into a new folder.
     expect(await submit(clip, path.join(root, 'daemon-new'), false)).toBe('ok');
     expect((await readdir(path.join(root, 'daemon-new'))).length).toBe(2);
