@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEffectContext } from '../../runtime/context.ts';
-import { createFrame, type Frame } from '../frame.ts';
+import { createFrame, toFloat32, type Frame } from '../frame.ts';
 import { decodeFrames } from '../../media/decode.ts';
 import { StyleInputError, styleEffect, type StyleParams } from './descriptor.ts';
 
@@ -222,7 +222,7 @@ describe('style on a real clip: flicker', () => {
     for await (const f of decodeFrames(path.join(root, 'test/fixtures/wide-street.mp4'), {
       range: { start: 0, end: 7 },
     }))
-      frames.push(f);
+      frames.push(toFloat32(f));
     // Static pixels: the input hardly changes there between consecutive frames.
     const flicker = async (temporalConsistency: boolean): Promise<number> => {
       const p = await styleEffect.createProcessor(ctx);
