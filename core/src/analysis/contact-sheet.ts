@@ -77,7 +77,7 @@ export function renderContactSheet(entries: readonly SheetEntry[], title = 'mlxv
   .fact { background: #3d4f6b; padding: 0 6px; border-radius: 8px; }
   .tag { background: #4a3d6b; padding: 0 6px; border-radius: 8px; }
   .objects { color: #cfc; }
-  .text { color: #fd9; }
+  .text { color: #fd9; display: -webkit-box; -webkit-line-clamp: 4; -webkit-box-orient: vertical; overflow: hidden; }
 </style></head>
 <body>
 <header><h1>${escape(title)}</h1><input id="q" type="search" placeholder="search tags, objects, text..." autofocus>
