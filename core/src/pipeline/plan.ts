@@ -7,7 +7,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { getEffect } from '../effects/registry.ts';
 import { resolveParams } from '../effects/params.ts';
-import type { EffectDescriptor, ParamValues, Rational } from '../effects/types.ts';
+import type {
+  EffectDescriptor,
+  FilterEffect,
+  ParamValues,
+  Rational,
+  RetimeEffect,
+} from '../effects/types.ts';
 import { probeMedia, type MediaInfo } from '../media/probe.ts';
 import { resolveFrameRange } from './frame-range.ts';
 import { formatFromOutputPath, outputFormats } from './output-format.ts';
@@ -17,7 +23,7 @@ import { JobError, type JobSpec, type OutputFormat } from './types.ts';
 import { outputSizeOf } from '../effects/descriptor-data.ts';
 
 export interface JobPlan {
-  effect: EffectDescriptor;
+  effect: FilterEffect | RetimeEffect;
   params: ParamValues;
   input: string;
   info: MediaInfo;
@@ -37,7 +43,15 @@ export async function planJob(
   spec: JobSpec,
   lookup: (id: string) => EffectDescriptor = getEffect,
 ): Promise<JobPlan> {
-  const effect = lookup(spec.effect);
+  const found = lookup(spec.effect);
+  if (found.kind === 'generator' || found.kind === 'analyzer') {
+    throw new JobError(
+      'BAD_PARAM',
+      `effect "${found.id}" is a ${found.kind}; this version of mlxvideo runs filter and retime effects as jobs`,
+      'update mlxvideo',
+    );
+  }
+  const effect = found;
   const params = resolveParams(effect.params, spec.params ?? {});
   checkModelPaths(effect, spec.modelPaths);
   await checkModelFilesExist(spec.modelPaths);
@@ -55,10 +69,12 @@ export async function planJob(
   const target = await checkOutput(input, spec.output, format, spec.overwrite ?? false);
   const size = outputSizeOf(effect, info.width, info.height, params);
   const inputFrames = range.end - range.start + 1;
-  const frameRate = effect.retime ? effect.retime.outputFrameRate(info.frameRate, params) : info.frameRate;
-  const outputFrames = effect.retime
-    ? effect.retime.outputFrameCount(inputFrames, info.frameRate, params)
-    : inputFrames;
+  const frameRate =
+    effect.kind === 'retime' ? effect.retime.outputFrameRate(info.frameRate, params) : info.frameRate;
+  const outputFrames =
+    effect.kind === 'retime'
+      ? effect.retime.outputFrameCount(inputFrames, info.frameRate, params)
+      : inputFrames;
   return { effect, params, input, info, range, format, target, ...size, frameRate, outputFrames };
 }
 

@@ -100,7 +100,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       ...(plan.info.audio ? { audioSource: audioOf(plan) } : {}),
       color: plan.info.color,
       // PNG files are numbered by input frame, so farm chunks rendered with --frames a-b line up.
-      firstFrameNumber: plan.effect.retime ? 0 : plan.range.start,
+      firstFrameNumber: plan.effect.kind === 'retime' ? 0 : plan.range.start,
       overwrite: true, // existing outputs were refused in planJob unless the spec allows replacing them
     });
     stopper.controller.signal.throwIfAborted();
@@ -191,7 +191,7 @@ interface EffectStage {
 
 function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
   const { effect, params } = plan;
-  if (effect.retime) {
+  if (effect.kind === 'retime') {
     const retime = effect.retime;
     let retimer: Awaited<ReturnType<typeof retime.createRetimer>> | undefined;
     return {
