@@ -135,6 +135,8 @@ async function runFromCli(effectId: string, input: string, opts: RunOptions): Pr
     const result = await runWithInterrupts(spec, `${effectId}`, viaDaemon);
     if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
     else printResult(result);
+    // Notes go to stderr either way: a script reading --json still leaves them visible in its log.
+    for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
     return ExitCode.ok;
   } catch (err) {
     return reportFailure(err);
@@ -242,7 +244,6 @@ function printResult(result: JobResult): void {
   process.stdout.write(
     `wrote ${result.output} (${result.frames} frames in ${result.seconds.toFixed(1)} s, ${fps.toFixed(1)} fps)\n`,
   );
-  for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
 }
 
 /**
