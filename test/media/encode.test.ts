@@ -247,7 +247,7 @@ describe('frame layout and sizes', () => {
       frameRate: { num: 25, den: 1 },
       imageBitDepth: 8,
     });
-    await encoder.write({ width, height, stride, data, colorSpace: 'display' });
+    await encoder.write({ width, height, stride, format: 'f32', data, colorSpace: 'display' });
     await encoder.finish();
     const { data: px } = await sharp(path.join(out, 'frame_000000.png'))
       .raw()

@@ -10,6 +10,7 @@ import { cardOf } from '../models/manifests.ts';
 import { formatCard } from './models-command.ts';
 import { parseParamString } from '../effects/params.ts';
 import type { EffectDescriptor, ParamSpec } from '../effects/types.ts';
+import { temporalOf } from '../effects/descriptor-data.ts';
 import { createEffectContext } from '../runtime/context.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import { parseFrameRange } from '../pipeline/frame-range.ts';
@@ -299,7 +300,7 @@ function shortPath(file: string): string {
 
 function describeEffect(effect: EffectDescriptor): string {
   const lines = [
-    `${effect.id}  ${effect.label}  [${effect.category}, ${effect.temporal}]`,
+    `${effect.id}  ${effect.label}  [${effect.category}, ${effect.kind === 'filter' ? effect.temporal : effect.kind}]`,
     `  ${effect.description}`,
   ];
   if (effect.models.length) lines.push(`  models: ${effect.models.join(', ')}`);
@@ -343,11 +344,12 @@ function describeEffectJson(effect: EffectDescriptor) {
     label: effect.label,
     category: effect.category,
     description: effect.description,
-    temporal: effect.temporal,
+    kind: effect.kind,
+    temporal: temporalOf(effect),
     models: effect.models,
     modelCards: Object.fromEntries(effect.models.map((id) => [id, cardOf(id) ?? null])),
     outputs: effect.outputs,
-    retimes: Boolean(effect.retime),
+    retimes: effect.kind === 'retime',
     params: effect.params,
   };
 }

@@ -176,7 +176,11 @@ export interface EffectSummary {
   category: string;
   description: string;
   params: Record<string, unknown>;
+  /** filter (frame → frame), retime (frames → frames), generator (no input), analyzer (frames → records). */
+  kind: 'filter' | 'retime' | 'generator' | 'analyzer';
   temporal: 'stateless' | 'sequential';
+  /** Sequential filters: frame N depends on input frames N-preRoll..N only. */
+  preRoll?: number;
   outputs: readonly string[];
   models: readonly string[];
   /** True when the output size differs from the input's for some params: ask with effect.outputSize. */

@@ -12,7 +12,7 @@
  * passthrough timing, not by seeking to seconds. The price is decoding from the clip's start.
  */
 import { execa } from 'execa';
-import type { Frame } from '../effects/frame.ts';
+import type { F32Frame } from '../contract/frame.ts';
 import { JobError, type FrameRange } from '../pipeline/types.ts';
 import { ffmpegPath, passthroughTimingArgs, summarizeErrors } from './ffmpeg.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
@@ -139,7 +139,7 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
   return { args, first, last, bytesPerSample };
 }
 
-export async function* decodeFrames(file: string, options: DecodeOptions = {}): AsyncGenerator<Frame> {
+export async function* decodeFrames(file: string, options: DecodeOptions = {}): AsyncGenerator<F32Frame> {
   const info = options.info ?? (await probeMedia(file));
   const plan = planDecode(info, options.range, options.seekAfterFrames);
   const expected = plan.last - plan.first + 1;
@@ -204,7 +204,7 @@ function cancelled(file: string): JobError {
   return new JobError('CANCELLED', `decoding ${file} was cancelled`);
 }
 
-function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1 | 2): Frame {
+function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1 | 2): F32Frame {
   const count = width * height * 4;
   const data = new Float32Array(count);
   if (bytesPerSample === 2) {
@@ -215,5 +215,5 @@ function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1
     const scale = 1 / 255;
     for (let i = 0; i < count; i++) data[i] = bytes[i]! * scale;
   }
-  return { width, height, stride: width * 4, data, colorSpace: 'display' };
+  return { width, height, stride: width * 4, format: 'f32', data, colorSpace: 'display' };
 }

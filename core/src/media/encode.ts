@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { Frame } from '../effects/frame.ts';
+import { convertFrame, packed, type Frame } from '../contract/frame.ts';
 import { JobError, type OutputFormat } from '../pipeline/types.ts';
 import { ffmpegPath, tail } from './ffmpeg.ts';
 import {
@@ -525,19 +525,15 @@ function proresColorMetadata(matrixTag: string, primaries: string, transfer: str
 
 // ---------- pixels ----------
 
+/**
+ * The frame as the integer samples ffmpeg reads (rgba / rgba64le). Any sample format: u8 → 8-bit and u16 →
+ * 16-bit go straight through (no float detour); floats are clamped (NaN → 0) and rounded, so out-of-range
+ * values never wrap around in the integer pipe. Always a fresh buffer: the stream keeps it until flushed,
+ * while the caller may reuse the frame.
+ */
 function frameToBytes(frame: Frame, bytesPerSample: 1 | 2): Buffer {
-  const { width, height, stride, data } = frame;
-  const rowLen = width * 4;
-  const max = bytesPerSample === 2 ? 65535 : 255;
-  const out = bytesPerSample === 2 ? new Uint16Array(rowLen * height) : new Uint8Array(rowLen * height);
-  for (let y = 0; y < height; y++) {
-    const src = y * stride;
-    const dst = y * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      const v = data[src + i]!;
-      // Clamp and map NaN to 0: out-of-range floats must not wrap around in the integer pipe.
-      out[dst + i] = v > 0 ? (v < 1 ? Math.round(v * max) : max) : 0;
-    }
-  }
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  const converted = convertFrame(frame, bytesPerSample === 2 ? 'u16' : 'u8');
+  const tight = packed(converted);
+  const samples = tight === frame ? tight.data.slice() : tight.data;
+  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }

@@ -7,7 +7,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { getEffect } from '../effects/registry.ts';
 import { resolveParams } from '../effects/params.ts';
-import type { EffectDescriptor, ParamValues, Rational } from '../effects/types.ts';
+import type {
+  EffectDescriptor,
+  FilterEffect,
+  ParamValues,
+  Rational,
+  RetimeEffect,
+} from '../effects/types.ts';
 import { probeMedia, type MediaInfo } from '../media/probe.ts';
 import { resolveFrameRange } from './frame-range.ts';
 import { formatFromOutputPath, isImageFormat, outputFormats } from './output-format.ts';
@@ -17,7 +23,7 @@ import { JobError, type JobSpec, type OutputFormat } from './types.ts';
 import { alphaStateOf, outputSizeOf } from '../effects/descriptor-data.ts';
 
 export interface JobPlan {
-  effect: EffectDescriptor;
+  effect: FilterEffect | RetimeEffect;
   params: ParamValues;
   input: string;
   info: MediaInfo;
@@ -48,7 +54,15 @@ export async function planJob(
   assertPlainPath('input', spec.input);
   assertPlainPath('output', spec.output);
   for (const [id, file] of Object.entries(spec.modelPaths ?? {})) assertPlainPath(`model path ${id}`, file);
-  const effect = lookup(spec.effect);
+  const found = lookup(spec.effect);
+  if (found.kind === 'generator' || found.kind === 'analyzer') {
+    throw new JobError(
+      'BAD_PARAM',
+      `effect "${found.id}" is a ${found.kind}; this version of mlxvideo runs filter and retime effects as jobs`,
+      'update mlxvideo',
+    );
+  }
+  const effect = found;
   const params = resolveParams(effect.params, spec.params ?? {});
   checkModelPaths(effect, spec.modelPaths);
   await checkModelFilesExist(spec.modelPaths);
@@ -68,11 +82,13 @@ export async function planJob(
   const range = resolveFrameRange(spec.frames, info.frameCount);
   const size = outputSizeOf(effect, info.width, info.height, params);
   const inputFrames = range.end - range.start + 1;
-  const frameRate = effect.retime ? effect.retime.outputFrameRate(info.frameRate, params) : info.frameRate;
-  const outputFrames = effect.retime
-    ? effect.retime.outputFrameCount(inputFrames, info.frameRate, params)
-    : inputFrames;
-  const firstFrameNumber = effect.retime ? 0 : range.start;
+  const frameRate =
+    effect.kind === 'retime' ? effect.retime.outputFrameRate(info.frameRate, params) : info.frameRate;
+  const outputFrames =
+    effect.kind === 'retime'
+      ? effect.retime.outputFrameCount(inputFrames, info.frameRate, params)
+      : inputFrames;
+  const firstFrameNumber = effect.kind === 'retime' ? 0 : range.start;
   const target = await checkOutput(input, spec.output, format, spec.overwrite ?? false, {
     first: firstFrameNumber,
     count: outputFrames,

@@ -192,7 +192,7 @@ interface EffectStage {
 
 function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
   const { effect, params } = plan;
-  if (effect.retime) {
+  if (effect.kind === 'retime') {
     const retime = effect.retime;
     let retimer: Awaited<ReturnType<typeof retime.createRetimer>> | undefined;
     return {

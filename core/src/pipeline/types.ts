@@ -68,29 +68,5 @@ export interface JobSessionStats {
   inferenceMs: number;
 }
 
-/** Error codes shared by CLI messages, daemon error replies and panels. */
-export type JobErrorCode =
-  | 'INPUT_MISSING'
-  | 'INPUT_NOT_VIDEO'
-  | 'INPUT_CORRUPT'
-  | 'OUTPUT_IS_INPUT'
-  | 'OUTPUT_UNWRITABLE'
-  | 'OUTPUT_EXISTS'
-  | 'UNKNOWN_EFFECT'
-  | 'BAD_PARAM'
-  | 'MODEL_UNAVAILABLE'
-  | 'MODEL_HASH_MISMATCH'
-  | 'CANCELLED'
-  | 'INTERNAL';
-
-export class JobError extends Error {
-  constructor(
-    readonly code: JobErrorCode,
-    message: string,
-    /** What the user can do about it. */
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'JobError';
-  }
-}
+// The job error lives in the contract leaf so media/, effects/ and daemon/ throw it without importing pipeline/.
+export { JobError, type JobErrorCode } from '../contract/errors.ts';
