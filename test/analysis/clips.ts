@@ -13,7 +13,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { smallFrames } from '../../core/src/analysis/frame-source.ts';
+import type { MarkerSource } from '../../core/src/analysis/markers/index.ts';
+import { classifyMotion } from '../../core/src/analysis/motion.ts';
+import { ShotDetector } from '../../core/src/analysis/shots.ts';
 import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
+import { probeMedia } from '../../core/src/media/probe.ts';
+import { offsetTimecode } from '../../core/src/media/timecode.ts';
 import { fixture } from '../support/paths.ts';
 
 export const opencvData = '/usr/share/doc/opencv-doc/examples/data';
@@ -117,5 +123,40 @@ export function makeClips(dir: string) {
       '-t',
       '3',
     ]),
+  };
+}
+
+/** Real shot boundaries of a clip with stand-in descriptions (no models: this test is about the formats). */
+export async function shotSource(file: string): Promise<MarkerSource> {
+  const info = await probeMedia(file);
+  const det = new ShotDetector();
+  for await (const f of smallFrames(info, 96)) det.push(f);
+  const tc = info.timecode ?? '00:00:00:00';
+  const shots = det.finish().shots.map((s, i) => ({
+    shot: i + 1,
+    start: s.start,
+    end: s.end,
+    startTimecode: offsetTimecode(tc, s.start, info.frameRate),
+    endTimecode: offsetTimecode(tc, s.end, info.frameRate),
+    black: s.black,
+    objects: { person: i + 1 },
+    tags: [{ label: 'street', synonyms: [], score: 0.5 }],
+    faces: { count: 0, largestHeight: 0 },
+    scale: 'wide' as const,
+    text: i === 1 ? ['EXIT, "this way"', 'second line'] : [],
+    lighting: null,
+    motion: classifyMotion([], 25),
+    colours: [],
+    sampledFrames: [],
+  }));
+  return {
+    file,
+    analysisVersion: 1,
+    width: info.width,
+    height: info.height,
+    frameRate: info.frameRate,
+    frameCount: det.frameCount,
+    startTimecode: tc,
+    shots,
   };
 }
