@@ -13,7 +13,7 @@
  * most common, text the distinct lines, lighting and colours from the middle frame.
  */
 import sharp from 'sharp';
-import type { Frame } from '../effects/frame.ts';
+import type { F32Frame } from '../effects/frame.ts';
 import { getManifest } from '../models/manifests.ts';
 import { probeMedia } from '../media/probe.ts';
 import { rationalValue } from '../media/rational.ts';
@@ -85,8 +85,18 @@ export interface FileAnalysis {
   frameCount: number;
   startTimecode: string;
   shots: ShotAnalysis[];
-  /** Wall time per stage in ms (decode included), and pure model time per model id. */
-  timings: { shotsMs: number; modelsMs: number; inferenceMs: Record<string, number> };
+  /**
+   * Wall time of the two passes in ms (decode included), wall time per per-sample stage (objects, faces,
+   * tags, ocr, picture, thumbnail), pure session.run time per model id, and how many frames were sampled.
+   */
+  timings: {
+    shotsMs: number;
+    modelsMs: number;
+    stageMs: Record<string, number>;
+    inferenceMs: Record<string, number>;
+    samples: number;
+    ocrSamples: number;
+  };
 }
 
 export interface AnalysisModels {
@@ -167,7 +177,9 @@ export async function analyzeFile(
   const loaded = indices.length > 0 ? (typeof models === 'function' ? await models() : models) : undefined;
   const before = loaded ? inferenceTotals(loaded) : {};
   const samples = new Map<number, Sample>();
+  const stageMs: Record<string, number> = {};
   let done = 0;
+  let ocrSamples = 0;
   for await (const { index, frame } of selectedFrames(
     info,
     indices,
@@ -175,7 +187,8 @@ export async function analyzeFile(
     options.signal,
   )) {
     const plan = wanted.get(index)!;
-    samples.set(index, await analyseSample(loaded!, frame, plan.ocr, plan.middle));
+    samples.set(index, await analyseSample(loaded!, frame, plan.ocr, plan.middle, stageMs));
+    if (plan.ocr) ocrSamples++;
     progress('models', ++done, indices.length);
   }
   const after = loaded ? inferenceTotals(loaded) : {};
@@ -218,7 +231,14 @@ export async function analyzeFile(
     frameCount: detector.frameCount,
     startTimecode: tc,
     shots: result,
-    timings: { shotsMs, modelsMs: performance.now() - t1, inferenceMs },
+    timings: {
+      shotsMs,
+      modelsMs: performance.now() - t1,
+      stageMs,
+      inferenceMs,
+      samples: samples.size,
+      ocrSamples,
+    },
   };
 }
 
@@ -230,31 +250,45 @@ function inferenceTotals(models: AnalysisModels): Record<string, number> {
 
 async function analyseSample(
   m: AnalysisModels,
-  frame: Frame,
+  frame: F32Frame,
   ocr: boolean,
   middle: boolean,
+  stageMs: Record<string, number>,
 ): Promise<Sample> {
-  const objects = await detectObjects(m.objects, frame, 0.45);
+  const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      stageMs[stage] = (stageMs[stage] ?? 0) + performance.now() - t;
+    }
+  };
+  const objects = await timed('objects', () => detectObjects(m.objects, frame, 0.45));
   const counts: Record<string, number> = {};
   for (const o of objects) counts[o.label] = (counts[o.label] ?? 0) + 1;
   const personHeight = Math.max(
     0,
     ...objects.filter((o) => o.label === 'person').map((o) => o.h / frame.height),
   );
-  const faces = await detectFaces(m.faces, frame, 0.75);
-  return {
-    objects: counts,
-    tags: await classify(m.tags, frame),
-    faces: { count: faces.length, largestHeight: Math.max(0, ...faces.map((f) => f.h / frame.height)) },
-    personHeight,
-    text: ocr ? (await readText(m.ocrDetect, m.ocrRecognise, frame)).map((l) => l.text) : [],
+  const faces = await timed('faces', () => detectFaces(m.faces, frame, 0.75));
+  const tags = await timed('tags', () => classify(m.tags, frame));
+  const text = ocr ? await timed('ocr', () => readText(m.ocrDetect, m.ocrRecognise, frame)) : [];
+  const picture = await timed('picture', () => ({
     lighting: lightingOf(frame),
     colours: dominantColours(frame),
-    ...(middle ? { thumbnail: await thumbnailOf(frame) } : {}),
+  }));
+  return {
+    objects: counts,
+    tags,
+    faces: { count: faces.length, largestHeight: Math.max(0, ...faces.map((f) => f.h / frame.height)) },
+    personHeight,
+    text: text.map((l) => l.text),
+    ...picture,
+    ...(middle ? { thumbnail: await timed('thumbnail', () => thumbnailOf(frame)) } : {}),
   };
 }
 
-async function thumbnailOf(frame: Frame): Promise<Buffer> {
+async function thumbnailOf(frame: F32Frame): Promise<Buffer> {
   const bytes = Buffer.alloc(frame.width * frame.height * 3);
   for (let y = 0, o = 0; y < frame.height; y++) {
     for (let x = 0; x < frame.width; x++, o += 3) {

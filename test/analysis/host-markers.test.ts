@@ -1,8 +1,9 @@
 /**
- * Shot markers through the Premiere panel code (plugin-premiere/src/shot-markers.ts) against the premierepro
+ * Shot markers in the editors. Premiere: through the panel code (plugin-premiere/src/shot-markers.ts) against the premierepro
  * fake, which enforces the documented rules (async Markers.getMarkers, actions only inside lockedAccess,
  * TickTimes, one synchronous transaction). The shots are the real boundaries of the cut clip (street |
- * close-up | street at 10 fps: shots start at 0, 4.8 and 8.4 s).
+ * close-up | street at 10 fps: shots start at 0, 4.8 and 8.4 s). After Effects: layer markers through
+ * plugin-aftereffects/src/layer-markers.ts against the AE fake (one undo group, comp times, MarkerValue).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import {
   SHOT_MARKERS_UNDO,
   type MediaShots,
 } from '../../plugin-premiere/src/shot-markers.ts';
+import { addLayerShotMarkers, LAYER_MARKERS_UNDO } from '../../plugin-aftereffects/src/layer-markers.ts';
+import { createFakeAfterEffects } from '../panels/fakes/aftereffects.ts';
 import { createFakePremiere, FakeTickTime } from '../panels/fakes/premierepro.ts';
 import { realLookup } from '../panels/helpers.ts';
 import { makeClips, shotSource } from './clips.ts';
@@ -97,5 +100,26 @@ describe('Premiere shot markers', () => {
     await expect(r.fake.module.Markers.getMarkers({} as never)).rejects.toThrow(
       /Sequence or a ClipProjectItem/,
     );
+  });
+});
+
+describe('After Effects layer markers', () => {
+  it('adds one layer marker per shot at comp time, in one undo group, honouring start time and stretch', async () => {
+    const info = (await realLookup(clip))!;
+    const ae = createFakeAfterEffects({ [clip]: info });
+    const footage = ae.project.addFootage(clip, info);
+    // Layer starts at comp 2 s, stretched 200% (half speed), trimmed to media 1.0-12.2 s: shot 1 (media 0 s)
+    // is before the in point; shot 2 (4.8 s) lands at 2 + 9.6 = 11.6 s; shot 3 (8.4 s) at 18.8 s.
+    const layer = ae.comp.addFootageLayer(footage, { inPoint: 4, outPoint: 26.4, startTime: 2 });
+    layer.stretch = 200;
+    expect(addLayerShotMarkers(ae.module, [{ layer, shots }])).toBe(2);
+    const marker = layer.property('Marker');
+    expect(marker.numKeys).toBe(2);
+    expect(marker.keyTime(1)).toBeCloseTo(11.6, 9);
+    expect(marker.keyTime(2)).toBeCloseTo(18.8, 9);
+    expect(marker.keyValue(1).comment).toMatch(/^Shot 2 · wide: /);
+    expect(marker.keyValue(1).duration).toBeCloseTo(7.2, 9);
+    expect(ae.app.undoGroups).toEqual([LAYER_MARKERS_UNDO]);
+    expect(ae.app.editsOutsideUndoGroup).toEqual([]);
   });
 });
