@@ -5,14 +5,12 @@
  * Per stage: frames per second that stage handles (shot pass: every frame of the file; model stages: the
  * sampled frames they ran on), and for the whole file the analysed frames of footage per second of wall time.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyzeFile, loadAnalysisModels } from '../../core/src/analysis/analyze-file.ts';
-import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { makeClips } from '../../test/analysis/clips.ts';
+import { encodeClip, makeClips } from '../../test/analysis/clips.ts';
 import type { BenchSection } from '../types.ts';
 import { round1 } from '../support.ts';
 
@@ -20,23 +18,7 @@ export async function run(): Promise<BenchSection> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-bench-analysis-'));
   try {
     const cut = makeClips(dir).cut;
-    const hd = path.join(dir, 'cut-1080p.mp4');
-    execFileSync(ffmpegPath(), [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      cut,
-      '-vf',
-      'scale=1920:1080,setsar=1',
-      '-c:v',
-      'libx264',
-      '-crf',
-      '18',
-      '-pix_fmt',
-      'yuv420p',
-      hd,
-    ]);
+    const hd = encodeClip(dir, 'cut-1080p.mp4', ['-i', cut, '-vf', 'scale=1920:1080,setsar=1']);
     const ctx = createEffectContext();
     const models = await loadAnalysisModels(ctx);
     const rows: (string | number)[][] = [];
@@ -53,7 +35,7 @@ export async function run(): Promise<BenchSection> {
         a.frameCount,
         fps(a.frameCount, t.shotsMs),
       ]);
-      for (const stage of ['objects', 'faces', 'tags', 'ocr', 'picture', 'thumbnail']) {
+      for (const stage of ['objects', 'faces', 'tags', 'areas', 'ocr', 'picture', 'thumbnail']) {
         const n = stage === 'ocr' ? t.ocrSamples : stage === 'thumbnail' ? a.shots.length : t.samples;
         rows.push([label, stage, n, fps(n, t.stageMs[stage] ?? 0)]);
       }

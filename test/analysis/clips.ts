@@ -24,7 +24,8 @@ import { fixture } from '../support/paths.ts';
 
 export const opencvData = '/usr/share/doc/opencv-doc/examples/data';
 
-function make(dir: string, name: string, args: string[]): string {
+/** dir/name encoded by ffmpeg from `args` (inputs and filters) as H.264 yuv420p, unless it exists already. */
+export function encodeClip(dir: string, name: string, args: string[]): string {
   const out = join(dir, name);
   if (!existsSync(out)) {
     execFileSync(ffmpegPath(), [
@@ -52,7 +53,7 @@ const still = (label: string, pad = 'black') =>
 
 export function makeTextClip(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  return make(dir, 'text.mp4', [
+  return encodeClip(dir, 'text.mp4', [
     '-loop',
     '1',
     '-t',
@@ -77,7 +78,7 @@ export function makeClips(dir: string) {
   const wide = fixture('wide-street.mp4');
   const close = fixture('closeup-2398.mp4');
   return {
-    cut: make(dir, 'cut.mp4', [
+    cut: encodeClip(dir, 'cut.mp4', [
       '-i',
       wide,
       '-i',
@@ -91,7 +92,7 @@ export function makeClips(dir: string) {
       '-r',
       '10',
     ]),
-    dissolve: make(dir, 'dissolve.mp4', [
+    dissolve: encodeClip(dir, 'dissolve.mp4', [
       '-i',
       wide,
       '-i',
@@ -101,7 +102,7 @@ export function makeClips(dir: string) {
       '-map',
       '[v]',
     ]),
-    fade: make(dir, 'fade.mp4', [
+    fade: encodeClip(dir, 'fade.mp4', [
       '-i',
       wide,
       '-i',
@@ -113,7 +114,7 @@ export function makeClips(dir: string) {
       '-r',
       '10',
     ]),
-    pan: make(dir, 'pan.mp4', [
+    pan: encodeClip(dir, 'pan.mp4', [
       '-loop',
       '1',
       '-i',
@@ -141,6 +142,7 @@ export async function shotSource(file: string): Promise<MarkerSource> {
     black: s.black,
     objects: { person: i + 1 },
     tags: [{ label: 'street', synonyms: [], score: 0.5 }],
+    areas: {},
     faces: { count: 0, largestHeight: 0 },
     scale: 'wide' as const,
     text: i === 1 ? ['EXIT, "this way"', 'second line'] : [],
