@@ -8,8 +8,14 @@
  */
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { EffectContext, EffectDescriptor, Processor } from '../types.ts';
-import { firstNonFinite, packed, type Frame } from '../frame.ts';
+import type { EffectContext, FilterEffect, Processor } from '../types.ts';
+import {
+  firstNonFinite,
+  packed,
+  toFloat32,
+  type F32Frame as Frame,
+  type Frame as AnyFrame,
+} from '../frame.ts';
 import { upscaleTiled } from '../../runtime/tiling.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import {
@@ -93,7 +99,8 @@ export function workingSize(
   return { width: Math.max(4, Math.round(width * s)), height: workingHeight };
 }
 
-export const styleEffect: EffectDescriptor<StyleParams> = {
+export const styleEffect: FilterEffect<StyleParams> = {
+  kind: 'filter',
   id: 'style',
   label: 'Style transfer',
   category: 'style',
@@ -192,7 +199,8 @@ export const styleEffect: EffectDescriptor<StyleParams> = {
     };
 
     return {
-      async process(input: Frame, params: StyleParams): Promise<Frame> {
+      async process(source: AnyFrame, params: StyleParams): Promise<Frame> {
+        const input = toFloat32(source);
         const bad = firstNonFinite(input);
         if (bad >= 0)
           throw new RangeError(`style: input frame has a non-finite sample at float index ${bad}`);

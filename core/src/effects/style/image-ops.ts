@@ -2,13 +2,13 @@
  * Small whole-frame operations the style effect composes: resizing (area down, bilinear up), sRGB encoding
  * for models trained on sRGB images, luminance-only transfer and blending.
  */
-import { createFrame, type Frame } from '../frame.ts';
+import { createFrame, type F32Frame as Frame } from '../frame.ts';
 import { resampleRows } from '../../runtime/resample.ts';
 import { linearToSrgb, srgbToLinear } from '../../runtime/srgb.ts';
 
 export function resizeFrame(frame: Frame, width: number, height: number): Frame {
   if (frame.width === width && frame.height === height) return frame;
-  const out = createFrame(width, height, frame.colorSpace);
+  const out = createFrame(width, height, 'f32', frame.colorSpace);
   resampleRows(
     { data: frame.data, rowStride: frame.stride, pixelStride: 4 },
     [0, 1, 2, 3],
@@ -23,7 +23,7 @@ export function resizeFrame(frame: Frame, width: number, height: number): Frame 
 /** A display-referred (sRGB-encoded) copy of a linear frame; display frames are returned as they are. */
 export function toDisplay(frame: Frame): Frame {
   if (frame.colorSpace === 'display') return frame;
-  const out = createFrame(frame.width, frame.height, 'display');
+  const out = createFrame(frame.width, frame.height, 'f32', 'display');
   mapRgb(frame, out, linearToSrgb);
   return out;
 }
@@ -31,7 +31,7 @@ export function toDisplay(frame: Frame): Frame {
 /** Back to the colour space of `like` (decodes sRGB when `like` is linear). */
 export function toColorSpaceOf(frame: Frame, like: Frame): Frame {
   if (like.colorSpace === frame.colorSpace) return frame;
-  const out = createFrame(frame.width, frame.height, like.colorSpace);
+  const out = createFrame(frame.width, frame.height, 'f32', like.colorSpace);
   mapRgb(frame, out, srgbToLinear);
   return out;
 }

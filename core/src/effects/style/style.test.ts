@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEffectContext } from '../../runtime/context.ts';
-import { createFrame, type Frame } from '../frame.ts';
+import { createFrame, toFloat32, type F32Frame as Frame } from '../frame.ts';
 import { decodeFrames } from '../../media/decode.ts';
 import { StyleInputError, styleEffect, type StyleParams } from './descriptor.ts';
 
@@ -143,7 +143,7 @@ describe('style on real photos', () => {
       const p = await styleEffect.createProcessor(ctx);
       for (const photo of PHOTOS) {
         const input = await loadFrame(photo);
-        const out = await p.process(input, params({ style }));
+        const out = toFloat32(await p.process(input, params({ style })));
         expect([out.width, out.height]).toEqual([input.width, input.height]);
         const change = meanAbsRgb(out, input);
         const corr = edgeCorrelation(input, out);
@@ -159,8 +159,8 @@ describe('style on real photos', () => {
   it('two paintings give measurably different outputs', async () => {
     const p = await styleEffect.createProcessor(ctx);
     const input = await loadFrame(PHOTOS[0]!);
-    const a = await p.process(input, params({ style: STARRY }));
-    const b = await p.process(input, params({ style: FISH }));
+    const a = toFloat32(await p.process(input, params({ style: STARRY })));
+    const b = toFloat32(await p.process(input, params({ style: FISH })));
     const d = meanAbsRgb(a, b);
     console.log(`Starry Night vs HappyFish on the astronaut: mean |Δ| ${d.toFixed(3)}`);
     expect(d).toBeGreaterThan(0.05);
@@ -169,10 +169,10 @@ describe('style on real photos', () => {
   it('strength blends towards the input; keep-colours keeps the chroma', async () => {
     const p = await styleEffect.createProcessor(ctx);
     const input = await loadFrame(PHOTOS[0]!);
-    const full = await p.process(input, params({ style: 'candy' }));
-    const half = await p.process(input, params({ style: 'candy', strength: 0.5 }));
+    const full = toFloat32(await p.process(input, params({ style: 'candy' })));
+    const half = toFloat32(await p.process(input, params({ style: 'candy', strength: 0.5 })));
     expect(meanAbsRgb(half, input)).toBeLessThan(meanAbsRgb(full, input) * 0.7);
-    const kept = await p.process(input, params({ style: 'candy', keepColors: true }));
+    const kept = toFloat32(await p.process(input, params({ style: 'candy', keepColors: true })));
     const chroma = (f: Frame, i: number): [number, number] => {
       const y = 0.2126 * f.data[i]! + 0.7152 * f.data[i + 1]! + 0.0722 * f.data[i + 2]!;
       return [f.data[i + 2]! - y, f.data[i]! - y];
@@ -206,8 +206,8 @@ describe('style on real photos', () => {
   it('tiles: a frame larger than the tile size is stylised in tiles of the same size', async () => {
     const p = await styleEffect.createProcessor(ctx);
     const input = await loadFrame(PHOTOS[1]!, 342);
-    const tiled = await p.process(input, params({ tileSize: 128 }));
-    const whole = await p.process(input, params({ tileSize: 1024 }));
+    const tiled = toFloat32(await p.process(input, params({ tileSize: 128 })));
+    const whole = toFloat32(await p.process(input, params({ tileSize: 1024 })));
     expect([tiled.width, tiled.height]).toEqual([input.width, input.height]);
     const d = meanAbsRgb(tiled, whole);
     console.log(`tiled (128) vs whole frame: mean |Δ| ${d.toFixed(3)}`);
@@ -231,7 +231,7 @@ describe('style on a real clip: flicker', () => {
       let sum = 0;
       let n = 0;
       for (const f of frames) {
-        const out = await p.process(f, params({ style: 'mosaic', temporalConsistency }));
+        const out = toFloat32(await p.process(f, params({ style: 'mosaic', temporalConsistency })));
         if (prevIn && prevOut) {
           const still = new Uint8Array(f.width * f.height);
           for (let i = 0; i < still.length; i++) {

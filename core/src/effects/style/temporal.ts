@@ -13,7 +13,7 @@
  *    the blended result is what the next frame warps (the consistency propagates).
  */
 import { Tensor } from 'onnxruntime-node';
-import { createFrame, type Frame } from '../frame.ts';
+import { createFrame, type F32Frame as Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { padToPlanar, paddedSize } from '../interpolate/rife.ts';
 
@@ -156,7 +156,7 @@ export function reliability(back: Flow, fwd: Flow, prev: Frame, cur: Frame): Flo
 }
 
 function copy(frame: Frame): Frame {
-  const out = createFrame(frame.width, frame.height, frame.colorSpace);
+  const out = createFrame(frame.width, frame.height, 'f32', frame.colorSpace);
   for (let y = 0; y < frame.height; y++)
     out.data.set(frame.data.subarray(y * frame.stride, y * frame.stride + frame.width * 4), y * out.stride);
   return out;
