@@ -21,7 +21,7 @@ export const SHOT_SCALES: readonly ShotScale[] = [
 export function shotScale(faceHeight: number, personHeight: number): ShotScale | null {
   if (faceHeight >= 0.5) return 'extreme-close-up';
   if (faceHeight >= 0.2) return 'close-up';
-  if (faceHeight >= 0.1) return 'medium-close-up';
+  if (faceHeight >= 0.13) return 'medium-close-up';
   if (personHeight >= 0.6 || faceHeight >= 0.05) return 'medium';
   if (personHeight >= 0.2) return 'wide';
   if (personHeight > 0) return 'extreme-wide';
