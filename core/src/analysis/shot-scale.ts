@@ -3,8 +3,9 @@
  * the usual framing definitions: a BlazeFace box spans brows to chin, about two thirds of the head, so a face
  * box over half the frame height means only part of the face is in frame (extreme close-up), a fifth or
  * more is a head-and-shoulders close-up, 13% or more a medium close-up (chest up: a head a fifth of the
- * frame, its brows-to-chin box two thirds of that). Without a large face, a person taller than 60% of the frame (cut by its edges) is a medium shot, a whole person of a fifth or
- * more of the height a wide shot, and smaller people an extreme wide shot. No face and no person: unknown.
+ * frame, its brows-to-chin box two thirds of that). Without a large face, a person taller than 60% of the
+ * frame (cut by its edges) is a medium shot, a whole person of a fifth or more of the height a wide shot, and
+ * smaller people an extreme wide shot. No face and no person: unknown.
  */
 export type ShotScale =
   'extreme-close-up' | 'close-up' | 'medium-close-up' | 'medium' | 'wide' | 'extreme-wide';
