@@ -38,7 +38,7 @@ export function registerRunCommands(program: Command): void {
       .command('run')
       .description('apply an effect to a video file or an image and write the result to a new file')
       .argument('<effect>', 'effect id (see `mlxv effects`)')
-      .argument('<input>', 'input video file or image')
+      .argument('[input]', 'input video file or image (generators take none)')
       .requiredOption(
         '-o, --output <path>',
         'output: .mov (ProRes 4444 + alpha), .webm (VP9 + alpha), .mp4 (H.264), a new or empty folder / ' +
@@ -60,8 +60,8 @@ export function registerRunCommands(program: Command): void {
         'run the job in the local daemon (`mlxv serve`) instead of in this process (also: MLXV_DAEMON=1)',
       )
       .addHelpText('after', exitCodeHelp)
-      .action(async (effectId: string, input: string, opts: RunOptions) => {
-        process.exitCode = await runFromCli(effectId, input, opts);
+      .action(async (effectId: string, input: string | undefined, opts: RunOptions) => {
+        process.exitCode = await runFromCli(effectId, input ?? '', opts);
       }),
   );
 

@@ -63,6 +63,13 @@ export async function planJob(
     );
   }
   const effect = found;
+  if (!spec.input) {
+    throw new JobError(
+      'INPUT_MISSING',
+      `effect "${effect.id}" needs an input video or image`,
+      `mlxv run ${effect.id} <input> -o <output>`,
+    );
+  }
   const params = resolveParams(effect.params, spec.params ?? {});
   checkModelPaths(effect, spec.modelPaths);
   await checkModelFilesExist(spec.modelPaths);
@@ -171,7 +178,7 @@ async function checkModelFilesExist(modelPaths: Record<string, string> | undefin
 }
 
 /** probeMedia names missing, unreadable and damaged inputs itself (JobErrors); anything else is "not video". */
-async function probeInput(input: string): Promise<MediaInfo> {
+export async function probeInput(input: string): Promise<MediaInfo> {
   let info: MediaInfo;
   try {
     info = await probeMedia(input);
