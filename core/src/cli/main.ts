@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerRunCommands } from './run-command.ts';
 import { registerModelsCommands } from './models-command.ts';
 import { registerServeCommands } from './serve-command.ts';
+import { registerFarmCommands } from './farm-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('mlxv')
@@ -15,6 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRunCommands(program);
   registerModelsCommands(program);
   registerServeCommands(program);
+  registerFarmCommands(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
