@@ -30,9 +30,23 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function commandLine(job: ExportJob, verb: 'chunk' | 'assemble', frames: string | null): string {
-  const args = ['farm', verb, ...job.args, '--job-id', job.jobId, ...(frames ? ['--frames', frames] : [])];
-  return args.map(shellQuote).join(' ');
+/**
+ * Deadline splits its Arguments string like a Windows command line (double quotes group; no shell), so
+ * arguments with spaces get double quotes there; OpenCue runs cmd through a shell.
+ */
+function deadlineQuote(arg: string): string {
+  return /[\s"]/.test(arg) ? `"${arg.replace(/"/g, '\\"')}"` : arg;
+}
+
+/** The frames argument goes in as is: the manager's tokens must stay recognisable to be replaced. */
+function commandLine(
+  job: ExportJob,
+  verb: 'chunk' | 'assemble',
+  frames: string | null,
+  quote: (arg: string) => string,
+): string {
+  const args = ['farm', verb, ...job.args, '--job-id', job.jobId].map(quote);
+  return [...args, ...(frames ? ['--frames', frames] : [])].join(' ');
 }
 
 function frameSpan(plan: FarmPlan): string {
@@ -52,7 +66,7 @@ export async function writeDeadlineJob(dir: string, job: ExportJob): Promise<str
     }),
     'plugin_info.job': keyValues({
       Executable: job.mlxv,
-      Arguments: commandLine(job, 'chunk', '<STARTFRAME>-<ENDFRAME>'),
+      Arguments: commandLine(job, 'chunk', '<STARTFRAME>-<ENDFRAME>', deadlineQuote),
       StartupDirectory: '',
     }),
     'assemble_job_info.job': keyValues({
@@ -64,7 +78,7 @@ export async function writeDeadlineJob(dir: string, job: ExportJob): Promise<str
     }),
     'assemble_plugin_info.job': keyValues({
       Executable: job.mlxv,
-      Arguments: commandLine(job, 'assemble', null),
+      Arguments: commandLine(job, 'assemble', null, deadlineQuote),
       StartupDirectory: '',
     }),
     'submit.sh': [
@@ -123,7 +137,7 @@ export function openCueSpec(job: ExportJob, who: { show: string; shot: string; u
     layer(
       'mlxv_chunk',
       'Render',
-      `${mlxv} ${commandLine(job, 'chunk', '#FRAME_START#-#FRAME_END#')}`,
+      `${mlxv} ${commandLine(job, 'chunk', '#FRAME_START#-#FRAME_END#', shellQuote)}`,
       frameSpan(job.plan),
       job.plan.chunkSize,
     ),
@@ -132,7 +146,7 @@ export function openCueSpec(job: ExportJob, who: { show: string; shot: string; u
     `  <job name="${assemble}">`,
     '    <paused>False</paused>',
     '    <layers>',
-    layer('mlxv_assemble', 'Util', `${mlxv} ${commandLine(job, 'assemble', null)}`, '0', 1),
+    layer('mlxv_assemble', 'Util', `${mlxv} ${commandLine(job, 'assemble', null, shellQuote)}`, '0', 1),
     '    </layers>',
     '  </job>',
     '  <depends>',
