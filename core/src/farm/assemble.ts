@@ -62,8 +62,8 @@ async function assemblePngs(
   const destDir = isPattern ? path.dirname(final) : final;
   const pattern = isPattern ? path.basename(final) : 'frame_%06d.png';
   const staging = isPattern
-    ? path.join(destDir, `.farm-${options.tag}`)
-    : path.join(path.dirname(destDir), `.${path.basename(destDir)}.farm-${options.tag}`);
+    ? path.join(destDir, `.assemble-${options.tag}`)
+    : path.join(path.dirname(destDir), `.${path.basename(destDir)}.assemble-${options.tag}`);
   await mkdir(staging, { recursive: true });
   const firstNumber = job.effect.retime ? 0 : job.range.start;
   try {
@@ -108,7 +108,7 @@ async function concatVideo(
 ): Promise<string[]> {
   const final = job.target.path;
   const ext = path.extname(final);
-  const temp = path.join(path.dirname(final), `.${path.basename(final, ext)}.farm-${options.tag}${ext}`);
+  const temp = path.join(path.dirname(final), `.${path.basename(final, ext)}.assemble-${options.tag}${ext}`);
   const list = path.join(segmentDir, 'concat.txt');
   // The concat demuxer's list syntax: one `file '<path>'` per line, single quotes escaped as '\''.
   await writeFile(list, segments.map((s) => `file '${s.replace(/'/g, `'\\''`)}'\n`).join(''));

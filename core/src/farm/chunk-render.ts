@@ -7,7 +7,7 @@
  * only on success), so a re-delivered chunk returns at once. A worker killed mid-chunk leaves only a
  * temporary file, which the next attempt ignores and the assemble step removes with the segments folder.
  */
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { getEffect } from '../effects/registry.ts';
 import type { EffectContext, EffectDescriptor, Processor, RetimeSpec, Retimer } from '../effects/types.ts';
 import { runJob } from '../pipeline/run-job.ts';
@@ -38,6 +38,8 @@ export async function renderChunk(
 ): Promise<ChunkResult> {
   const segment = segmentPath(task.segmentDir, task.chunk, task.format);
   if (await exists(segment)) return { segment, frames: task.chunk.outputCount, reused: true, seconds: 0 };
+  // Exported jobs have no submitter to create it: the first task to run does (idempotent).
+  await mkdir(task.segmentDir, { recursive: true });
   const effect = getEffect(task.effect);
   const wrapped = chunkEffect(effect, task.chunk);
   const result = await runJob(
