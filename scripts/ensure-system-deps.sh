@@ -7,6 +7,8 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v chromium >/dev/null || need+=(chromium)
 command -v cmake >/dev/null || need+=(cmake)
 command -v zip >/dev/null || need+=(zip)
+# Real photos and clips for the analysis tests (Apache-2.0 OpenCV sample data).
+[ -d /usr/share/doc/opencv-doc/examples/data ] || need+=(opencv-doc)
 command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing system packages: ${need[*]} (install them with apt-get)" >&2; exit 1; fi

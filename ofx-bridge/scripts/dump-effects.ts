@@ -3,8 +3,8 @@
  * exactly the effects (and parameter ranges) the CLI and the daemon know. Run by the CMake build:
  *   node --import tsx ofx-bridge/scripts/dump-effects.ts <out.json>
  * Only per-frame effects are listed (an effect with `retime` changes timing and cannot be an OFX filter).
- * Output size, identity and alpha state are data in the descriptor (outputScale, identityWhen, alphaState)
- * and are written through as they are.
+ * Output size, identity, alpha state and pre-roll are data in the descriptor (outputScale, identityWhen,
+ * alphaState, preRoll) and are written through as they are.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -44,6 +44,11 @@ function describe(fx: EffectDescriptor): Record<string, unknown> {
     ...(fx.outputScale ? { outputSize: outputSizeJson(fx) } : {}),
     ...(fx.identityWhen ? { identityWhen: fx.identityWhen } : {}),
     ...(fx.alphaState ? { alphaState: fx.alphaState } : {}),
+    // Contract v2 (sequential filters): input frames before N that frame N depends on; the plugin pre-rolls
+    // that many when a host renders out of order. Read loosely until every tree has the v2 descriptor type.
+    ...(typeof (fx as { preRoll?: unknown }).preRoll === 'number'
+      ? { preRoll: (fx as { preRoll?: number }).preRoll }
+      : {}),
   };
 }
 

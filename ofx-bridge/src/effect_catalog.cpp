@@ -27,6 +27,7 @@ ParamInfo parseParam(const json::Value &p) {
     info.displayMin = p["displayMin"].asNumber(info.min);
     info.displayMax = p["displayMax"].asNumber(info.max);
     info.step = p["step"].asNumber(0);
+    info.pixelUnit = p["unit"].asString() == "px";
   } else if (info.type == "choice") {
     for (const auto &o : p["options"].items()) info.options.emplace_back(o["value"].asString(), o["label"].asString());
     info.defString = p["default"].asString();
@@ -71,6 +72,21 @@ std::vector<EffectInfo> parseCatalog(const std::string &text, const std::string 
       info.outputSize.choiceParam = os["choiceParam"].asString();
       for (const auto &f : os["choiceFactors"].members()) info.outputSize.choiceFactors[f.first] = f.second.asNumber(1);
     }
+    for (const auto &c : e["identityWhen"].members()) {
+      IdentityCondition cond;
+      cond.param = c.first;
+      if (c.second.isString()) cond.kind = IdentityCondition::Kind::String, cond.text = c.second.asString();
+      else if (c.second.isBool()) cond.kind = IdentityCondition::Kind::Boolean, cond.boolean = c.second.asBool(false);
+      else if (c.second.isNumber()) cond.number = c.second.asNumber(0);
+      else throw std::runtime_error(path + ": effect " + info.id + ": identityWhen." + c.first + " is not a scalar");
+      info.identityWhen.push_back(std::move(cond));
+    }
+    const auto &alpha = e["alphaState"];
+    if (alpha.isObject()) {
+      info.alphaState.param = alpha["param"].asString();
+      for (const auto &v : alpha["byValue"].members()) info.alphaState.byValue[v.first] = v.second.asString();
+    }
+    if (e["preRoll"].isNumber()) info.preRoll = int(e["preRoll"].asNumber(0));
     out.push_back(std::move(info));
   }
   return out;

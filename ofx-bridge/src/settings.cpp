@@ -71,6 +71,7 @@ Settings loadSettings() {
   }
   s.timeoutMs = envInt("MLXV_OFX_TIMEOUT_MS", s.timeoutMs, 1, 3600000);
   s.connectTimeoutMs = envInt("MLXV_OFX_CONNECT_TIMEOUT_MS", s.connectTimeoutMs, 1, 600000);
+  s.maxPrerollFrames = envInt("MLXV_OFX_MAX_PREROLL", s.maxPrerollFrames, 0, 100000);
   const char *t = env("MLXV_OFX_TRANSPORT");
   s.useShm = t ? std::string(t) == "shm" : isLocalHost(s.host);
   return s;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { imageFrame } from '../support/images.ts';
 import { fixture, repoRoot } from '../support/paths.ts';
 import { startDaemonProcess as startDaemon, type DaemonProcess } from '../support/daemon-process.ts';
+import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 
 export { fixture, repoRoot };
 
@@ -87,17 +88,21 @@ export interface HostReport {
   met: boolean;
   why: string;
   totalMs: number;
-  renders: { instance: number; frame: number; status: number; ms: number }[];
+  renders: { instance: number; frame: number; status: number; identity: boolean; ms: number }[];
   outputs: {
     width: number;
     height: number;
     file: string;
     rod: number[];
-    clipPreferences: { status: number };
+    clipPreferences: { status: number; outputPremultiplication: string };
   }[];
   messages: { kind: string; type: string; text: string }[];
   violations: string[];
   liveImages: number;
+  /** Every time the plugin fetched a Source image at (pre-roll shows up here). */
+  sourceTimesFetched: number[];
+  /** Every property name the plugin passed to the host's property suite. */
+  propertyNames: string[];
 }
 
 export interface HostRun {
@@ -161,4 +166,51 @@ export function readRaw(file: string): Float32Array {
 
 export function tempFile(name: string): string {
   return path.join(mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-out-')), name);
+}
+
+/**
+ * The first `frames` frames of a real video as the host's raw clip input (float32 RGBA frames back to back,
+ * top row first), scaled to width x height by ffmpeg.
+ */
+export function rawClip(
+  file: string,
+  frames: number,
+  width: number,
+  height: number,
+): { path: string; frames: Float32Array[] } {
+  const r = spawnSync(
+    ffmpegPath(),
+    [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-frames:v',
+      String(frames),
+      '-vf',
+      `scale=${width}:${height}:flags=area`,
+    ].concat(['-f', 'rawvideo', '-pix_fmt', 'rgba', '-']),
+    { maxBuffer: 1 << 28 },
+  );
+  const bytes = r.stdout as Buffer;
+  if (r.status !== 0 || bytes.length !== frames * width * height * 4)
+    throw new Error(`ffmpeg could not decode ${frames} frames of ${file}: ${String(r.stderr)}`);
+  const all = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) all[i] = (i & 3) === 3 ? 1 : bytes[i]! / 255;
+  const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-clip-'));
+  const p = path.join(dir, 'clip.rgbaf');
+  writeFileSync(p, Buffer.from(all.buffer));
+  const size = width * height * 4;
+  return {
+    path: p,
+    frames: Array.from({ length: frames }, (_, k) => all.subarray(k * size, (k + 1) * size)),
+  };
+}
+
+/** Largest absolute difference between two equally long pixel arrays. */
+export function maxDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`sizes differ: ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
 }

@@ -6,6 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { getEffect, listEffects } from '../effects/registry.ts';
+import { cardOf } from '../models/manifests.ts';
+import { formatCard } from './models-command.ts';
 import { parseParamString } from '../effects/params.ts';
 import type { EffectDescriptor, ParamSpec } from '../effects/types.ts';
 import { createEffectContext } from '../runtime/context.ts';
@@ -280,6 +282,10 @@ function describeEffect(effect: EffectDescriptor): string {
     `  ${effect.description}`,
   ];
   if (effect.models.length) lines.push(`  models: ${effect.models.join(', ')}`);
+  for (const id of effect.models) {
+    const card = cardOf(id);
+    if (card) lines.push(formatCard(id, card, '    ').trimEnd());
+  }
   const params = Object.entries(effect.params);
   if (!params.length) lines.push('  params: (none)');
   for (const [name, spec] of params) {
@@ -318,6 +324,7 @@ function describeEffectJson(effect: EffectDescriptor) {
     description: effect.description,
     temporal: effect.temporal,
     models: effect.models,
+    modelCards: Object.fromEntries(effect.models.map((id) => [id, cardOf(id) ?? null])),
     outputs: effect.outputs,
     retimes: Boolean(effect.retime),
     params: effect.params,

@@ -19,6 +19,7 @@ export interface NumberParam {
   displayMax: number;
   step?: number;
   integer?: boolean;
+  unit?: 'px'; // a size in frame pixels: hosts rendering at a proxy scale (OFX render scale) scale it
 }
 export interface ChoiceParam {
   type: 'choice';

@@ -158,6 +158,8 @@ async function follow(
         throw new JobError('INTERNAL', `chunk ${index} of farm job ${farmJobId} vanished from the queue`);
       const state = await job.getState();
       if (state === 'completed') {
+        // The job was read just before it completed: its result comes with the next poll.
+        if (!job.returnvalue) continue;
         pending.delete(index);
         doneFrames += chunks[index]!.outputCount;
         const result = job.returnvalue as ChunkJobResult;

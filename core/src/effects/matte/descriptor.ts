@@ -116,6 +116,7 @@ export const matteEffect: EffectDescriptor<MatteParams> = {
     choke: {
       type: 'number',
       label: 'Choke (px)',
+      unit: 'px',
       help: 'Positive shrinks the matte, negative grows it.',
       default: 0,
       min: -50,
@@ -128,6 +129,7 @@ export const matteEffect: EffectDescriptor<MatteParams> = {
     feather: {
       type: 'number',
       label: 'Feather (px)',
+      unit: 'px',
       help: 'Softens the matte edge: the alpha ramp becomes about 2 x feather pixels wide.',
       default: 0,
       min: 0,
