@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../core/src/models/paths.ts';
-import { startRedis } from '../../test/farm/redis-server.ts';
+import { makeStreet96, startRedis } from '../../test/farm/support.ts';
 import type { BenchSection } from '../types.ts';
 import { round1 } from '../support.ts';
 
@@ -54,21 +54,7 @@ export async function run(): Promise<BenchSection> {
     });
   };
   try {
-    await exec('ffmpeg', [
-      '-v',
-      'error',
-      '-stream_loop',
-      '1',
-      '-i',
-      path.join(repoRoot, 'test', 'fixtures', 'wide-street.mp4'),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      clip,
-    ]);
+    await makeStreet96(clip);
     const local = await time(job('local.mov', false));
     await addWorker('w1');
     // First farm run warms the worker's model session, as a long-running worker would be.

@@ -12,8 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collect, mlxv, spawnMlxv } from '../cli/helpers.ts';
-import { repoRoot } from '../support/paths.ts';
-import { startRedis, type TestRedis } from './redis-server.ts';
+import { makeStreet96, startRedis, type TestRedis } from './support.ts';
 
 const run = promisify(execFile);
 const MATTE = ['-p', 'model=selfie'];
@@ -44,6 +43,11 @@ function startWorker(name: string) {
   return { child, log: () => log };
 }
 
+/** `mlxv run matte <clip> -o <out> --farm <redis> --chunk N [...extra]`, as an argument list. */
+function farmRun(out: string, chunk: number, ...extra: string[]): string[] {
+  return ['run', 'matte', clip, '-o', out, ...MATTE, '--farm', redis.url, '--chunk', String(chunk), ...extra];
+}
+
 async function waitFor(what: string, test: () => boolean, ms = 90_000): Promise<void> {
   const until = Date.now() + ms;
   while (!test()) {
@@ -67,23 +71,7 @@ async function decoded(file: string): Promise<Buffer> {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mlxv-farm-'));
   clip = path.join(dir, 'street96.mp4');
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-stream_loop',
-    '1',
-    '-i',
-    path.join(repoRoot, 'test', 'fixtures', 'wide-street.mp4'),
-    '-vf',
-    'scale=192:144',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    clip,
-  ]);
+  await makeStreet96(clip, '192:144');
   redis = await startRedis();
   startWorker('w1');
   startWorker('w2');
@@ -102,19 +90,7 @@ afterAll(async () => {
 
 it('96 frames across two worker processes decode to the same frames as a local run', async () => {
   const out = path.join(dir, 'farm.mov');
-  const r = await mlxv([
-    'run',
-    'matte',
-    clip,
-    '-o',
-    out,
-    ...MATTE,
-    '--farm',
-    redis.url,
-    '--chunk',
-    '32',
-    '--json',
-  ]);
+  const r = await mlxv(farmRun(out, 32, '--json'));
   expect(r.code, r.stderr).toBe(0);
   const result = JSON.parse(r.stdout) as { frames: number; chunks: number; workers: Record<string, number> };
   expect(result.frames).toBe(96);
@@ -132,19 +108,7 @@ it('96 frames across two worker processes decode to the same frames as a local r
 
 it('a worker killed (SIGKILL) mid-chunk has its chunk redone by the other; the job completes', async () => {
   const out = path.join(dir, 'killed.mov');
-  const submitter = spawnMlxv([
-    'run',
-    'matte',
-    clip,
-    '-o',
-    out,
-    ...MATTE,
-    '--farm',
-    redis.url,
-    '--chunk',
-    '32',
-    '--json',
-  ]);
+  const submitter = spawnMlxv(farmRun(out, 32, '--json'));
   const result = collect(submitter);
   // Kill w1 once it is inside a chunk (has written progress, not finished it).
   const w1 = workers.get('w1')!;
@@ -165,18 +129,7 @@ it('a worker killed (SIGKILL) mid-chunk has its chunk redone by the other; the j
 
 it('a cancelled job stops the workers and leaves no final file and no segments', async () => {
   const out = path.join(dir, 'cancelled.mov');
-  const submitter = spawnMlxv([
-    'run',
-    'matte',
-    clip,
-    '-o',
-    out,
-    ...MATTE,
-    '--farm',
-    redis.url,
-    '--chunk',
-    '16',
-  ]);
+  const submitter = spawnMlxv(farmRun(out, 16));
   const result = collect(submitter);
   let seen = '';
   submitter.stderr!.on('data', (d: Buffer) => (seen += d.toString()));

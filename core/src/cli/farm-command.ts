@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
-import { buildSpec } from './run-command.ts';
+import { buildSpec, usageErrorsExitWith2 as withUsageExit } from './run-command.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 import { createProgressReporter } from './progress.ts';
 import { createEffectContext } from '../runtime/context.ts';
@@ -21,6 +21,8 @@ import { startFarmWorker } from '../farm/worker.ts';
 import { farmStatus, formatStatus } from '../farm/status.ts';
 import { openCueSpec, writeDeadlineJob, type ExportJob } from '../farm/export.ts';
 import { rm } from 'node:fs/promises';
+
+type ExportedOptions = JobOptions & { jobId: string; jobFrames?: string };
 
 interface JobOptions {
   output: string;
@@ -73,13 +75,10 @@ export function registerFarmCommands(program: Command): void {
       .requiredOption('--redis <url>', 'Redis URL')
       .option('--json', 'print as JSON')
       .action(async (opts: { redis: string; json?: boolean }) => {
-        try {
+        process.exitCode = await exitCodeOf(async () => {
           const status = await farmStatus(opts.redis);
           process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
-          process.exitCode = ExitCode.ok;
-        } catch (err) {
-          process.exitCode = reportFailure(err);
-        }
+        });
       }),
   );
 
@@ -90,7 +89,7 @@ export function registerFarmCommands(program: Command): void {
       .argument('<job-id>', 'farm job id (see `mlxv farm status`)')
       .requiredOption('--redis <url>', 'Redis URL')
       .action(async (id: string, opts: { redis: string }) => {
-        try {
+        process.exitCode = await exitCodeOf(async () => {
           if (!(await cancelFarmJob(opts.redis, id))) {
             throw new JobError(
               'BAD_PARAM',
@@ -99,40 +98,32 @@ export function registerFarmCommands(program: Command): void {
             );
           }
           process.stdout.write(`cancelling farm job ${id}\n`);
-          process.exitCode = ExitCode.ok;
-        } catch (err) {
-          process.exitCode = reportFailure(err);
-        }
+        });
       }),
   );
 
-  withUsageExit(
-    jobArguments(
-      farm
-        .command('chunk')
-        .description('render one chunk of an exported job (what Deadline/OpenCue frame tasks run)'),
-      'chunk',
-    )
-      .requiredOption('--job-id <id>', 'the id the export chose (names the segments folder)')
-      .action(
-        async (effect: string, input: string, opts: JobOptions & { jobId: string; jobFrames?: string }) => {
-          process.exitCode = await chunkFromCli(effect, input, opts);
-        },
-      ),
-  );
-
-  withUsageExit(
-    jobArguments(
-      farm.command('assemble').description('join the rendered chunks of an exported job into the output'),
-      'chunk',
-    )
-      .requiredOption('--job-id <id>', 'the id the export chose')
-      .action(
-        async (effect: string, input: string, opts: JobOptions & { jobId: string; jobFrames?: string }) => {
-          process.exitCode = await assembleFromCli(effect, input, opts);
-        },
-      ),
-  );
+  // What Deadline/OpenCue tasks run: the two halves of an exported job.
+  const exported = [
+    {
+      name: 'chunk',
+      about: 'render one chunk of an exported job (what Deadline/OpenCue frame tasks run)',
+      run: chunkFromCli,
+    },
+    {
+      name: 'assemble',
+      about: 'join the rendered chunks of an exported job into the output',
+      run: assembleFromCli,
+    },
+  ];
+  for (const { name, about, run } of exported) {
+    withUsageExit(
+      jobArguments(farm.command(name).description(about), 'chunk')
+        .requiredOption('--job-id <id>', 'the id the export chose (names the segments folder)')
+        .action(async (effect: string, input: string, opts: ExportedOptions) => {
+          process.exitCode = await run(effect, input, opts);
+        }),
+    );
+  }
 
   withUsageExit(
     jobArguments(farm.command('export').description('write job files for Deadline 10 and/or OpenCue'))
@@ -194,13 +185,10 @@ export async function runFarmFromCli(
   spec: JobSpec,
   opts: { farm: string; chunk?: number; json?: boolean },
 ): Promise<number> {
-  try {
+  return exitCodeOf(async () => {
     const result = await submitWithInterrupts(spec, opts.farm, opts.chunk);
     printFarmResult(result, opts.json);
-    return ExitCode.ok;
-  } catch (err) {
-    return reportFailure(err);
-  }
+  });
 }
 
 async function submitFromCli(
@@ -209,14 +197,11 @@ async function submitFromCli(
   opts: JobOptions & { json?: boolean },
   redis: string,
 ) {
-  try {
+  return exitCodeOf(async () => {
     const spec = buildSpec(effect, input, { ...opts, modelPath: [] });
     const result = await submitWithInterrupts(spec, redis, opts.chunk);
     printFarmResult(result, opts.json);
-    return ExitCode.ok;
-  } catch (err) {
-    return reportFailure(err);
-  }
+  });
 }
 
 /** Like a local run: progress on stderr; the first Ctrl-C cancels the farm job, a second exits at once. */
@@ -277,7 +262,7 @@ async function runWorker(opts: {
   lockSeconds: number;
   stalledSeconds: number;
 }) {
-  try {
+  return exitCodeOf(async () => {
     const worker = await startFarmWorker({
       redis: opts.redis,
       ...(opts.name ? { name: opts.name } : {}),
@@ -298,10 +283,7 @@ async function runWorker(opts: {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });
-    return ExitCode.ok;
-  } catch (err) {
-    return reportFailure(err);
-  }
+  });
 }
 
 /** The plan of an exported job, as every frame task and the assemble step recompute it. */
@@ -320,13 +302,9 @@ async function exportedPlan(
   return planFarmJob(spec, opts.chunk);
 }
 
-async function chunkFromCli(
-  effect: string,
-  input: string,
-  opts: JobOptions & { jobId: string; jobFrames?: string },
-) {
+async function chunkFromCli(effect: string, input: string, opts: ExportedOptions) {
   const ctx = createEffectContext();
-  try {
+  return exitCodeOf(async () => {
     // The final output may exist already (an earlier run); a chunk never touches it.
     const plan = await exportedPlan(effect, input, opts, true);
     const want = parseFrameRange(opts.frames!);
@@ -346,20 +324,13 @@ async function chunkFromCli(
     process.stdout.write(
       `${result.reused ? 'already rendered' : 'wrote'} ${result.segment} (${result.frames} frames)\n`,
     );
-    return ExitCode.ok;
-  } catch (err) {
-    return reportFailure(err);
-  } finally {
+  }).finally(async () => {
     await ctx.sessions.dispose();
-  }
+  });
 }
 
-async function assembleFromCli(
-  effect: string,
-  input: string,
-  opts: JobOptions & { jobId: string; jobFrames?: string },
-) {
-  try {
+async function assembleFromCli(effect: string, input: string, opts: ExportedOptions) {
+  return exitCodeOf(async () => {
     const plan = await exportedPlan(effect, input, opts, opts.overwrite ?? false);
     const segmentDir = segmentDirFor(plan.job, opts.jobId);
     const result = await assembleSegments(plan.job, plan.chunks, segmentDir, {
@@ -370,10 +341,7 @@ async function assembleFromCli(
     process.stdout.write(
       `wrote ${result.output} (${result.frames} frames from ${plan.chunks.length} chunks)\n`,
     );
-    return ExitCode.ok;
-  } catch (err) {
-    return reportFailure(err);
-  }
+  });
 }
 
 async function exportFromCli(
@@ -388,7 +356,7 @@ async function exportFromCli(
     user: string;
   },
 ) {
-  try {
+  return exitCodeOf(async () => {
     if (!opts.deadline && !opts.opencue) {
       throw new JobError(
         'BAD_PARAM',
@@ -426,6 +394,13 @@ async function exportFromCli(
     process.stdout.write(
       `${plan.chunks.length} chunks of ${plan.chunkSize} frames; paths must be the same on every render machine\n`,
     );
+  });
+}
+
+/** Runs a command's work: exit 0, or the failure reported with its exit code (errors.ts). */
+async function exitCodeOf(work: () => Promise<void>): Promise<number> {
+  try {
+    await work();
     return ExitCode.ok;
   } catch (err) {
     return reportFailure(err);
@@ -441,10 +416,4 @@ function positiveInt(value: string): number {
       `expected a whole number >= 1, got "${value}"`,
     );
   return n;
-}
-
-function withUsageExit(command: Command): void {
-  command.exitOverride((err) => {
-    throw err.exitCode === 0 ? err : new CommanderError(ExitCode.usage, err.code, err.message);
-  });
 }

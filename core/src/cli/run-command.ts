@@ -119,7 +119,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** Commander reports usage mistakes with exit code 1; ours is 2 so scripts can tell them from failures. */
-function usageErrorsExitWith2(command: Command): void {
+export function usageErrorsExitWith2(command: Command): void {
   command.exitOverride((err) => {
     throw err.exitCode === 0 ? err : new CommanderError(ExitCode.usage, err.code, err.message);
   });

@@ -50,9 +50,38 @@ export function connectionFromUrl(url: string): RedisAddress {
   };
 }
 
-/** A plain client for the farm's own keys (BullMQ keeps its connections to itself). */
+/** A plain client for the farm's own keys (BullMQ keeps its connections to itself). Workers keep retrying. */
 export function openRedis(url: string): Redis {
   return new Redis({ ...connectionFromUrl(url), lazyConnect: false });
+}
+
+/**
+ * For commands a person waits on (submit, status, cancel): a Redis that is down or unreachable is a clear
+ * error within seconds, not a command that hangs while ioredis retries forever.
+ */
+export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
+  const redis = new Redis({
+    ...connectionFromUrl(url),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+  });
+  let lastError = '';
+  redis.on('error', (err: Error) => (lastError = err.message)); // reported by the rejected connect below
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new JobError(
+      'INTERNAL',
+      `cannot reach Redis at ${url}: ${lastError || (err instanceof Error ? err.message : String(err))}`,
+      'start redis-server there (docs/farm.md "Install"), or check the URL and the firewall',
+    );
+  }
+  // From here on, a lost connection is retried like the workers do.
+  redis.options.retryStrategy = (times) => Math.min(times * 200, 2000);
+  return redis;
 }
 
 function badUrl(url: string): JobError {

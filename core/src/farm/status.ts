@@ -1,6 +1,6 @@
 /** `mlxv farm status`: the workers alive now (their heartbeats) and the recent jobs with chunk counts. */
 import { Queue } from 'bullmq';
-import { QUEUE_NAME, connectionFromUrl, keys, openRedis } from './redis.ts';
+import { QUEUE_NAME, connectionFromUrl, connectRedis, keys } from './redis.ts';
 import type { WorkerHeartbeat } from './worker.ts';
 
 export interface FarmStatus {
@@ -10,7 +10,7 @@ export interface FarmStatus {
 }
 
 export async function farmStatus(redisUrl: string, recentJobs = 20): Promise<FarmStatus> {
-  const redis = openRedis(redisUrl);
+  const redis = await connectRedis(redisUrl);
   const queue = new Queue(QUEUE_NAME, { connection: connectionFromUrl(redisUrl) });
   try {
     const workerKeys: string[] = [];

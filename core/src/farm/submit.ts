@@ -22,7 +22,7 @@ import {
   type ChunkJobResult,
   type ChunkProgress,
 } from './protocol.ts';
-import { QUEUE_NAME, connectionFromUrl, keys, openRedis } from './redis.ts';
+import { QUEUE_NAME, connectionFromUrl, connectRedis, keys } from './redis.ts';
 
 export interface FarmSubmitOptions {
   redis: string;
@@ -53,10 +53,10 @@ export async function runOnFarm(spec: JobSpec, options: FarmSubmitOptions): Prom
   const plan = await planFarmJob(spec, options.chunk);
   const farmJobId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const segmentDir = segmentDirFor(plan.job, farmJobId);
+  const redis = await connectRedis(options.redis);
   const queue = new Queue<ChunkJobData, ChunkJobResult>(QUEUE_NAME, {
     connection: connectionFromUrl(options.redis),
   });
-  const redis = openRedis(options.redis);
   const total = plan.chunks.reduce((n, c) => n + c.outputCount, 0);
   const record = (fields: Record<string, string | number>) =>
     redis.multi().hset(keys.job(farmJobId), fields).expire(keys.job(farmJobId), RECORD_TTL_S).exec();
@@ -227,7 +227,7 @@ export async function stopChunks(
 
 /** `mlxv farm cancel <id>`: flags the job; its submitter sees the flag, stops the chunks and cleans up. */
 export async function cancelFarmJob(redisUrl: string, farmJobId: string): Promise<boolean> {
-  const redis = openRedis(redisUrl);
+  const redis = await connectRedis(redisUrl);
   try {
     if (!(await redis.exists(keys.job(farmJobId)))) return false;
     await redis.set(keys.cancel(farmJobId), '1', 'EX', RECORD_TTL_S);

@@ -1,12 +1,14 @@
 /**
- * A private redis-server for one test file: a free loopback port, its own temp folder, no persistence;
+ * Shared by the farm tests and the farm bench section. startRedis(): a private redis-server for one test file: a free loopback port, its own temp folder, no persistence;
  * stopped (and its folder removed) by stop(). Debian's redis-server (scripts/ensure-system-deps.sh).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '../support/paths.ts';
 
 export interface TestRedis {
   url: string;
@@ -56,4 +58,27 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`redis-server did not listen on ${port}`);
+}
+
+/**
+ * The street fixture (48 real frames, test/fixtures/wide-street.mp4) played twice: 96 frames, optionally
+ * scaled, as H.264. Looping repeats content, which is fine for comparing a farm run with a local one.
+ */
+export async function makeStreet96(file: string, scale?: string): Promise<void> {
+  await promisify(execFile)('ffmpeg', [
+    '-v',
+    'error',
+    '-stream_loop',
+    '1',
+    '-i',
+    path.join(repoRoot, 'test', 'fixtures', 'wide-street.mp4'),
+    ...(scale ? ['-vf', `scale=${scale}`] : []),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    file,
+  ]);
 }
