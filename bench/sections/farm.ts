@@ -69,7 +69,7 @@ export async function run(): Promise<BenchSection> {
     const two = await time(job('two.mov', true));
     const extraFrames = planChunks({ start: 0, end: FRAMES - 1 }, 32, {
       kind: 'filter',
-      preRoll: preRollOf(getEffect('matte')),
+      preRoll: preRollOf(getEffect('matte')) ?? 0,
     }).reduce((n, c) => n + c.start - c.renderStart, 0);
     const row = (label: string, s: number) => [label, round1(s), round1(FRAMES / s)];
     return {
@@ -85,7 +85,7 @@ export async function run(): Promise<BenchSection> {
             : '.'),
         "Both workers share this machine's cores, and one worker already uses all of them through " +
           'onnxruntime\'s threads; on separate machines each worker brings its own cores (docs/farm.md "Scaling").',
-        `Pre-roll: matte chunks start up to ${preRollOf(getEffect('matte'))} frames early; with 3 chunks of 32 ` +
+        `Pre-roll: matte chunks start up to ${preRollOf(getEffect('matte')) ?? 0} frames early; with 3 chunks of 32 ` +
           `the farm decodes and infers ${extraFrames} frames more than a local run.`,
         'Times include starting the CLI (tsx) for the submitter; workers were already running and warm.',
       ],

@@ -26,7 +26,9 @@ it('sequential chunks start preRoll frames early, never before the job start, an
 
 it('retime chunks align to the clock period and their output counts add up to a continuous run', () => {
   // 23.976 -> 59.94: 2 input frames give 5 output frames.
-  const params = { mode: 'fps', fps: '60000/1001', factor: '2', sceneThreshold: 0.3 };
+  const params = { mode: 'fps', fps: '60000/1001', factor: '2', sceneThreshold: 0.3 } as Parameters<
+    typeof retimeClock
+  >[1];
   const clock = retimeClock({ num: 24000, den: 1001 }, params);
   const count = (n: number) => clock.count(n);
   const period = retimePeriod(count);

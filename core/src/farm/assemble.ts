@@ -65,7 +65,7 @@ async function assemblePngs(
     ? path.join(destDir, `.assemble-${options.tag}`)
     : path.join(path.dirname(destDir), `.${path.basename(destDir)}.assemble-${options.tag}`);
   await mkdir(staging, { recursive: true });
-  const firstNumber = job.effect.retime ? 0 : job.range.start;
+  const firstNumber = job.firstFrameNumber;
   try {
     for (const [i, seg] of segments.entries()) {
       const chunk = chunks[i]!;

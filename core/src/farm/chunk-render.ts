@@ -9,7 +9,14 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { getEffect } from '../effects/registry.ts';
-import type { EffectContext, EffectDescriptor, Processor, RetimeSpec, Retimer } from '../effects/types.ts';
+import type {
+  EffectContext,
+  EffectDescriptor,
+  Processor,
+  RetimeEffect,
+  RetimeSpec,
+  Retimer,
+} from '../effects/types.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import { JobError, type JobProgress, type OutputFormat } from '../pipeline/types.ts';
 import type { Chunk } from './chunks.ts';
@@ -65,16 +72,18 @@ export async function renderChunk(
 
 /** The effect as the chunk must run it: unchanged when the chunk has no pre-roll and no overlap. */
 export function chunkEffect(effect: EffectDescriptor, chunk: Chunk): EffectDescriptor {
-  if (effect.retime) {
+  if (effect.kind === 'retime') {
     if (chunk.renderEnd === chunk.end) return effect;
+    const inner = effect.retime;
     return asRetime(effect, {
-      outputFrameRate: (rate, params) => effect.retime!.outputFrameRate(rate, params),
+      outputFrameRate: (rate, params) => inner.outputFrameRate(rate, params),
       outputFrameCount: () => chunk.outputCount,
       async createRetimer(ctx, params, rate) {
-        return keepFirst(await effect.retime!.createRetimer(ctx, params, rate), chunk.outputCount);
+        return keepFirst(await inner.createRetimer(ctx, params, rate), chunk.outputCount);
       },
     });
   }
+  if (effect.kind !== 'filter') return effect; // planJob refuses generators and analyzers with its message
   const discard = chunk.start - chunk.renderStart;
   if (discard === 0) return effect;
   // The pipeline's 1-in-1-out stage cannot drop frames; a retime stage can, so pre-roll runs as one.
@@ -87,9 +96,17 @@ export function chunkEffect(effect: EffectDescriptor, chunk: Chunk): EffectDescr
   });
 }
 
-/** kind is contract v2's tag (ignored by v1, where `retime` alone marks a retiming effect). */
-function asRetime(effect: EffectDescriptor, retime: RetimeSpec): EffectDescriptor {
-  return Object.assign({}, effect, { kind: 'retime', retime }) as EffectDescriptor;
+function asRetime(effect: EffectDescriptor, retime: RetimeSpec): RetimeEffect {
+  const { id, label, category, description, params, models, outputs, outputScale, identityWhen, alphaState } =
+    effect;
+  return {
+    ...{ id, label, category, description, params, models, outputs },
+    ...(outputScale ? { outputScale } : {}),
+    ...(identityWhen ? { identityWhen } : {}),
+    ...(alphaState ? { alphaState } : {}),
+    kind: 'retime',
+    retime,
+  };
 }
 
 function dropFirst(

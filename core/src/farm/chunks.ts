@@ -27,7 +27,12 @@ export interface Chunk {
 }
 
 export type ChunkTiming =
-  | { kind: 'filter'; preRoll: number }
+  | {
+      kind: 'filter';
+      preRoll: number;
+      /** A sequential filter without a declared preRoll: rendered as one chunk. */
+      unsplittable?: boolean;
+    }
   | {
       kind: 'retime';
       /** Input frames per period of the retime clock (P) and output frames per period (Q). */

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { getManifest } from '../models/manifests.ts';
 import { planJob, type JobPlan } from '../pipeline/plan.ts';
+import { isStillFormat } from '../pipeline/output-format.ts';
 import { JobError, type JobSpec } from '../pipeline/types.ts';
 import type { EffectDescriptor, ParamValues } from '../effects/types.ts';
 import { effectiveChunkSize, planChunks, retimePeriod, type Chunk, type ChunkTiming } from './chunks.ts';
@@ -25,8 +26,13 @@ export interface FarmPlan {
 }
 
 export function chunkTiming(effect: EffectDescriptor, params: ParamValues, job: JobPlan): ChunkTiming {
+  if (effect.kind !== 'retime') {
+    const preRoll = preRollOf(effect);
+    // Unbounded state: one chunk covering the whole range (still farmed, just not split).
+    if (preRoll === null) return { kind: 'filter', preRoll: 0, unsplittable: true };
+    return { kind: 'filter', preRoll };
+  }
   const retime = effect.retime;
-  if (!retime) return { kind: 'filter', preRoll: preRollOf(effect) };
   const outputFrameCount = (n: number) => retime.outputFrameCount(n, job.info.frameRate, params);
   return {
     kind: 'retime',
@@ -45,8 +51,18 @@ export async function planFarmJob(spec: JobSpec, requestedChunk?: number): Promi
     );
   }
   const job = await planJob(spec);
+  if (isStillFormat(job.format)) {
+    throw new JobError(
+      'BAD_PARAM',
+      `the farm writes videos and PNG sequences; "${job.format}" output is not supported with a farm job yet`,
+      'render to .mov or a PNG sequence on the farm, or run this job locally',
+    );
+  }
   const timing = chunkTiming(job.effect, job.params, job);
-  const chunkSize = effectiveChunkSize(requestedChunk, timing);
+  const chunkSize =
+    timing.kind === 'filter' && timing.unsplittable
+      ? job.range.end - job.range.start + 1
+      : effectiveChunkSize(requestedChunk, timing);
   const chunks = planChunks(job.range, chunkSize, timing);
   const models = Object.fromEntries(job.effect.models.map((id) => [id, getManifest(id).sha256]));
   return { job, chunkSize, timing, chunks, models };

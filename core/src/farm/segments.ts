@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { OutputFormat } from '../pipeline/types.ts';
 import type { Chunk } from './chunks.ts';
 
-const EXTENSION: Record<Exclude<OutputFormat, 'png-sequence'>, string> = {
+const EXTENSION: Partial<Record<OutputFormat, string>> = {
   prores4444: '.mov',
   h264: '.mp4',
   'webm-vp9': '.webm',
@@ -15,5 +15,5 @@ const EXTENSION: Record<Exclude<OutputFormat, 'png-sequence'>, string> = {
 export function segmentPath(segmentDir: string, chunk: Pick<Chunk, 'start'>, format: OutputFormat): string {
   const name = `seg-${String(chunk.start).padStart(8, '0')}`;
   // A PNG segment is a folder of frame_000000.png ...; runJob's encoder creates it under a temporary name.
-  return path.join(segmentDir, format === 'png-sequence' ? name : name + EXTENSION[format]);
+  return path.join(segmentDir, format === 'png-sequence' ? name : name + (EXTENSION[format] ?? ''));
 }
