@@ -8,6 +8,7 @@ import { upscaleEffect } from './upscale/descriptor.ts';
 import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
 import { styleEffect } from './style/descriptor.ts';
+import { latentWalkEffect } from './latent-walk/generator.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -16,6 +17,7 @@ const effects: readonly EffectDescriptor[] = [
   upscaleEffect as EffectDescriptor,
   interpolateEffect as EffectDescriptor,
   styleEffect as EffectDescriptor,
+  latentWalkEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {
