@@ -16,6 +16,7 @@ command -v x86_64-w64-mingw32-g++-posix >/dev/null || need+=(mingw-w64)
 [ -x /usr/lib/wine/wine64 ] || need+=(wine wine64)
 # Real photos and clips for the analysis tests (Apache-2.0 OpenCV sample data).
 [ -d /usr/share/doc/opencv-doc/examples/data ] || need+=(opencv-doc)
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing system packages: ${need[*]} (install them with apt-get)" >&2; exit 1; fi
   apt-get update -qq

@@ -27,6 +27,7 @@ import { cancelSignals, ExitCode, reportFailure, StoppedBySignal, type CancelSig
 import { createProgressReporter } from './progress.ts';
 import { runJobViaDaemon } from '../daemon/connect.ts';
 import { assertDaemonListening, expectedDaemonPort, wantsDaemon } from './daemon-run.ts';
+import { runFarmFromCli } from './farm-command.ts';
 
 /** The clip `mlxv demo` (and so `npm start`) runs on: people on a street, carried by the repository. */
 export const demoClip = path.join(repoRoot, 'test', 'fixtures', 'wide-street.mp4');
@@ -59,6 +60,8 @@ export function registerRunCommands(program: Command): void {
         '--daemon',
         'run the job in the local daemon (`mlxv serve`) instead of in this process (also: MLXV_DAEMON=1)',
       )
+      .option('--farm <redis-url>', 'render on the farm: workers run `mlxv farm worker` (docs/farm.md)')
+      .option('--chunk <n>', 'frames per farm chunk (with --farm)', Number)
       .addHelpText('after', exitCodeHelp)
       .action(async (effectId: string, input: string | undefined, opts: RunOptions) => {
         process.exitCode = await runFromCli(effectId, input ?? '', opts);
@@ -110,6 +113,8 @@ interface RunOptions {
   modelPath: string[];
   json?: boolean;
   daemon?: boolean;
+  farm?: string;
+  chunk?: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -117,7 +122,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** Commander reports usage mistakes with exit code 1; ours is 2 so scripts can tell them from failures. */
-function usageErrorsExitWith2(command: Command): void {
+export function usageErrorsExitWith2(command: Command): void {
   command.exitOverride((err) => {
     throw err.exitCode === 0 ? err : new CommanderError(ExitCode.usage, err.code, err.message);
   });
@@ -126,6 +131,7 @@ function usageErrorsExitWith2(command: Command): void {
 async function runFromCli(effectId: string, input: string, opts: RunOptions): Promise<number> {
   try {
     const spec = buildSpec(effectId, input, opts);
+    if (opts.farm) return await runFarmFromCli(spec, { farm: opts.farm, chunk: opts.chunk, json: opts.json });
     const viaDaemon = wantsDaemon(opts.daemon);
     if (viaDaemon) {
       // The daemon loads models through its own context; a per-run model file cannot be handed to it.
