@@ -7,12 +7,14 @@ import { identityEffect } from './identity/descriptor.ts';
 import { upscaleEffect } from './upscale/descriptor.ts';
 import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
+import { faceAnonymizeEffect } from './faces/anonymize-descriptor.ts';
 
 const effects: readonly EffectDescriptor[] = [
   identityEffect as EffectDescriptor,
   matteEffect as EffectDescriptor,
   upscaleEffect as EffectDescriptor,
   interpolateEffect as EffectDescriptor,
+  faceAnonymizeEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {
