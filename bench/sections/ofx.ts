@@ -10,7 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { getEffect } from '../../core/src/effects/registry.ts';
+import { getFilter } from '../../core/src/effects/registry.ts';
 import type { EffectContext } from '../../core/src/effects/types.ts';
 import { ofxBuild, runHost, startDaemonProcess } from '../../test/ofx/helpers.ts';
 import { median } from '../support.ts';
@@ -22,11 +22,18 @@ const sizes = [
 ];
 
 async function identityProcessingMs(width: number, height: number, reps: number): Promise<number> {
-  const fx = getEffect('identity');
+  const fx = getFilter('identity');
   const processor = await fx.createProcessor({} as EffectContext);
   const data = new Float32Array(width * height * 4);
   for (let i = 0; i < data.length; i++) data[i] = (i % 1021) / 1021;
-  const frame = { width, height, stride: width * 4, data, colorSpace: 'display' as const };
+  const frame = {
+    width,
+    height,
+    stride: width * 4,
+    format: 'f32' as const,
+    data,
+    colorSpace: 'display' as const,
+  };
   await processor.process(frame, { gain: 0.5 }); // warm-up (JIT)
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {

@@ -30,7 +30,7 @@ interface Case {
   label: string;
   width: number;
   height: number;
-  scale: string;
+  scale: UpscaleParams['scale'];
   frames: number;
   /** Time a centred crop of this size instead and scale by the pixel ratio. */
   sample?: { width: number; height: number };

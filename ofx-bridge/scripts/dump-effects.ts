@@ -2,14 +2,15 @@
  * Writes the OFX bundle's Contents/Resources/effects.json from the effect registry, so the plugin offers
  * exactly the effects (and parameter ranges) the CLI and the daemon know. Run by the CMake build:
  *   node --import tsx ofx-bridge/scripts/dump-effects.ts <out.json>
- * Only per-frame effects are listed (an effect with `retime` changes timing and cannot be an OFX filter).
- * Output size, identity, alpha state and pre-roll are data in the descriptor (outputScale, identityWhen,
- * alphaState, preRoll) and are written through as they are.
+ * Only filters are listed so far (a retime changes timing and an analyzer makes records: neither is an OFX
+ * filter; generators are the OFX side's to add).
+ * Output size, identity and alpha state are data in the descriptor (outputScale, identityWhen, alphaState,
+ * preRoll) and are written through as they are.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { listEffects } from '../../core/src/effects/registry.ts';
-import type { EffectDescriptor, ParamValues } from '../../core/src/effects/types.ts';
+import type { EffectDescriptor, FilterEffect, ParamValues } from '../../core/src/effects/types.ts';
 import { outputScaleFactor } from '../../core/src/effects/descriptor-data.ts';
 
 type OutputSizeJson =
@@ -32,23 +33,24 @@ function defaults(fx: EffectDescriptor): ParamValues {
   return out;
 }
 
-function describe(fx: EffectDescriptor): Record<string, unknown> {
+function describe(fx: FilterEffect): Record<string, unknown> {
   return {
     id: fx.id,
     label: fx.label,
     category: fx.category,
     description: fx.description,
+    kind: fx.kind,
     temporal: fx.temporal,
+    // Frames before N that frame N depends on (sequential effects): render N-preRoll..N after a reset.
+    ...(fx.preRoll !== undefined ? { preRoll: fx.preRoll } : {}),
     outputs: fx.outputs,
     params: Object.entries(fx.params).map(([name, spec]) => ({ name, ...spec })),
     ...(fx.outputScale ? { outputSize: outputSizeJson(fx) } : {}),
     ...(fx.identityWhen ? { identityWhen: fx.identityWhen } : {}),
     ...(fx.alphaState ? { alphaState: fx.alphaState } : {}),
-    // Contract v2 (sequential filters): input frames before N that frame N depends on; the plugin pre-rolls
-    // that many when a host renders out of order. Read loosely until every tree has the v2 descriptor type.
-    ...(typeof (fx as { preRoll?: unknown }).preRoll === 'number'
-      ? { preRoll: (fx as { preRoll?: number }).preRoll }
-      : {}),
+    // Sequential filters: input frames before N that frame N depends on; the plugin pre-rolls that many
+    // when a host renders out of order.
+    ...(fx.preRoll !== undefined ? { preRoll: fx.preRoll } : {}),
   };
 }
 
@@ -57,7 +59,7 @@ if (!out) {
   console.error('usage: node --import tsx ofx-bridge/scripts/dump-effects.ts <out.json>');
   process.exit(2);
 }
-const effects = listEffects().filter((fx) => !fx.retime);
+const effects = listEffects().filter((fx): fx is FilterEffect => fx.kind === 'filter');
 const doc = { version: 1, generatedFrom: 'core/src/effects/registry.ts', effects: effects.map(describe) };
 const target = resolve(out);
 mkdirSync(dirname(target), { recursive: true });

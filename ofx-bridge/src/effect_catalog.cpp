@@ -1,6 +1,13 @@
 #include "effect_catalog.h"
 
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include <cstdlib>
 #include <fstream>
@@ -94,10 +101,21 @@ std::vector<EffectInfo> parseCatalog(const std::string &text, const std::string 
 
 std::string catalogPath() {
   if (const char *p = std::getenv("MLXV_OFX_EFFECTS_FILE"); p && *p) return p;
+  std::string bin;  // .../mlxvideo.ofx.bundle/Contents/<Linux-x86-64|MacOS|Win64>/mlxvideo.ofx
+#ifdef _WIN32
+  HMODULE self = nullptr;
+  char path[MAX_PATH * 4] = {0};
+  if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          reinterpret_cast<LPCSTR>(&catalogPath), &self) ||
+      !GetModuleFileNameA(self, path, sizeof path))
+    return "effects.json";
+  bin = path;
+#else
   Dl_info dl{};
   if (!dladdr(reinterpret_cast<void *>(&catalogPath), &dl) || !dl.dli_fname) return "effects.json";
-  std::string bin = dl.dli_fname;  // .../mlxvideo.ofx.bundle/Contents/Linux-x86-64/mlxvideo.ofx
-  size_t slash = bin.rfind('/');
+  bin = dl.dli_fname;
+#endif
+  size_t slash = bin.find_last_of("/\\");
   std::string archDir = slash == std::string::npos ? "." : bin.substr(0, slash);
   return archDir + "/../Resources/effects.json";
 }

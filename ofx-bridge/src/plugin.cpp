@@ -14,7 +14,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -601,7 +600,7 @@ OfxStatus createInstance(const EffectInfo &fx, OfxImageEffectHandle h) {
   static std::atomic<unsigned> counter{0};
   auto inst = std::make_unique<Instance>();
   inst->effect = &fx;
-  inst->id = "ofx-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" + fx.id;
+  inst->id = "ofx-" + std::to_string(processId()) + "-" + std::to_string(++counter) + "-" + fx.id;
   OfxPropertySetHandle p = effectProps(h);
   if (!p || !checked(g.prop->propSetPointer(p, kOfxPropInstanceData, 0, inst.get()), "propSetPointer",
                      kOfxPropInstanceData))

@@ -20,6 +20,8 @@ struct Settings {
 };
 
 Settings loadSettings();
+/// This process's id (names of shared-memory regions and instances).
+int processId();
 /// MLXV_OFX_LOG=1: one stderr line per request sent and per frame rendered (tests wait on these lines).
 bool verboseLog();
 /// <config dir> = MLXV_CONFIG_DIR, else $XDG_CONFIG_HOME/mlxvideo, else ~/.config/mlxvideo.

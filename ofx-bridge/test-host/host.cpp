@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <thread>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include "pixels.h"
 

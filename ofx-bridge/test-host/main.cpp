@@ -1,4 +1,4 @@
-// mlxv-ofx-host: loads an OFX bundle with dlopen and drives it through the real action sequence
+// mlxv-ofx-host: loads an OFX bundle (dlopen / LoadLibrary) and drives it through the real action sequence
 // (load, describe, describe-in-context, create instance, clip preferences, RoD/RoI, render, destroy,
 // unload), optionally behaving like DaVinci Resolve. Prints one JSON report on stdout; the exit status says
 // whether the --expect'ed behaviour happened (0), did not (1), the host could not run (2), or the plugin
@@ -12,7 +12,14 @@
 //   Render context: --render-mode playback (default: a viewer; not sequential, not interactive) | interactive
 //   (the user is editing) | sequential (a render queue in a foreground host) | background (a render-only host:
 //   kOfxImageEffectHostPropIsBackground); --render-scale 0.5 (proxy: images at half size).
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -33,6 +40,27 @@ using namespace host;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// The plugin binary: dlopen on POSIX, LoadLibrary on Windows (a .ofx is a DLL there).
+#ifdef _WIN32
+void *loadBinary(const std::string &path, std::string *err) {
+  HMODULE m = LoadLibraryA(path.c_str());
+  if (!m) *err = "LoadLibrary error " + std::to_string(GetLastError());
+  return reinterpret_cast<void *>(m);
+}
+void *symbol(void *lib, const char *name) {
+  return reinterpret_cast<void *>(GetProcAddress(reinterpret_cast<HMODULE>(lib), name));
+}
+void unloadBinary(void *lib) { FreeLibrary(reinterpret_cast<HMODULE>(lib)); }
+#else
+void *loadBinary(const std::string &path, std::string *err) {
+  void *dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!dl) *err = dlerror();
+  return dl;
+}
+void *symbol(void *lib, const char *name) { return dlsym(lib, name); }
+void unloadBinary(void *lib) { dlclose(lib); }
+#endif
 
 struct Options {
   std::string bundle, plugin, input, output, expect, context = kOfxImageEffectContextFilter;
@@ -110,10 +138,12 @@ Options parse(int argc, char **argv) {
 
 std::string binaryPath(const std::string &bundle) {
   std::string name = bundle;
-  while (!name.empty() && name.back() == '/') name.pop_back();
-  name = name.substr(name.rfind('/') + 1);
+  while (!name.empty() && (name.back() == '/' || name.back() == '\\')) name.pop_back();
+  name = name.substr(name.find_last_of("/\\") + 1);  // Windows paths may use either separator
   name = name.substr(0, name.find(".bundle"));  // mlxvideo.ofx
-#if defined(__APPLE__)
+#if defined(_WIN32)
+  return bundle + "/Contents/Win64/" + name;
+#elif defined(__APPLE__)
   return bundle + "/Contents/MacOS/" + name;
 #else
   return bundle + "/Contents/Linux-x86-64/" + name;
@@ -154,7 +184,7 @@ OfxStatus act(OfxPlugin *p, const char *action, const void *handle, PropertySet 
 
 /// dlopen + OfxSetHost + Load + Describe + DescribeInContext for the nth plugin.
 bool loadPlugin(Loaded &L, int nth, const std::string &context, std::string *err) {
-  L.plugin = reinterpret_cast<OfxPlugin *(*)(int)>(dlsym(L.dl, "OfxGetPlugin"))(nth);
+  L.plugin = reinterpret_cast<OfxPlugin *(*)(int)>(symbol(L.dl, "OfxGetPlugin"))(nth);
   if (!L.plugin) return *err = "OfxGetPlugin returned NULL", false;
   if (std::strcmp(L.plugin->pluginApi, kOfxImageEffectPluginApi) != 0 || L.plugin->apiVersion != 1)
     return *err = "not an image effect plugin (API 1)", false;
@@ -208,7 +238,7 @@ int describeUndeclaredContext(Loaded &L) {
 }
 
 int listPlugins(void *dl, const Options &o) {
-  int n = reinterpret_cast<int (*)()>(dlsym(dl, "OfxGetNumberOfPlugins"))();
+  int n = reinterpret_cast<int (*)()>(symbol(dl, "OfxGetNumberOfPlugins"))();
   std::string out = "{\"plugins\":[";
   for (int k = 0; k < n; ++k) {
     Loaded L;
@@ -245,9 +275,9 @@ int listPlugins(void *dl, const Options &o) {
   return state().violations.empty() ? 0 : 3;
 }
 
-bool near(float a, float b) { return std::fabs(a - b) < 0.02f; }
+bool closeTo(float a, float b) { return std::fabs(a - b) < 0.02f; }
 /// The background of the plugin's on-image error (error_overlay.cpp).
-bool isErrorColour(const float *px) { return near(px[0], 0.35f) && near(px[1], 0.02f) && near(px[2], 0.02f); }
+bool isErrorColour(const float *px) { return closeTo(px[0], 0.35f) && closeTo(px[1], 0.02f) && closeTo(px[2], 0.02f); }
 
 struct RenderRecord {
   int instance = 0, frame = 0, status = 0;
@@ -373,13 +403,14 @@ int main(int argc, char **argv) {
   Options o = parse(argc, argv);
   initHost(o.config);
   const std::string bin = binaryPath(o.bundle);
-  void *dl = dlopen(bin.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!dl) usage(std::string("cannot load ") + bin + ": " + dlerror());
-  auto getCount = reinterpret_cast<int (*)()>(dlsym(dl, "OfxGetNumberOfPlugins"));
-  auto getPlugin = reinterpret_cast<OfxPlugin *(*)(int)>(dlsym(dl, "OfxGetPlugin"));
+  std::string loadErr;
+  void *dl = loadBinary(bin, &loadErr);
+  if (!dl) usage("cannot load " + bin + ": " + loadErr);
+  auto getCount = reinterpret_cast<int (*)()>(symbol(dl, "OfxGetNumberOfPlugins"));
+  auto getPlugin = reinterpret_cast<OfxPlugin *(*)(int)>(symbol(dl, "OfxGetPlugin"));
   if (!getCount || !getPlugin) usage(bin + " does not export OfxGetNumberOfPlugins/OfxGetPlugin");
   // OFX 1.5 loading sequence: OfxSetHost (when exported) before anything else.
-  if (auto setHost = reinterpret_cast<OfxStatus (*)(const OfxHost *)>(dlsym(dl, "OfxSetHost")))
+  if (auto setHost = reinterpret_cast<OfxStatus (*)(const OfxHost *)>(symbol(dl, "OfxSetHost")))
     setHost(&state().ofxHost);
   if (o.list) return listPlugins(dl, o);
 
@@ -481,7 +512,7 @@ int main(int argc, char **argv) {
                    ",\"clipPreferences\":" + run.clipPrefs + "}";
     if (run.output.empty()) continue;
     const float *corner = &run.output[run.output.size() - 4];  // bottom-right: background of any error text
-    if ((o.expect == "error" || o.expect == "failed") && !(isErrorColour(corner) && near(corner[3], 1.f)))
+    if ((o.expect == "error" || o.expect == "failed") && !(isErrorColour(corner) && closeTo(corner[3], 1.f)))
       met = false, why = "output is not the error overlay";
     if (o.expect == "ok" && isErrorColour(corner)) met = false, why = "output shows the error overlay";
     if (o.expect == "clear")
@@ -515,7 +546,7 @@ int main(int argc, char **argv) {
               state().liveImages.load(), fetched.c_str(), strList(names).c_str());
   std::fflush(stdout);
   runs.clear();
-  dlclose(dl);
+  unloadBinary(dl);
   if (!clean) return 3;
   return met ? 0 : 1;
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameSessions } from '../../core/src/daemon/frame-sessions.ts';
 import { createShm, nativeAddon, openShm, unlinkShm } from '../../core/src/daemon/native.ts';
 import { createFrame, type Frame } from '../../core/src/effects/frame.ts';
-import type { EffectDescriptor } from '../../core/src/effects/types.ts';
+import type { FilterEffect } from '../../core/src/effects/types.ts';
 import { encodeFrameMessage } from '../../core/src/client/protocol.ts';
 import {
   RawSocket,
@@ -185,7 +185,8 @@ describe('disconnect mid-frame', () => {
 describe('per-instance sessions', () => {
   // A sequential effect that counts frames since its last reset, so the test can see every reset.
   let resets = 0;
-  const counter: EffectDescriptor = {
+  const counter: FilterEffect = {
+    kind: 'filter',
     id: 'counter',
     label: 'Counter',
     category: 'utility',

@@ -5,7 +5,7 @@ import { srgbToLinear } from '../../core/src/runtime/srgb.ts';
 
 /** Two pixels: colour (0.8, 0.4, 0.2) with alpha 0.25 and 1. */
 function setup(colorSpace: 'display' | 'linear' = 'display') {
-  const frame = createFrame(2, 1, colorSpace);
+  const frame = createFrame(2, 1, 'f32', colorSpace);
   frame.data.set([0.8, 0.4, 0.2, 1, 0.8, 0.4, 0.2, 1]);
   const alpha = { width: 2, height: 1, data: Float32Array.from([0.25, 1]) };
   return { frame, alpha };
@@ -42,7 +42,7 @@ describe('matte output modes', () => {
 
   it('composite over a plate uses the plate pixel, and decodes display colours on a linear frame', () => {
     const { frame, alpha } = setup('linear');
-    const plate = createFrame(2, 1, 'display');
+    const plate = createFrame(2, 1, 'f32', 'display');
     plate.data.set([0.5, 0.5, 0.5, 1, 0.1, 0.1, 0.1, 1]);
     const c = composeOutput(frame, alpha, 'composite', { color: [1, 0, 0, 1], plate }).data;
     expect(c[0]).toBeCloseTo(0.8 * 0.25 + srgbToLinear(0.5) * 0.75, 6);

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Frame } from '../../core/src/effects/frame.ts';
+import type { F32Frame, Frame } from '../../core/src/effects/frame.ts';
 import { resolveParams } from '../../core/src/effects/params.ts';
 import { matteEffect, type MatteParams } from '../../core/src/effects/matte/descriptor.ts';
 import { decodeFrames } from '../../core/src/media/decode.ts';
@@ -19,8 +19,8 @@ export const reference = (name: string): string => path.join(repoRoot, 'test', '
 export const matteParams = (p: Record<string, unknown> = {}): MatteParams =>
   resolveParams(matteEffect.params, p) as MatteParams;
 
-export async function decodeAll(file: string, range?: { start: number; end?: number }): Promise<Frame[]> {
-  const frames: Frame[] = [];
+export async function decodeAll(file: string, range?: { start: number; end?: number }): Promise<F32Frame[]> {
+  const frames: F32Frame[] = [];
   for await (const f of decodeFrames(file, range ? { range } : {})) frames.push(f);
   return frames;
 }

@@ -18,6 +18,8 @@ export interface OfxBuild {
   host: string;
   bundle: string;
   probe: string;
+  /** A command the host runs under (Wine for the Windows build), with the environment it needs. */
+  runner?: { command: string; env: Record<string, string> };
 }
 
 function artifacts(buildDir: string): OfxBuild {
@@ -121,10 +123,16 @@ export function runHost(
 ): Promise<HostRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const proc = spawn(build.host, ['--bundle', build.bundle, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const hostArgs = [build.host, '--bundle', build.bundle, ...args];
+    const proc = build.runner
+      ? spawn(build.runner.command, hostArgs, {
+          env: { ...process.env, ...build.runner.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(hostArgs[0]!, hostArgs.slice(1), {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
     let out = '';
     let err = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -213,4 +221,47 @@ export function maxDiff(a: Float32Array, b: Float32Array): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
+}
+
+/** Wine's 64-bit loader (Debian packages wine + wine64). */
+export const WINE64 = '/usr/lib/wine/wine64';
+
+/**
+ * The Win64 cross-build (Debian mingw-w64, ofx-bridge/cmake/mingw-w64-x86_64.cmake) in build/win64: the bundle
+ * with Contents/Win64/mlxvideo.ofx and the test host as mlxv-ofx-host.exe, run under Wine with its own prefix
+ * in build/wineprefix (created on first use).
+ */
+export function winBuild(): OfxBuild {
+  const dir = path.join(repoRoot, 'build', 'win64');
+  const lock = path.join(tmpdir(), 'mlxv-ofx-build-win64.lock');
+  const toolchain = path.join(repoRoot, 'ofx-bridge', 'cmake', 'mingw-w64-x86_64.cmake');
+  run('flock', [
+    lock,
+    'cmake',
+    '-S',
+    'ofx-bridge',
+    '-B',
+    dir,
+    '-DCMAKE_BUILD_TYPE=Release',
+    `-DCMAKE_TOOLCHAIN_FILE=${toolchain}`,
+  ]);
+  run('flock', [lock, 'cmake', '--build', dir, '-j2', '--target', 'mlxvideo_ofx', 'mlxv-ofx-host']);
+  return {
+    host: windowsPath(path.join(dir, 'mlxv-ofx-host.exe')),
+    bundle: windowsPath(path.join(dir, 'mlxvideo.ofx.bundle')),
+    probe: '',
+    runner: {
+      command: WINE64,
+      env: {
+        WINEPREFIX: path.join(repoRoot, 'build', 'wineprefix'),
+        WINEDEBUG: '-all',
+        WINEDLLOVERRIDES: 'mscoree,mshtml=',
+      },
+    },
+  };
+}
+
+/** A Linux path as Wine's Windows programs see it (drive Z: is the Unix root). */
+export function windowsPath(p: string): string {
+  return `Z:${p.replace(/\//g, '\\')}`;
 }

@@ -6,6 +6,7 @@
  *   per-frame effect. A sequential effect (matte, whose stabiliser carries state from frame to frame) gets there
  *   by pre-rolling its daemon session with the frames before N whenever the previous render was not N-1.
  */
+import { isFilter } from '../../core/src/contract/effect.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,7 +79,7 @@ describe('OFX: IsIdentity and render order', () => {
     expect(rendered.report.renders.map((x) => x.identity)).toEqual([false]);
   });
 
-  for (const fx of listEffects().filter((e) => !e.retime)) {
+  for (const fx of listEffects().filter(isFilter)) {
     it(`${fx.id}: frames 0..${FRAMES - 1} forward, backward and shuffled give the same pixels`, async () => {
       const params = ORDER_PARAMS[fx.id];
       if (!params) throw new Error(`add order-test params for the new per-frame effect ${fx.id}`);

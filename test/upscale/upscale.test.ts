@@ -54,7 +54,7 @@ describe('upscale effect', () => {
     });
   });
 
-  it.each([
+  it.each<[string, UpscaleParams['model'], UpscaleParams['scale'], number]>([
     ['happyfish-128.png', 'fast', '4', 0.5],
     ['chessboard-photo-128.png', 'fast', '4', 1.5],
     ['happyfish-128.png', 'fast', '3', 1.0],

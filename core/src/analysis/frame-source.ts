@@ -160,6 +160,7 @@ export async function* selectedFrames(
       width: size.width,
       height: size.height,
       stride: size.width * 4,
+      format: 'f32',
       data,
       colorSpace: 'display',
     };

@@ -122,6 +122,7 @@ export async function runJobViaDaemon(
     return {
       output: done.output,
       frames: done.frames,
+      ...(done.notes ? { notes: done.notes } : {}),
       seconds: (performance.now() - started) / 1000,
       inferenceMs: 0,
     };

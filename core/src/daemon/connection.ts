@@ -7,10 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { firstNonFinite, packed, type Frame } from '../effects/frame.ts';
+import { firstNonFinite, packed, toFloat32, type F32Frame, type Frame } from '../effects/frame.ts';
 import { getEffect, UnknownEffectError } from '../effects/registry.ts';
 import { ParamError, resolveParams } from '../effects/params.ts';
-import type { EffectDescriptor, ParamValues } from '../effects/types.ts';
+import {
+  KIND_SUPPORT,
+  type EffectDescriptor,
+  type FilterEffect,
+  type ParamValues,
+} from '../effects/types.ts';
 import {
   CLOSE_AUTH_FAILED,
   PROTOCOL_VERSION,
@@ -38,7 +43,7 @@ interface InFlight {
   bytes: number;
   cancelled: boolean;
   req?: Req<'frame.render'>;
-  effect?: EffectDescriptor;
+  effect?: FilterEffect;
   params?: ParamValues;
 }
 
@@ -299,14 +304,19 @@ export class Connection {
 
   private frameRender(req: Req<'frame.render'>): void {
     const binary = req.transport === 'binary';
-    let effect: EffectDescriptor;
+    let effect: FilterEffect;
     let params: ParamValues;
     try {
       this.checkFrameRequest(req);
-      effect = getEffectOr(req.effect);
-      if (effect.retime) {
-        throw new Refusal('NOT_ALLOWED', `${effect.id} changes timing; run it as a job (job.submit)`);
+      const found = getEffectOr(req.effect);
+      if (found.kind !== 'filter') {
+        const why = KIND_SUPPORT.frame[found.kind];
+        throw new Refusal(
+          'NOT_ALLOWED',
+          `${found.id} is a ${found.kind}: ${why === true ? 'frame.render does not run it yet' : why}`,
+        );
       }
+      effect = found;
       params = resolveParamsOr(effect, req.params);
     } catch (err) {
       if (binary) this.expectDiscard(req.id);
@@ -392,7 +402,14 @@ export class Connection {
         `frame ${width}x${height} float RGBA needs ${expected} bytes of pixels, got ${decoded.pixelBytes}`,
       );
     }
-    const frame: Frame = { width, height, stride: width * 4, data: decoded.pixels(), colorSpace: 'display' };
+    const frame: Frame = {
+      width,
+      height,
+      stride: width * 4,
+      format: 'f32',
+      data: decoded.pixels(),
+      colorSpace: 'display',
+    };
     if (!this.finiteOrRefuse(id, frame)) return;
     entry.state = 'queued';
     this.process(req, effect!, params!, frame);
@@ -411,12 +428,7 @@ export class Connection {
     return false;
   }
 
-  private process(
-    req: Req<'frame.render'>,
-    effect: EffectDescriptor,
-    params: ParamValues,
-    frame: Frame,
-  ): void {
+  private process(req: Req<'frame.render'>, effect: FilterEffect, params: ParamValues, frame: Frame): void {
     const entry = this.inFlight.get(req.id)!;
     this.sessions
       .render(req.instance, effect, params, req.frame.index, frame, () => !entry.cancelled && !this.closed)
@@ -434,10 +446,12 @@ export class Connection {
       );
   }
 
-  private sendResult(req: Req<'frame.render'>, out: Frame): void {
-    const result: DaemonMessage = { type: 'frame.result', id: req.id, width: out.width, height: out.height };
+  private sendResult(req: Req<'frame.render'>, result: Frame): void {
+    // The wire carries float RGBA (protocol v1); integer results are widened here, f32 passes as is.
+    const out = toFloat32(result);
+    const reply: DaemonMessage = { type: 'frame.result', id: req.id, width: out.width, height: out.height };
     if (req.transport === 'binary') {
-      this.send(result);
+      this.send(reply);
       if (this.closed) return;
       // One WebSocket message in two fragments (header, then the pixels straight from the frame), so the
       // output is never copied into a message buffer. Both sends happen in one tick: nothing can interleave.
@@ -452,7 +466,7 @@ export class Connection {
       if (err instanceof Refusal) return this.error(req.id, err.code, err.message);
       throw err;
     }
-    this.send(result);
+    this.send(reply);
   }
 
   private frameCancel(id: number): void {
@@ -554,6 +568,7 @@ export class Connection {
       width,
       height,
       stride: width * 4,
+      format: 'f32',
       data: new Float32Array(region.buffer, 0, width * height * 4),
       colorSpace: 'display',
     };
@@ -562,7 +577,7 @@ export class Connection {
     return frame;
   }
 
-  private writeShmOutput(t: ShmTransport, out: Frame): void {
+  private writeShmOutput(t: ShmTransport, out: F32Frame): void {
     const needed = out.width * out.height * 16;
     if (t.outBytes < needed) {
       throw new Refusal(

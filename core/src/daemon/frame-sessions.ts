@@ -4,13 +4,13 @@
  * them in order and keeps its state; an index that is not previous+1 resets it (a jump in the timeline).
  * Different instances run independently.
  */
-import type { EffectContext, EffectDescriptor, Processor } from '../effects/types.ts';
+import type { EffectContext, FilterEffect, Processor } from '../effects/types.ts';
 import type { Frame } from '../effects/frame.ts';
 import type { ParamValues } from '../effects/types.ts';
 import type { EffectContextProvider } from './effect-context.ts';
 
 interface Instance {
-  effect: EffectDescriptor;
+  effect: FilterEffect;
   processor: Promise<Processor>;
   lastIndex: number | null;
   /** Tail of this instance's work queue. */
@@ -32,7 +32,7 @@ export class FrameSessions {
     return this.instances.size;
   }
 
-  private instanceFor(name: string, effect: EffectDescriptor): Instance {
+  private instanceFor(name: string, effect: FilterEffect): Instance {
     const existing = this.instances.get(name);
     if (existing && existing.effect.id === effect.id) return existing;
     if (existing) this.close(name);
@@ -55,7 +55,7 @@ export class FrameSessions {
    */
   render(
     instanceName: string,
-    effect: EffectDescriptor,
+    effect: FilterEffect,
     params: ParamValues,
     index: number,
     frame: Frame,

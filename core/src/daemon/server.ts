@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { listEffects } from '../effects/registry.ts';
 import type { EffectContext } from '../effects/types.ts';
+import { temporalOf } from '../effects/descriptor-data.ts';
 import {
   CLOSE_SHUTTING_DOWN,
   DEFAULT_PORT,
@@ -94,11 +95,13 @@ function effectSummaries(): EffectSummary[] {
     category: e.category,
     description: e.description,
     params: e.params,
-    temporal: e.temporal,
+    kind: e.kind,
+    temporal: temporalOf(e),
+    ...(e.kind === 'filter' && e.preRoll !== undefined ? { preRoll: e.preRoll } : {}),
     outputs: e.outputs,
     models: e.models,
     resizes: e.outputScale !== undefined,
-    retimes: e.retime !== undefined,
+    retimes: e.kind === 'retime',
   }));
 }
 

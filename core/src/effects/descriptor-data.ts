@@ -5,6 +5,22 @@
  */
 import type { AlphaMode, EffectDescriptor, ParamValues } from './types.ts';
 
+/**
+ * Whether frames may be processed in any order (stateless) or must come in order (sequential), for every
+ * kind: a filter says so itself; a retimer and an analyzer read frames in order; a generator renders any
+ * frame on its own.
+ */
+export function temporalOf(effect: EffectDescriptor): 'stateless' | 'sequential' {
+  switch (effect.kind) {
+    case 'filter':
+      return effect.temporal;
+    case 'generator':
+      return 'stateless';
+    default:
+      return 'sequential';
+  }
+}
+
 export function outputScaleFactor(effect: EffectDescriptor, params: ParamValues): number {
   const rule = effect.outputScale;
   if (!rule) return 1;

@@ -2,18 +2,21 @@
  * All effects, by id. Each effect lives in its own folder (core/src/effects/<id>/) and registers here;
  * every surface (CLI, daemon, panels, OFX descriptor file) lists effects from this one place.
  */
-import type { EffectDescriptor } from './types.ts';
+import type { EffectDescriptor, FilterEffect } from './types.ts';
 import { identityEffect } from './identity/descriptor.ts';
 import { upscaleEffect } from './upscale/descriptor.ts';
 import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
+import { styleEffect } from './style/descriptor.ts';
 import { faceAnonymizeEffect } from './faces/anonymize-descriptor.ts';
 
+// Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
   identityEffect as EffectDescriptor,
   matteEffect as EffectDescriptor,
   upscaleEffect as EffectDescriptor,
   interpolateEffect as EffectDescriptor,
+  styleEffect as EffectDescriptor,
   faceAnonymizeEffect as EffectDescriptor,
 ];
 
@@ -33,5 +36,12 @@ export function listEffects(): readonly EffectDescriptor[] {
 export function getEffect(id: string): EffectDescriptor {
   const effect = effects.find((e) => e.id === id);
   if (!effect) throw new UnknownEffectError(id);
+  return effect;
+}
+
+/** A filter by id (frame → frame); other kinds are a TypeError naming the kind. */
+export function getFilter(id: string): FilterEffect {
+  const effect = getEffect(id);
+  if (effect.kind !== 'filter') throw new TypeError(`effect "${id}" is a ${effect.kind}, not a filter`);
   return effect;
 }

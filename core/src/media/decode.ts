@@ -12,7 +12,7 @@
  * passthrough timing, not by seeking to seconds. The price is decoding from the clip's start.
  */
 import { execa } from 'execa';
-import type { Frame } from '../effects/frame.ts';
+import type { F32Frame } from '../contract/frame.ts';
 import { JobError, type FrameRange } from '../pipeline/types.ts';
 import { ffmpegPath, passthroughTimingArgs, summarizeErrors } from './ffmpeg.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
@@ -104,7 +104,9 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
     !info.variableFrameRate &&
     info.videoStartSeconds !== undefined;
   const skipped = canSeek && first > 0 && first >= seekFrom ? first : 0;
-  const filters: string[] = [];
+  // Variable-rate input becomes constant-rate here (see MediaInfo.variableFrameRate); frame numbers below
+  // count the converted frames, as info.frameCount does.
+  const filters: string[] = info.variableFrameRate ? [`fps=${info.frameRate.num}/${info.frameRate.den}`] : [];
   if (first - skipped > 0 || last < lastFrame) {
     filters.push(`select='between(n\\,${first - skipped}\\,${last - skipped})'`);
   }
@@ -120,6 +122,8 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
   filters.push(`scale=${scale.join(':')}`, `format=${outFormat}`);
 
   const args = ['-hide_banner', '-nostdin', '-v', 'error'];
+  // EXR holds linear light; our frames are display-referred (sRGB), so the decoder applies the sRGB curve.
+  if (info.codec === 'exr') args.push('-apply_trc', 'iec61966_2_1');
   // The native VP8/VP9 decoders drop WebM's side-channel alpha; libvpx reads it.
   if (info.hasAlpha && info.codec === 'vp9') args.push('-c:v', 'libvpx-vp9');
   if (info.hasAlpha && info.codec === 'vp8') args.push('-c:v', 'libvpx');
@@ -135,7 +139,7 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
   return { args, first, last, bytesPerSample };
 }
 
-export async function* decodeFrames(file: string, options: DecodeOptions = {}): AsyncGenerator<Frame> {
+export async function* decodeFrames(file: string, options: DecodeOptions = {}): AsyncGenerator<F32Frame> {
   const info = options.info ?? (await probeMedia(file));
   const plan = planDecode(info, options.range, options.seekAfterFrames);
   const expected = plan.last - plan.first + 1;
@@ -200,7 +204,7 @@ function cancelled(file: string): JobError {
   return new JobError('CANCELLED', `decoding ${file} was cancelled`);
 }
 
-function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1 | 2): Frame {
+function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1 | 2): F32Frame {
   const count = width * height * 4;
   const data = new Float32Array(count);
   if (bytesPerSample === 2) {
@@ -211,5 +215,5 @@ function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1
     const scale = 1 / 255;
     for (let i = 0; i < count; i++) data[i] = bytes[i]! * scale;
   }
-  return { width, height, stride: width * 4, data, colorSpace: 'display' };
+  return { width, height, stride: width * 4, format: 'f32', data, colorSpace: 'display' };
 }

@@ -2,7 +2,7 @@
  * Exact frame rates. Containers report NTSC-family rates in many spellings (24000/1001, 2997/100, 23.98);
  * snapping them to the exact 1000/1001 rational keeps frame counts, durations and timecode exact end to end.
  */
-import type { Rational } from '../effects/types.ts';
+import type { Rational } from '../contract/rational.ts';
 
 // One Rational type for frame rates and timing: the effect contract's.
 export type { Rational };

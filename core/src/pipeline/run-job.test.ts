@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Frame } from '../effects/frame.ts';
-import type { EffectContext, EffectDescriptor } from '../effects/types.ts';
+import type { EffectContext, FilterEffect, RetimeEffect } from '../effects/types.ts';
 import type { LoadedSession, SessionManager } from '../runtime/types.ts';
 import { decodeFrames } from '../media/decode.ts';
 import { probeMedia } from '../media/probe.ts';
@@ -75,8 +75,9 @@ async function means(file: string): Promise<number[]> {
   return out;
 }
 
-function effect(overrides: Partial<EffectDescriptor>): EffectDescriptor {
+function effect(overrides: Partial<FilterEffect>): FilterEffect {
   return {
+    kind: 'filter',
     id: 'fake',
     label: 'Fake',
     category: 'utility',
@@ -137,7 +138,9 @@ describe('runJob', () => {
 
   it('uses the retimer and its output rate for effects that change timing', async () => {
     // Doubles the rate: every input frame plus a copy, except after the last one (2n - 1 frames).
-    const doubler = effect({
+    const doubler: RetimeEffect = {
+      ...effect({}),
+      kind: 'retime',
       retime: {
         outputFrameRate: (r) => ({ num: r.num * 2, den: r.den }),
         outputFrameCount: (count) => 2 * count - 1,
@@ -155,7 +158,7 @@ describe('runJob', () => {
           };
         },
       },
-    });
+    };
     const output = path.join(dir, 'retimed.mov');
     const progress: JobProgress[] = [];
     const result = await runJob(

@@ -99,9 +99,10 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
         : {}),
       ...(plan.info.audio ? { audioSource: audioOf(plan) } : {}),
       color: plan.info.color,
-      // PNG files are numbered by input frame, so farm chunks rendered with --frames a-b line up.
-      firstFrameNumber: plan.effect.retime ? 0 : plan.range.start,
-      overwrite: true, // existing outputs were refused in planJob unless the spec allows replacing them
+      firstFrameNumber: plan.firstFrameNumber,
+      imageBitDepth: plan.imageBitDepth,
+      // Checked in planJob already; the encoder checks again when it moves the result into place.
+      overwrite: plan.overwrite,
     });
     stopper.controller.signal.throwIfAborted();
 
@@ -165,7 +166,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       inferenceMs: recorder.stats().reduce((sum, s) => sum + s.inferenceMs, 0),
       sessions: recorder.stats(),
       frameRate: plan.frameRate,
-      notes: encoder.notes,
+      notes: [...plan.notes, ...encoder.notes],
       stageMs: timing,
     };
   } catch (err) {
@@ -191,7 +192,7 @@ interface EffectStage {
 
 function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
   const { effect, params } = plan;
-  if (effect.retime) {
+  if (effect.kind === 'retime') {
     const retime = effect.retime;
     let retimer: Awaited<ReturnType<typeof retime.createRetimer>> | undefined;
     return {

@@ -175,7 +175,7 @@ async function photoFrame(): Promise<Frame> {
   for (let y = 0; y < info.height; y++) {
     for (let i = 0; i < info.width * 4; i++) f[y * stride + i] = data[y * info.width * 4 + i]! / 255;
   }
-  return { width: info.width, height: info.height, stride, data: f, colorSpace: 'display' };
+  return { width: info.width, height: info.height, stride, format: 'f32', data: f, colorSpace: 'display' };
 }
 
 function meanIn(mask: Mask, x0: number, y0: number, x1: number, y1: number): number {

@@ -28,7 +28,7 @@ function paddedFrame(width: number, height: number, pixel: (x: number, y: number
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) data.set(pixel(x, y), y * stride + x * 4);
   }
-  return { width, height, stride, data, colorSpace: 'display' };
+  return { width, height, stride, format: 'f32', data, colorSpace: 'display' };
 }
 
 const px = (x: number, y: number) => [x / 10 + y / 100, 0.5 + x / 50, 1 - y / 20, 0.25 + x / 40];

@@ -4,7 +4,7 @@
  * -> mask at frame size; mask -> alpha; crop boxes and pasting masks back (per-person crops).
  * Resampling filter (resample.ts): area average when shrinking, bilinear when enlarging.
  */
-import { createFrame, type Frame } from '../effects/frame.ts';
+import { createFrame, toFloat32, type Frame, type F32Frame } from '../effects/frame.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { resampleRows, type Box } from './resample.ts';
 import { srgbEncode } from './srgb.ts';
@@ -119,7 +119,8 @@ function encodeSrgbRow(row: Float32Array, nc: number): void {
  * Frame (or a region of it) -> normalised tensor for a model input. Linear-light frames are encoded to
  * display-referred sRGB first, the convention models are trained with.
  */
-export function frameToTensor(frame: Frame, spec: TensorInputSpec, options: PackOptions = {}): PackedTensor {
+export function frameToTensor(input: Frame, spec: TensorInputSpec, options: PackOptions = {}): PackedTensor {
+  const frame = toFloat32(input);
   const offsets = channelOffsets(spec.channels);
   const nc = offsets.length;
   const region = clampBox(
@@ -309,9 +310,10 @@ export function pasteMask(dst: Mask, mask: Mask, box: Box, mode: 'max' | 'replac
 }
 
 /** Copies a box of a frame into a new tight frame. */
-export function cropFrame(frame: Frame, box: Box): Frame {
+export function cropFrame(input: Frame, box: Box): F32Frame {
+  const frame = toFloat32(input);
   const b = clampBox(box, frame.width, frame.height);
-  const out = createFrame(b.width, b.height, frame.colorSpace);
+  const out = createFrame(b.width, b.height, 'f32', frame.colorSpace);
   for (let y = 0; y < b.height; y++) {
     const start = (b.y + y) * frame.stride + b.x * 4;
     out.data.set(frame.data.subarray(start, start + b.width * 4), y * b.width * 4);
@@ -324,14 +326,15 @@ export function cropFrame(frame: Frame, box: Box): Frame {
  * alpha when `multiply`. Straight (unpremultiplied) colour; `premultiply` scales RGB by the new alpha.
  */
 export function applyMaskAsAlpha(
-  frame: Frame,
+  input: Frame,
   mask: Mask,
   options: { multiply?: boolean; premultiply?: boolean } = {},
-): Frame {
+): F32Frame {
+  const frame = toFloat32(input);
   if (mask.width !== frame.width || mask.height !== frame.height) {
     throw new RangeError(`mask is ${mask.width}x${mask.height}, frame is ${frame.width}x${frame.height}`);
   }
-  const out = createFrame(frame.width, frame.height, frame.colorSpace);
+  const out = createFrame(frame.width, frame.height, 'f32', frame.colorSpace);
   const w = frame.width;
   for (let y = 0; y < frame.height; y++) {
     const src = y * frame.stride;
@@ -359,7 +362,7 @@ export function tensorToFrame(
   dims: readonly number[],
   spec: TensorInputSpec,
   options: { width?: number; height?: number } = {},
-): Frame {
+): F32Frame {
   const offsets = channelOffsets(spec.channels);
   const nc = offsets.length;
   const [, d1, d2, d3] = dims.map(Number) as [number, number, number, number];

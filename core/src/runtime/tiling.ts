@@ -13,7 +13,7 @@
  *
  * Alpha is not run through the model: it is resampled (bilinear when enlarging) straight into the output.
  */
-import { createFrame, type Frame } from '../effects/frame.ts';
+import { createFrame, toFloat32, type Frame, type F32Frame } from '../effects/frame.ts';
 import { resampleRows, type Box } from './resample.ts';
 
 /** One model run: planar RGB [3, h, w] in → planar RGB [3, h * modelScale, w * modelScale] out, 0..1. */
@@ -96,16 +96,17 @@ function clamp01(v: number): number {
 
 /** Upscales `frame` by `outputScale` with a tiled model run; RGB through the model, alpha resampled. */
 export async function upscaleTiled(
-  frame: Frame,
+  input: Frame,
   run: TileRunner,
   options: TiledUpscaleOptions,
-): Promise<Frame> {
+): Promise<F32Frame> {
+  const frame = toFloat32(input);
   const { modelScale, outputScale: s } = options;
   if (!Number.isInteger(s) || s < 1 || s > modelScale)
     throw new RangeError(`output scale must be an integer from 1 to the model scale ${modelScale}, got ${s}`);
   const outW = frame.width * s;
   const outH = frame.height * s;
-  const out = createFrame(outW, outH, frame.colorSpace);
+  const out = createFrame(outW, outH, 'f32', frame.colorSpace);
   const xs = planAxis(frame.width, options.tileSize, options.overlap);
   const ys = planAxis(frame.height, options.tileSize, options.overlap);
   const h = options.overlap / 2;
@@ -160,7 +161,8 @@ export async function upscaleTiled(
 }
 
 /** Planar RGB [3, h, w] of a region of a frame (the layout the super-resolution models take). */
-export function extractPlanarRgb(frame: Frame, region: Box): Float32Array {
+export function extractPlanarRgb(input: Frame, region: Box): Float32Array {
+  const frame = toFloat32(input);
   const { width, height } = region;
   const plane = width * height;
   const rgb = new Float32Array(3 * plane);
@@ -201,7 +203,7 @@ export function resamplePlanes(
   return out;
 }
 
-function resampleAlphaInto(src: Frame, out: Frame): void {
+function resampleAlphaInto(src: F32Frame, out: F32Frame): void {
   resampleRows(
     { data: src.data, rowStride: src.stride, pixelStride: 4 },
     [3],

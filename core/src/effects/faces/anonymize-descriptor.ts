@@ -5,8 +5,8 @@
  * that was covered before and after. Chosen track ids (the interviewee) can be kept visible; the ids are those
  * `face-track` reports for the same clip and settings.
  */
-import type { EffectContext, EffectDescriptor, Processor } from '../types.ts';
-import { firstNonFinite, type Frame } from '../frame.ts';
+import type { EffectContext, FilterEffect, Processor } from '../types.ts';
+import { firstNonFinite, toFloat32, type F32Frame, type Frame } from '../frame.ts';
 import { FACE_MODEL_ID, FaceDetector } from './face-detector.ts';
 import { getManifest } from '../../models/manifests.ts';
 import { FaceTracker } from './face-tracker.ts';
@@ -21,7 +21,8 @@ export type AnonymizeParams = FaceParams & {
   color: readonly [number, number, number, number];
 };
 
-export const faceAnonymizeEffect: EffectDescriptor<AnonymizeParams> = {
+export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
+  kind: 'filter',
   id: 'face-anonymize',
   label: 'Anonymise faces',
   category: 'utility',
@@ -91,7 +92,9 @@ export const faceAnonymizeEffect: EffectDescriptor<AnonymizeParams> = {
         const faces = tracker.update(
           await detector.detect(frame, { minScore: p.minScore, tileSide: p.smallFaces ? undefined : 0 }),
         );
-        const out: Frame = { ...frame, data: frame.data.slice() };
+        const f32 = toFloat32(frame);
+        // Never write into the caller's frame: toFloat32 returns the input itself when it already is f32.
+        const out: F32Frame = f32 === frame ? { ...f32, data: f32.data.slice() } : f32;
         for (const face of faces) {
           if (keep.has(face.id)) continue;
           const rect = paddedRect(face.box, p.margin, frame.width, frame.height);

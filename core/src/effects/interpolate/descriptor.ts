@@ -9,18 +9,11 @@
  * outputFrameRate, and the frame count keeps the duration within one output frame of the input's.
  */
 import { parseRational } from '../../media/rational.ts';
-import type { EffectContext, EffectDescriptor, Rational, Retimer } from '../types.ts';
-import { firstNonFinite, type Frame } from '../frame.ts';
+import type { EffectContext, ParamSchema, ParamsOf, Rational, RetimeEffect, Retimer } from '../types.ts';
+import { firstNonFinite, toFloat32, type F32Frame, type Frame } from '../frame.ts';
 import { RetimeClock, rateStep } from './timing.ts';
 import { frameSignature, sceneChangeScore, type FrameSignature } from './scene-cut.ts';
 import { rifePair, type PairInterpolator } from './rife.ts';
-
-export type InterpolateParams = {
-  mode: string;
-  fps: string;
-  factor: string;
-  sceneThreshold: number;
-};
 
 export const RIFE_MODEL_ID = 'rife-v4.6';
 
@@ -51,64 +44,57 @@ export function retimeClock(input: Rational, params: InterpolateParams): RetimeC
   return new RetimeClock(rateStep(input, targetRate(params)));
 }
 
-export const interpolateEffect: EffectDescriptor<InterpolateParams> = {
+const interpolateParams = {
+  mode: {
+    type: 'choice',
+    label: 'Mode',
+    default: 'fps',
+    options: [
+      { value: 'fps', label: 'Frame-rate conversion' },
+      { value: 'slowmo', label: 'Slow motion' },
+    ],
+  },
+  fps: {
+    type: 'string',
+    label: 'Target frame rate',
+    help: 'fps mode: a rational or decimal rate, e.g. 60000/1001, 59.94, 50',
+    default: '60000/1001',
+  },
+  factor: {
+    type: 'choice',
+    label: 'Slow-motion factor',
+    help: 'slowmo mode: frames per input frame',
+    default: '2',
+    options: [
+      { value: '2', label: '2x' },
+      { value: '4', label: '4x' },
+    ],
+  },
+  sceneThreshold: {
+    type: 'number',
+    label: 'Scene-cut threshold',
+    help: 'Change score (0..1) above which two frames count as different shots; 1 disables detection',
+    default: 0.3,
+    min: 0.05,
+    max: 1,
+    displayMin: 0.1,
+    displayMax: 0.6,
+    step: 0.01,
+  },
+} as const satisfies ParamSchema;
+export type InterpolateParams = ParamsOf<typeof interpolateParams>;
+
+export const interpolateEffect: RetimeEffect<InterpolateParams> = {
+  kind: 'retime',
   id: 'interpolate',
   label: 'Interpolate frames (RIFE)',
   category: 'time',
   description:
     'Frame interpolation with RIFE v4.6: frame-rate conversion (e.g. 23.976 → 59.94, 25 → 50) or 2x/4x slow ' +
     'motion. Scene cuts are detected and never blended across.',
-  params: {
-    mode: {
-      type: 'choice',
-      label: 'Mode',
-      default: 'fps',
-      options: [
-        { value: 'fps', label: 'Frame-rate conversion' },
-        { value: 'slowmo', label: 'Slow motion' },
-      ],
-    },
-    fps: {
-      type: 'string',
-      label: 'Target frame rate',
-      help: 'fps mode: a rational or decimal rate, e.g. 60000/1001, 59.94, 50',
-      default: '60000/1001',
-    },
-    factor: {
-      type: 'choice',
-      label: 'Slow-motion factor',
-      help: 'slowmo mode: frames per input frame',
-      default: '2',
-      options: [
-        { value: '2', label: '2x' },
-        { value: '4', label: '4x' },
-      ],
-    },
-    sceneThreshold: {
-      type: 'number',
-      label: 'Scene-cut threshold',
-      help: 'Change score (0..1) above which two frames count as different shots; 1 disables detection',
-      default: 0.3,
-      min: 0.05,
-      max: 1,
-      displayMin: 0.1,
-      displayMax: 0.6,
-      step: 0.01,
-    },
-  },
+  params: interpolateParams,
   models: [RIFE_MODEL_ID],
-  temporal: 'sequential',
   outputs: ['rgba'],
-  async createProcessor() {
-    return {
-      async process(): Promise<Frame> {
-        throw new Error(
-          'interpolate changes the number of frames and cannot run frame by frame; run it as a job (mlxv run)',
-        );
-      },
-      reset() {},
-    };
-  },
   retime: {
     outputFrameRate: outputRate,
     outputFrameCount: (inputCount, input, params) => retimeClock(input, params).count(inputCount),
@@ -129,7 +115,7 @@ export type PairFactory = (a: Frame, b: Frame) => PairInterpolator;
  * after it.
  */
 export class RifeRetimer implements Retimer {
-  private prev: { frame: Frame; sig: FrameSignature } | null = null;
+  private prev: { frame: F32Frame; sig: FrameSignature } | null = null;
   private inputCount = 0;
   private nextOut = 0;
   /** Cut decisions per input pair (index of the first frame), for reports and tests. */
@@ -142,8 +128,10 @@ export class RifeRetimer implements Retimer {
     private readonly signal?: AbortSignal,
   ) {}
 
-  async push(frame: Frame): Promise<Frame[]> {
+  async push(input: Frame): Promise<Frame[]> {
     this.signal?.throwIfAborted();
+    // Kept frames are reused as outputs and fed to the model: convert once on arrival.
+    const frame = toFloat32(input);
     const bad = firstNonFinite(frame);
     if (bad >= 0)
       throw new RangeError(`interpolate: input frame ${this.inputCount} has a non-finite sample at ${bad}`);

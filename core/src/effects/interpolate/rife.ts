@@ -5,7 +5,7 @@
  * Alpha does not go through the network; it is blended linearly between the two frames.
  */
 import { Tensor } from 'onnxruntime-node';
-import { createFrame, type Frame } from '../frame.ts';
+import { createFrame, toFloat32, type F32Frame, type Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { linearToSrgb, srgbToLinear } from '../../runtime/srgb.ts';
 
@@ -15,8 +15,8 @@ export function paddedSize(n: number): number {
   return Math.ceil(n / RIFE_MULTIPLE) * RIFE_MULTIPLE;
 }
 
-/** Frame → planar RGB [3, ph, pw] with replicated edges (sRGB-encoded when the frame is linear). */
-export function padToPlanar(frame: Frame, pw: number, ph: number): Float32Array {
+/** F32Frame → planar RGB [3, ph, pw] with replicated edges (sRGB-encoded when the frame is linear). */
+export function padToPlanar(frame: F32Frame, pw: number, ph: number): Float32Array {
   const plane = pw * ph;
   const out = new Float32Array(3 * plane);
   const linear = frame.colorSpace === 'linear';
@@ -36,11 +36,13 @@ export function padToPlanar(frame: Frame, pw: number, ph: number): Float32Array 
 
 export interface PairInterpolator {
   /** The frame at time t in (0, 1) between a and b. */
-  at(t: number): Promise<Frame>;
+  at(t: number): Promise<F32Frame>;
 }
 
 /** Prepares a pair once (padding, tensors) so several timesteps (4x slow motion) reuse it. */
-export function rifePair(session: LoadedSession, a: Frame, b: Frame): PairInterpolator {
+export function rifePair(session: LoadedSession, first: Frame, second: Frame): PairInterpolator {
+  const a = toFloat32(first);
+  const b = toFloat32(second);
   if (a.width !== b.width || a.height !== b.height)
     throw new RangeError(
       `interpolate: frames differ in size (${a.width}x${a.height} vs ${b.width}x${b.height})`,
@@ -50,7 +52,7 @@ export function rifePair(session: LoadedSession, a: Frame, b: Frame): PairInterp
   const in0 = new Tensor('float32', padToPlanar(a, pw, ph), [1, 3, ph, pw]);
   const in1 = new Tensor('float32', padToPlanar(b, pw, ph), [1, 3, ph, pw]);
   return {
-    async at(t: number): Promise<Frame> {
+    async at(t: number): Promise<F32Frame> {
       const in2 = new Tensor('float32', new Float32Array(pw * ph).fill(t), [1, 1, ph, pw]);
       const result = await session.run({ in0, in1, in2 });
       const rgb = result[session.outputNames[0] ?? 'out0']!.data as Float32Array;
@@ -59,8 +61,8 @@ export function rifePair(session: LoadedSession, a: Frame, b: Frame): PairInterp
   };
 }
 
-function unpad(rgb: Float32Array, pw: number, ph: number, a: Frame, b: Frame, t: number): Frame {
-  const out = createFrame(a.width, a.height, a.colorSpace);
+function unpad(rgb: Float32Array, pw: number, ph: number, a: F32Frame, b: F32Frame, t: number): F32Frame {
+  const out = createFrame(a.width, a.height, 'f32', a.colorSpace);
   const plane = pw * ph;
   const linear = a.colorSpace === 'linear';
   for (let y = 0; y < a.height; y++) {

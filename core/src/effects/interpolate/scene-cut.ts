@@ -7,7 +7,7 @@
  * colour distribution, 1 = disjoint). Camera and subject motion move pixels but keep the histogram, and the
  * thumbnail difference stays small at 32x18; a cut changes one or both. Default threshold 0.3.
  */
-import type { Frame } from '../frame.ts';
+import { toFloat32, type Frame } from '../frame.ts';
 
 const BINS = 16;
 const THUMB_W = 32;
@@ -18,7 +18,8 @@ export interface FrameSignature {
   thumbnail: Float32Array; // THUMB_W * THUMB_H * 3, box-averaged
 }
 
-export function frameSignature(frame: Frame): FrameSignature {
+export function frameSignature(input: Frame): FrameSignature {
+  const frame = toFloat32(input);
   const histogram = new Float32Array(3 * BINS);
   const thumbnail = new Float32Array(THUMB_W * THUMB_H * 3);
   const counts = new Float32Array(THUMB_W * THUMB_H);

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createFrame, type Frame } from '../frame.ts';
+import { createFrame, type F32Frame } from '../frame.ts';
 import { frameToTensor, type TensorInputSpec } from '../../runtime/tensor.ts';
 import { decodeFrames } from '../../media/decode.ts';
 
@@ -31,7 +31,7 @@ export class BackgroundPlateError extends Error {
 
 export interface BackgroundPlate {
   /** The plate for the next output frame, at width x height. */
-  next(width: number, height: number): Promise<Frame>;
+  next(width: number, height: number): Promise<F32Frame>;
   reset(): void;
   dispose(): Promise<void>;
 }
@@ -52,22 +52,22 @@ const RGBA_IDENTITY: TensorInputSpec = {
   normalize: { scale: 1, mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
 };
 
-export function coverScale(src: Frame, width: number, height: number): Frame {
+export function coverScale(src: F32Frame, width: number, height: number): F32Frame {
   if (src.width === width && src.height === height) return src;
   const s = Math.max(width / src.width, height / src.height);
   const cw = Math.min(src.width, width / s);
   const ch = Math.min(src.height, height / s);
   const region = { x: (src.width - cw) / 2, y: (src.height - ch) / 2, width: cw, height: ch };
   const packed = frameToTensor(src, RGBA_IDENTITY, { width, height, region });
-  const out = createFrame(width, height, src.colorSpace);
+  const out = createFrame(width, height, 'f32', src.colorSpace);
   out.data.set(packed.data);
   return out;
 }
 
 function imagePlate(file: string): BackgroundPlate {
-  let decoded: Promise<Frame> | null = null;
-  let sized: Frame | null = null;
-  const load = async (): Promise<Frame> => {
+  let decoded: Promise<F32Frame> | null = null;
+  let sized: F32Frame | null = null;
+  const load = async (): Promise<F32Frame> => {
     try {
       const { data, info } = await sharp(file).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       const f = createFrame(info.width, info.height);
@@ -92,7 +92,7 @@ function imagePlate(file: string): BackgroundPlate {
 }
 
 function videoPlate(file: string): BackgroundPlate {
-  let frames: AsyncGenerator<Frame> | null = null;
+  let frames: AsyncGenerator<F32Frame> | null = null;
   let delivered = 0;
   const close = async () => {
     const f = frames;

@@ -8,7 +8,7 @@
  * (display-referred, as colour params are). On a linear-light frame both are decoded to linear first, so
  * the blend happens in the frame's own space.
  */
-import { createFrame, type Frame } from '../frame.ts';
+import { createFrame, toFloat32, type Frame, type F32Frame } from '../frame.ts';
 import type { Mask } from '../../runtime/mask-ops.ts';
 import { srgbToLinear } from '../../runtime/srgb.ts';
 
@@ -16,13 +16,14 @@ export type OutputMode = 'rgba-straight' | 'rgba-premultiplied' | 'alpha' | 'com
 export type Rgba = readonly [number, number, number, number];
 
 export function composeOutput(
-  frame: Frame,
+  input: Frame,
   alpha: Mask,
   mode: OutputMode,
-  background: { color: Rgba; plate?: Frame | null },
-): Frame {
+  background: { color: Rgba; plate?: F32Frame | null },
+): F32Frame {
+  const frame = toFloat32(input);
   const { width: w, height: h, stride } = frame;
-  const out = createFrame(w, h, frame.colorSpace);
+  const out = createFrame(w, h, 'f32', frame.colorSpace);
   const src = frame.data;
   const dst = out.data;
   const plate = background.plate ?? null;

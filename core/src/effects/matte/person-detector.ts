@@ -4,7 +4,7 @@
  * shared (runtime/person-detections.ts).
  */
 import { Tensor } from 'onnxruntime-node';
-import type { Frame } from '../frame.ts';
+import { toFloat32, type Frame, type F32Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { frameToTensor, type Box } from '../../runtime/tensor.ts';
@@ -52,7 +52,7 @@ export function detectionTiles(width: number, height: number, inputSide: number)
 async function detectIn(
   session: LoadedSession,
   spec: ModelManifest['input'],
-  frame: Frame,
+  frame: F32Frame,
   region: Box,
   minScore: number,
 ): Promise<PersonBox[]> {
@@ -99,10 +99,11 @@ export function dropCutAtTileEdge(
 export async function detectPeople(
   session: LoadedSession,
   spec: ModelManifest['input'],
-  frame: Frame,
+  input: Frame,
   minScore: number,
   options: { tiles?: boolean } = {},
 ): Promise<PersonBox[]> {
+  const frame = toFloat32(input);
   checkOutputs(session);
   const whole = { x: 0, y: 0, width: frame.width, height: frame.height };
   const boxes = await detectIn(session, spec, frame, whole, minScore);

@@ -11,7 +11,7 @@
  * model decides *what* is the person (its mask, grown and softened, gates), the 1024² detail model
  * decides the edge (hair, fingers) inside that gate, so a salient chair next to the person stays out.
  */
-import type { Frame } from '../frame.ts';
+import { toFloat32, type Frame } from '../frame.ts';
 import { createMask, dilate, boxBlur, type Mask } from '../../runtime/mask-ops.ts';
 import { pasteMask, type Box } from '../../runtime/tensor.ts';
 import { segmentCrop, type Segmenter } from './segment.ts';
@@ -36,10 +36,11 @@ export function personCropBox(b: PersonBox): Box {
 }
 
 export async function personMatte(
-  frame: Frame,
+  input: Frame,
   people: readonly PersonBox[],
   models: PersonMatteModels,
 ): Promise<Mask> {
+  const frame = toFloat32(input);
   const alpha = createMask(frame.width, frame.height);
   for (const person of people) {
     if (person.w < 2 || person.h < 2) continue; // clamped to a sliver at the frame edge: nothing to segment

@@ -1,16 +1,22 @@
 /**
  * Temporal stabilisation of the alpha matte (method written down in docs/matte.md).
  *
- * Per pixel, an exponential moving average of alpha whose rate is gated by image motion:
- *   s_t = s_{t-1} + k_t * (a_t - s_{t-1}),   k_t = k_static + (1 - k_static) * m_t
- * where a_t is the model's alpha, m_t in 0..1 says how much the picture changed at that pixel since the
- * previous frame (luma difference, box-blurred to ignore sensor noise, then dilated so the band just
+ * Per pixel, a motion-gated moving average of alpha over a FINITE window of the last WINDOW frames:
+ *   s = a_{N-W+1};  for t = N-W+2 .. N:  s = s + k_t * (a_t - s),   k_t = k_static + (1 - k_static) * m_t
+ * where a_t is the model's alpha, m_t in 0..1 says how much the picture changed at that pixel between
+ * frames t-1 and t (luma difference, box-blurred to ignore sensor noise, then dilated so the band just
  * around a moving edge counts as moving), and k_static = 1 - 0.95 * strength. Where the picture is
  * static the matte changes slowly (model noise, compression noise and one-frame detector dropouts are
  * averaged away); where something moves the matte follows the model immediately, so moving people do
  * not leave trails. strength 0 turns it off (k = 1 everywhere).
+ *
+ * Why a finite window and not the recursive average it replaces: frame N's output must depend on input
+ * frames N-PRE_ROLL..N only, so a host that renders out of order (OFX) or a farm chunk can reset and feed
+ * those frames and get exactly the pixels of a continuous run (the descriptor's `preRoll`). The recursion
+ * restarted at the window's first frame gives that frame the weight the infinite average gave to
+ * everything before it.
  */
-import type { Frame } from '../frame.ts';
+import { toFloat32, type Frame } from '../../contract/frame.ts';
 import { boxBlur, dilate, type Mask } from '../../runtime/mask-ops.ts';
 import { linearToSrgb } from '../../runtime/srgb.ts';
 
@@ -19,10 +25,16 @@ const LOW = 0.025;
 const HIGH = 0.08;
 const NOISE_BLUR_PX = 2;
 const EDGE_GROW_PX = 3;
+/**
+ * Frames before N that frame N's stabilised alpha depends on. At the default strength (k_static 0.24) the
+ * window's first frame keeps 0.76^8 ≈ 11 % of the weight where nothing moves.
+ */
+export const STABILIZER_PRE_ROLL = 8;
 
 /** Rec.709 luma of the display-referred picture (a linear frame's luminance is sRGB-encoded first, so
  * the noise thresholds mean the same thing in shadows and highlights either way). */
-export function lumaOf(frame: Frame): Float32Array {
+export function lumaOf(input: Frame): Float32Array {
+  const frame = toFloat32(input);
   const { width: w, height: h, stride, data } = frame;
   const out = new Float32Array(w * h);
   const linear = frame.colorSpace === 'linear';
@@ -47,41 +59,50 @@ export function motionMap(prev: Float32Array, cur: Float32Array, width: number, 
   return grown;
 }
 
+interface WindowEntry {
+  alpha: Float32Array;
+  /** Motion between the previous frame and this one; null for the first frame after a reset. */
+  motion: Float32Array | null;
+}
+
 export class MatteStabilizer {
+  private window: WindowEntry[] = [];
   private prevLuma: Float32Array | null = null;
-  private state: Float32Array | null = null;
   private width = 0;
   private height = 0;
 
+  constructor(private readonly preRoll = STABILIZER_PRE_ROLL) {}
+
   /** Returns the stabilised alpha (a new mask); `alpha` is left unchanged. */
-  apply(frame: Frame, alpha: Mask, strength: number): Mask {
-    const luma = lumaOf(frame);
+  apply(input: Frame, alpha: Mask, strength: number): Mask {
+    const frame = toFloat32(input);
     const sameSize = this.width === alpha.width && this.height === alpha.height;
-    if (strength <= 0 || !this.prevLuma || !this.state || !sameSize) {
-      this.remember(luma, alpha.data.slice(), alpha.width, alpha.height);
-      return { width: alpha.width, height: alpha.height, data: alpha.data.slice() };
-    }
-    const motion = motionMap(this.prevLuma, luma, alpha.width, alpha.height).data;
-    const kStatic = 1 - 0.95 * Math.min(1, strength);
-    const s = this.state;
-    for (let i = 0; i < s.length; i++) {
-      const k = kStatic + (1 - kStatic) * motion[i]!;
-      s[i] = s[i]! + k * (alpha.data[i]! - s[i]!);
-    }
+    if (!sameSize) this.reset();
+    this.width = alpha.width;
+    this.height = alpha.height;
+    // The window is kept even with strength 0 so that turning it on mid-clip behaves like a fresh run would.
+    const luma = lumaOf(frame);
+    const motion = this.prevLuma ? motionMap(this.prevLuma, luma, alpha.width, alpha.height).data : null;
     this.prevLuma = luma;
-    return { width: alpha.width, height: alpha.height, data: s.slice() };
+    this.window.push({ alpha: alpha.data.slice(), motion });
+    if (this.window.length > this.preRoll + 1) this.window.shift();
+    if (strength <= 0) return { width: alpha.width, height: alpha.height, data: alpha.data.slice() };
+
+    const kStatic = 1 - 0.95 * Math.min(1, strength);
+    const s = this.window[0]!.alpha.slice();
+    for (let w = 1; w < this.window.length; w++) {
+      const { alpha: a, motion: m } = this.window[w]!;
+      for (let i = 0; i < s.length; i++) {
+        const k = kStatic + (1 - kStatic) * m![i]!;
+        s[i] = s[i]! + k * (a[i]! - s[i]!);
+      }
+    }
+    return { width: alpha.width, height: alpha.height, data: s };
   }
 
   reset(): void {
+    this.window = [];
     this.prevLuma = null;
-    this.state = null;
     this.width = this.height = 0;
-  }
-
-  private remember(luma: Float32Array, state: Float32Array, w: number, h: number): void {
-    this.prevLuma = luma;
-    this.state = state;
-    this.width = w;
-    this.height = h;
   }
 }

@@ -5,19 +5,12 @@
  * feather-blended tiles (runtime/tiling.ts) so memory depends on the tile size, not the frame size.
  * Alpha does not go through the network: it is resampled bilinearly to the output size.
  */
-import type { EffectContext, EffectDescriptor, Processor } from '../types.ts';
-import { firstNonFinite, type Frame } from '../frame.ts';
+import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
+import { firstNonFinite, toFloat32, type Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { upscaleTiled, type TileRunner } from '../../runtime/tiling.ts';
 import { Tensor } from 'onnxruntime-node';
 import { linearToSrgb, srgbToLinear } from '../../runtime/srgb.ts';
-
-export type UpscaleParams = {
-  scale: string;
-  model: string;
-  tileSize: number;
-  overlap: number;
-};
 
 /** Model choice → manifest id; both are x4 networks taking/returning planar RGB 0..1. */
 export const UPSCALE_MODELS = {
@@ -34,67 +27,72 @@ export function scaleFactor(scale: string): number {
   return factor;
 }
 
-export const upscaleEffect: EffectDescriptor<UpscaleParams> = {
+const upscaleParams = {
+  scale: {
+    type: 'choice',
+    label: 'Scale',
+    default: '2',
+    options: [
+      { value: '2', label: '2x' },
+      { value: '3', label: '3x' },
+      { value: '4', label: '4x' },
+      { value: '480p-1440p', label: '480p → 1440p (3x)' },
+    ],
+  },
+  model: {
+    type: 'choice',
+    label: 'Model',
+    help: 'quality: Real-ESRGAN x4plus (about 12x slower); fast: realesr-animevideov3',
+    default: 'fast',
+    options: [
+      { value: 'fast', label: 'Fast (animevideov3)' },
+      { value: 'quality', label: 'Quality (x4plus)' },
+    ],
+  },
+  tileSize: {
+    type: 'number',
+    label: 'Tile size',
+    help: 'Input pixels per tile side; smaller uses less memory, larger has fewer tile borders',
+    default: 256,
+    min: 32,
+    max: 2048,
+    displayMin: 64,
+    displayMax: 512,
+    step: 32,
+    integer: true,
+  },
+  overlap: {
+    type: 'number',
+    label: 'Tile overlap',
+    help: 'Input pixels of context around each tile; half of it is cross-faded with the neighbour',
+    default: 16,
+    min: 0,
+    max: 64,
+    displayMin: 0,
+    displayMax: 32,
+    step: 2,
+    integer: true,
+  },
+} as const satisfies ParamSchema;
+export type UpscaleParams = ParamsOf<typeof upscaleParams>;
+
+export const upscaleEffect: FilterEffect<UpscaleParams> = {
+  kind: 'filter',
   id: 'upscale',
   label: 'Upscale (Real-ESRGAN)',
   category: 'enhance',
   description:
     'Super-resolution 2x/3x/4x with Real-ESRGAN: "quality" (x4plus, photos) or "fast" (animevideov3). ' +
     'Tiled with overlap and feathered blending; the output frame grows by the scale.',
-  params: {
-    scale: {
-      type: 'choice',
-      label: 'Scale',
-      default: '2',
-      options: [
-        { value: '2', label: '2x' },
-        { value: '3', label: '3x' },
-        { value: '4', label: '4x' },
-        { value: '480p-1440p', label: '480p → 1440p (3x)' },
-      ],
-    },
-    model: {
-      type: 'choice',
-      label: 'Model',
-      help: 'quality: Real-ESRGAN x4plus (about 12x slower); fast: realesr-animevideov3',
-      default: 'fast',
-      options: [
-        { value: 'fast', label: 'Fast (animevideov3)' },
-        { value: 'quality', label: 'Quality (x4plus)' },
-      ],
-    },
-    tileSize: {
-      type: 'number',
-      label: 'Tile size',
-      help: 'Input pixels per tile side; smaller uses less memory, larger has fewer tile borders',
-      default: 256,
-      min: 32,
-      max: 2048,
-      displayMin: 64,
-      displayMax: 512,
-      step: 32,
-      integer: true,
-    },
-    overlap: {
-      type: 'number',
-      label: 'Tile overlap',
-      help: 'Input pixels of context around each tile; half of it is cross-faded with the neighbour',
-      default: 16,
-      min: 0,
-      max: 64,
-      displayMin: 0,
-      displayMax: 32,
-      step: 2,
-      integer: true,
-    },
-  },
+  params: upscaleParams,
   models: Object.values(UPSCALE_MODELS),
   temporal: 'stateless',
   outputs: ['rgba'],
   outputScale: { param: 'scale', factors: SCALE_FACTORS },
   async createProcessor(ctx: EffectContext): Promise<Processor<UpscaleParams>> {
     return {
-      async process(frame: Frame, params: UpscaleParams): Promise<Frame> {
+      async process(input: Frame, params: UpscaleParams): Promise<Frame> {
+        const frame = toFloat32(input);
         const bad = firstNonFinite(frame);
         if (bad >= 0)
           throw new RangeError(`upscale: input frame has a non-finite sample at float index ${bad}`);

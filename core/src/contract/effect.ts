@@ -1,0 +1,181 @@
+/**
+ * The effect contract v2 (DESIGN.md "The effect contract"): a descriptor is a tagged union on `kind`, and
+ * each kind carries exactly the methods it needs (no method that only throws):
+ *   filter    frame → frame (matte, upscale, style, depth...), stateless or sequential;
+ *   retime    frames → frames at another rate (interpolate);
+ *   generator parameters (and maybe a still) → frames, no input clip;
+ *   analyzer  frames → records (shots, tags, faces, tracks) that become JSON, markers or an index.
+ * The descriptor is the single source of truth for every surface: CLI flags, panel form and OFX parameter
+ * list are generated from it. Surfaces: jobs run all four kinds; OFX filters and generators; panels all.
+ */
+import type { Frame } from './frame.ts';
+import type { Rational } from './rational.ts';
+import type { ParamSchema, ParamValue, ParamValues } from './params.ts';
+import type { SessionManager } from './session.ts';
+import type { ModelResolver } from '../models/types.ts';
+
+/** Output = input size times factors[value of param]; a number param may use its value as the factor. */
+export interface OutputScale {
+  param: string;
+  /** Factor per choice value; for a number param leave empty and the value itself is the factor. */
+  factors: Readonly<Record<string, number>>;
+}
+export type AlphaMode = 'straight' | 'premultiplied' | 'opaque';
+export interface AlphaState {
+  param: string;
+  byValue: Readonly<Record<string, AlphaMode>>;
+}
+
+export type EffectCategory =
+  'matte' | 'enhance' | 'time' | 'depth' | 'color' | 'style' | 'analysis' | 'generate' | 'utility';
+export type OutputKind = 'rgba' | 'alpha' | 'depth' | 'tags';
+export type EffectKind = 'filter' | 'retime' | 'generator' | 'analyzer';
+
+export interface EffectContext {
+  sessions: SessionManager;
+  models: ModelResolver;
+  /** Cancels model loading / warm-up, and the work of a job. */
+  signal?: AbortSignal;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- P keeps every kind's signature uniform
+export interface EffectBase<P extends ParamValues = ParamValues> {
+  id: string;
+  label: string;
+  category: EffectCategory;
+  description: string;
+  params: ParamSchema;
+  /** Model ids (manifests in models/manifests) this effect may load; the choice param names which. */
+  models: readonly string[];
+  outputs: readonly OutputKind[];
+  /**
+   * Output size as data (the OFX plugin reads it from effects.json without running JS): the output is the
+   * input times `factors[params[param]]`. Absent: same size as the input. Read it with outputSizeOf().
+   */
+  outputScale?: OutputScale;
+  /**
+   * Param values for which the effect leaves the frame untouched (every listed param must equal its value),
+   * so hosts can skip the work (openfx-misc isIdentity). Absent: never identity. Read it with isIdentityFor().
+   */
+  identityWhen?: Readonly<Record<string, ParamValue>>;
+  /**
+   * Alpha state of the output for each value of a choice param (OFX kOfxImageEffectPropPreMultiplication).
+   * Absent: the output keeps the input's state.
+   */
+  alphaState?: AlphaState;
+}
+
+/** Per-instance state lives inside the processor; reset() clears it (a jump in time, a new clip). */
+export interface Processor<P extends ParamValues = ParamValues> {
+  process(frame: Frame, params: P): Promise<Frame>;
+  reset(): void;
+  dispose?(): Promise<void> | void;
+}
+
+export interface FilterEffect<P extends ParamValues = ParamValues> extends EffectBase<P> {
+  kind: 'filter';
+  /** stateless: any frame any order. sequential: needs frames in order and keeps state between them. */
+  temporal: 'stateless' | 'sequential';
+  /**
+   * sequential only: frame N's output depends on input frames N-preRoll..N only; a processor reset and fed
+   * those frames gives exactly what a continuous run gives (hosts rendering out of order and farm chunks
+   * use this). Absent on a sequential effect: its state reaches back without bound.
+   */
+  preRoll?: number;
+  createProcessor(ctx: EffectContext): Promise<Processor<P>>;
+}
+
+/**
+ * Effects that change timing (frame interpolation) are not 1 frame in, 1 frame out. They push input frames
+ * in order and receive the output frames that became ready; flush() returns the tail at end of stream.
+ */
+export interface Retimer {
+  push(frame: Frame): Promise<Frame[]>;
+  flush(): Promise<Frame[]>;
+  dispose?(): Promise<void> | void;
+}
+
+export interface RetimeSpec<P extends ParamValues = ParamValues> {
+  outputFrameRate(input: Rational, params: P): Rational;
+  /** Exact output frame count for an input count (the math the tests check). */
+  outputFrameCount(inputCount: number, input: Rational, params: P): number;
+  createRetimer(ctx: EffectContext, params: P, input: Rational): Promise<Retimer>;
+}
+
+export interface RetimeEffect<P extends ParamValues = ParamValues> extends EffectBase<P> {
+  kind: 'retime';
+  retime: RetimeSpec<P>;
+}
+
+/** Renders frame `index` of a generated clip; any order (hosts ask for what they show). */
+export interface Generator {
+  render(index: number): Promise<Frame>;
+  dispose?(): Promise<void> | void;
+}
+
+export interface GeneratorSpec<P extends ParamValues = ParamValues> {
+  frameRate(params: P): Rational;
+  frameCount(params: P): number;
+  size(params: P): { width: number; height: number };
+  createGenerator(ctx: EffectContext, params: P): Promise<Generator>;
+}
+
+export interface GeneratorEffect<P extends ParamValues = ParamValues> extends EffectBase<P> {
+  kind: 'generator';
+  /** An optional input still/clip is a param (kind 'path', e.g. 'image'); there is no input file otherwise. */
+  generator: GeneratorSpec<P>;
+}
+
+export interface AnalysisRecord {
+  /** What was found: 'shot', 'tag', 'face', 'track', ... */
+  kind: string;
+  /** First and last input frame (0-based, inclusive) the record covers. */
+  start: number;
+  end: number;
+  data: Record<string, unknown>;
+}
+export interface AnalysisResult {
+  records: readonly AnalysisRecord[];
+}
+
+export interface AnalyzerInputInfo {
+  width: number;
+  height: number;
+  frameRate: Rational;
+  frameCount: number;
+}
+
+/** Frames arrive in order (index = input frame number); finish() returns every record. */
+export interface Analyzer {
+  push(frame: Frame, index: number): Promise<void>;
+  finish(): Promise<AnalysisResult>;
+  dispose?(): Promise<void> | void;
+}
+
+export interface AnalyzerEffect<P extends ParamValues = ParamValues> extends EffectBase<P> {
+  kind: 'analyzer';
+  createAnalyzer(ctx: EffectContext, params: P, info: AnalyzerInputInfo): Promise<Analyzer>;
+}
+
+export type EffectDescriptor<P extends ParamValues = ParamValues> =
+  FilterEffect<P> | RetimeEffect<P> | GeneratorEffect<P> | AnalyzerEffect<P>;
+
+/** Whether an effect renders one output frame per input frame (what per-frame hosts like OFX can apply). */
+export function isFilter<P extends ParamValues>(effect: EffectDescriptor<P>): effect is FilterEffect<P> {
+  return effect.kind === 'filter';
+}
+
+/**
+ * Per surface, which kinds it supports and, for the others, why not in the user's words. Surfaces read this
+ * instead of each writing its own message.
+ */
+export const KIND_SUPPORT = {
+  job: { filter: true, retime: true, generator: true, analyzer: true },
+  frame: {
+    filter: true,
+    retime:
+      'changes the number of frames, so it cannot render one frame at a time; run it as a job (mlxv run)',
+    generator: true,
+    analyzer: 'produces records, not frames; run it as a job (mlxv run) to get its JSON',
+  },
+} as const satisfies Record<string, Record<EffectKind, true | string>>;
