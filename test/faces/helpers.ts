@@ -29,7 +29,7 @@ export const labelledImages = (): LabelledImage[] =>
     }
   ).images;
 
-const asBox = ([x, y, w, h]: XYWH) => ({ x, y, w, h });
+export const asBox = ([x, y, w, h]: XYWH) => ({ x, y, w, h });
 
 /** True positives (one detection per label, greedy by IoU), false positives and misses at `minIou`. */
 export function matchAt(
@@ -127,27 +127,36 @@ export async function composedWideShot(): Promise<{ frame: F32Frame; faces: XYWH
 export const PYTHON = '/usr/bin/python3';
 const HAAR_SCRIPT = `
 import sys, json, cv2, numpy as np
-w, h = int(sys.argv[2]), int(sys.argv[3])
-img = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(h, w, 3)
-gray = cv2.equalizeHist(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY))
-found = []
-for name in ('haarcascade_frontalface_default.xml', 'haarcascade_frontalface_alt2.xml', 'haarcascade_profileface.xml'):
-    c = cv2.CascadeClassifier('/usr/share/opencv4/haarcascades/' + name)
-    for (x, y, fw, fh) in c.detectMultiScale(gray, scaleFactor=1.05, minNeighbors=5, minSize=(20, 20)):
-        found.append([int(x), int(y), int(fw), int(fh), name])
-print(json.dumps(found))
+w, h, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+frames = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(n, h, w, 3)
+cascades = [(name, cv2.CascadeClassifier('/usr/share/opencv4/haarcascades/' + name))
+            for name in ('haarcascade_frontalface_default.xml', 'haarcascade_frontalface_alt2.xml')]
+result = []
+for img in frames:
+    gray = cv2.equalizeHist(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY))
+    found = []
+    for name, c in cascades:
+        for (x, y, fw, fh) in c.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(20, 20)):
+            found.append([int(x), int(y), int(fw), int(fh), name])
+    result.append(found)
+print(json.dumps(result))
 `;
 
-/** Faces OpenCV's Haar cascades (frontal default, frontal alt2, profile) find in a frame, as [x,y,w,h,cascade]. */
-export function haarFaces(frame: Frame): [number, number, number, number, string][] {
+export type HaarFace = [number, number, number, number, string];
+
+/**
+ * Faces OpenCV's Haar cascades (frontal default and alt2) find in each frame (all frames one size), as
+ * [x, y, w, h, cascade]. One Python process for the whole batch: cv2 takes a second to start.
+ */
+export function haarFaces(frames: readonly Frame[]): HaarFace[][] {
+  if (frames.length === 0) return [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlxv-haar-'));
   try {
-    const raw = path.join(dir, 'frame.rgb');
-    writeFileSync(raw, toRgb8(frame));
-    const out = execFileSync(PYTHON, ['-c', HAAR_SCRIPT, raw, String(frame.width), String(frame.height)], {
-      encoding: 'utf8',
-    });
-    return JSON.parse(out) as [number, number, number, number, string][];
+    const raw = path.join(dir, 'frames.rgb');
+    writeFileSync(raw, Buffer.concat(frames.map(toRgb8)));
+    const { width, height } = frames[0]!;
+    const args = ['-c', HAAR_SCRIPT, raw, String(width), String(height), String(frames.length)];
+    return JSON.parse(execFileSync(PYTHON, args, { encoding: 'utf8' })) as HaarFace[][];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
