@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian (ffmpeg for media I/O, chromium for panel tests, cmake for the native build, zip for the .ccx packages,
-# nlohmann-json3-dev, mingw-w64 and wine for the OFX plugin and its Windows build) when missing.
+# nlohmann-json3-dev, mingw-w64 and wine for the OFX plugin and its Windows build, mesa-vulkan-drivers for the real ncnn runtime) when missing.
 # CI runs in a fresh clone with nothing installed by hand, so the project installs its own system deps.
 set -euo pipefail
 need=()
@@ -8,6 +8,8 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v chromium >/dev/null || need+=(chromium)
 command -v cmake >/dev/null || need+=(cmake)
 command -v zip >/dev/null || need+=(zip)
+# Vulkan on the CPU (lavapipe): the real ncnn runtime (rife-ncnn-vulkan from npm) checks the ncnn converter.
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
 # OFX plugin: nlohmann/json (the plugin's JSON), and the Win64 cross-build run under Wine (test/ofx/windows.test.ts).
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 command -v x86_64-w64-mingw32-g++-posix >/dev/null || need+=(mingw-w64)

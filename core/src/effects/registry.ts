@@ -9,6 +9,7 @@ import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
 import { styleEffect } from './style/descriptor.ts';
 import { faceAnonymizeEffect } from './faces/anonymize-descriptor.ts';
+import { latentWalkEffect } from './latent-walk/generator.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -18,6 +19,7 @@ const effects: readonly EffectDescriptor[] = [
   interpolateEffect as EffectDescriptor,
   styleEffect as EffectDescriptor,
   faceAnonymizeEffect as EffectDescriptor,
+  latentWalkEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {
