@@ -4,6 +4,11 @@
  * detector misses for a few frames stays covered at its predicted place (`hold`), so no frame leaks a face
  * that was covered before and after. Chosen track ids (the interviewee) can be kept visible; the ids are those
  * `face-track` reports for the same clip and settings.
+ *
+ * No `preRoll` is declared, on purpose: a track's id (used by `keep`) and its held box (its velocity is an
+ * average over its whole life) depend on every frame since the track began, so no fixed window reproduces
+ * frame N exactly. Hosts that render out of order (OFX, farm chunks) get a fresh tracker per run; the
+ * covering of faces the detector sees on the frame itself does not depend on history, only holds and ids do.
  */
 import type { EffectContext, FilterEffect, Processor } from '../types.ts';
 import { firstNonFinite, toFloat32, type F32Frame, type Frame } from '../frame.ts';
