@@ -36,12 +36,13 @@ export function registerRunCommands(program: Command): void {
   usageErrorsExitWith2(
     program
       .command('run')
-      .description('apply an effect to a video file and write the result to a new file')
+      .description('apply an effect to a video file or an image and write the result to a new file')
       .argument('<effect>', 'effect id (see `mlxv effects`)')
-      .argument('<input>', 'input video file')
+      .argument('<input>', 'input video file or image')
       .requiredOption(
         '-o, --output <path>',
-        'output: .mov (ProRes 4444 + alpha), .webm (VP9 + alpha), .mp4 (H.264), or a folder / frame_%04d.png (RGBA PNGs)',
+        'output: .mov (ProRes 4444 + alpha), .webm (VP9 + alpha), .mp4 (H.264), a new or empty folder / ' +
+          'frame_%04d.png (RGBA PNGs), or one image: .png .jpg .tif .webp .exr',
       )
       .option('-p, --param <name=value>', 'effect parameter (repeatable)', collect, [])
       .option('--frames <a-b>', 'render only input frames a..b (0-based, inclusive; "a-" = to the end)')
@@ -136,6 +137,8 @@ async function runFromCli(effectId: string, input: string, opts: RunOptions): Pr
     const result = await runWithInterrupts(spec, `${effectId}`, viaDaemon);
     if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
     else printResult(result);
+    // Notes go to stderr either way: a script reading --json still leaves them visible in its log.
+    for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
     return ExitCode.ok;
   } catch (err) {
     return reportFailure(err);
@@ -243,7 +246,6 @@ function printResult(result: JobResult): void {
   process.stdout.write(
     `wrote ${result.output} (${result.frames} frames in ${result.seconds.toFixed(1)} s, ${fps.toFixed(1)} fps)\n`,
   );
-  for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
 }
 
 /**

@@ -20,7 +20,7 @@ import { formatFromOutputPath, isImageFormat, outputFormats } from './output-for
 import { checkOutput, type OutputTarget } from './output-checks.ts';
 import { toJobError } from './job-error.ts';
 import { JobError, type JobSpec, type OutputFormat } from './types.ts';
-import { outputSizeOf } from '../effects/descriptor-data.ts';
+import { alphaStateOf, outputSizeOf } from '../effects/descriptor-data.ts';
 
 export interface JobPlan {
   effect: FilterEffect | RetimeEffect;
@@ -95,6 +95,10 @@ export async function planJob(
   });
   const imageBitDepth = format === 'png-sequence' || info.bitDepth > 8 ? 16 : 8;
   const notes = [...target.notes];
+  const alpha = alphaStateOf(effect, params) ?? (info.hasAlpha ? 'straight' : 'opaque');
+  if (format === 'jpeg' && alpha !== 'opaque') {
+    notes.push('alpha dropped: JPEG has no alpha channel (write .png, .tif, .webp or .exr to keep it)');
+  }
   if (info.variableFrameRate) {
     notes.push(
       `variable frame rate input converted to a constant ${formatRate(info.frameRate)} fps: ` +
