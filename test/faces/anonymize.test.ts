@@ -111,4 +111,20 @@ describe('face-anonymize against OpenCV Haar cascades', () => {
     expect(haarOut).toBe(0);
     expect(unmasked).toBe(0);
   });
+
+  it('keep=1 leaves the interviewee (track 1, as face-track numbers it) untouched; another id does not', async () => {
+    const frames: Frame[] = [];
+    for await (const f of decodeFrames(fixture('closeup-2398.mp4'), { range: { start: 0, end: 2 } }))
+      frames.push(f);
+    for (const [keep, untouched] of [
+      ['1', true],
+      ['2', false],
+    ] as const) {
+      const proc = await faceAnonymizeEffect.createProcessor(ctx);
+      for (const frame of frames) {
+        const out = await proc.process(frame, params({ keep }));
+        expect(psnrWhere(frame, out, () => true) === Infinity, `keep=${keep}`).toBe(untouched);
+      }
+    }
+  });
 });
