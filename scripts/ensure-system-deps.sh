@@ -17,6 +17,12 @@ command -v x86_64-w64-mingw32-g++-posix >/dev/null || need+=(mingw-w64)
 # Real photos and clips for the analysis tests (Apache-2.0 OpenCV sample data).
 [ -d /usr/share/doc/opencv-doc/examples/data ] || need+=(opencv-doc)
 command -v redis-server >/dev/null || need+=(redis-server)
+# Face tests: OpenCV's Haar cascades as the independent detector (Debian's cv2 under /usr/bin/python3), and
+# the labelled portraits (astronaut from scikit-image, Grace Hopper from matplotlib's sample data).
+[ -f /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml ] || need+=(opencv-data)
+/usr/bin/python3 -c 'import cv2' 2>/dev/null || need+=(python3-opencv)
+[ -f /usr/lib/python3/dist-packages/skimage/data/astronaut.png ] || need+=(python3-skimage)
+[ -f /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg ] || need+=(python-matplotlib-data)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "missing system packages: ${need[*]} (install them with apt-get)" >&2; exit 1; fi
   apt-get update -qq
