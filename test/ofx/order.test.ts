@@ -35,6 +35,8 @@ const ORDER_PARAMS: Record<string, string[]> = {
   upscale: ['scale=2x', 'model=Fast (animevideov3)'],
   // Full-size working frames (48 px) keep the model cheap; temporal consistency on: the sequential part.
   style: ['workingHeight=0', 'temporalConsistency=true'],
+  // No declared preRoll (tracks carry history): the plugin pre-rolls from the clip start, so still exact.
+  'face-anonymize': ['method=Pixelate'],
 };
 
 describe('OFX: IsIdentity and render order', () => {
