@@ -24,6 +24,7 @@ interface ConverterEntry {
 export const converters: Readonly<Record<string, ConverterEntry>> = {
   tfjs: { module: './tfjs/index.ts', exportName: 'convertTfjsGraph' },
   ncnn: { module: './ncnn/index.ts', exportName: 'convertNcnn' },
+  tflite: { module: './tflite/index.ts', exportName: 'convertTflite' },
 };
 
 export class ConverterUnavailableError extends Error {

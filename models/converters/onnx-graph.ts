@@ -10,13 +10,14 @@ const { onnx } = onnxProto;
 export type AttrValue =
   number | string | readonly number[] | readonly string[] | { float: number } | { floats: readonly number[] };
 
-export type ElemType = 'float32' | 'int64' | 'int32' | 'uint8' | 'float16';
+export type ElemType = 'float32' | 'int64' | 'int32' | 'uint8' | 'int8' | 'float16';
 
 const ELEM: Record<ElemType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
   uint8: onnx.TensorProto.DataType.UINT8,
+  int8: onnx.TensorProto.DataType.INT8,
   float16: onnx.TensorProto.DataType.FLOAT16,
 };
 
@@ -66,12 +67,17 @@ export class OnnxGraph {
     return this.addRaw(name, dims, 'int32', data instanceof Int32Array ? data : Int32Array.from(data));
   }
 
+  /** An 8-bit constant (zero points of QuantizeLinear / DequantizeLinear). */
+  addInt8(name: string, dims: readonly number[], data: readonly number[], elem: 'int8' | 'uint8'): string {
+    return this.addRaw(name, dims, elem, elem === 'int8' ? Int8Array.from(data) : Uint8Array.from(data));
+  }
+
   /** Registers an initializer from a typed array; its bytes are copied, so later edits of `arr` do not leak in. */
   private addRaw(
     name: string,
     dims: readonly number[],
     elem: ElemType,
-    arr: Float32Array | Int32Array | BigInt64Array,
+    arr: Float32Array | Int32Array | BigInt64Array | Int8Array | Uint8Array,
   ): string {
     assertCount(name, dims, arr.length);
     this.initializers.push(

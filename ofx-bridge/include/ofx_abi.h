@@ -6,7 +6,8 @@
  * sizes and offsets that a host built against the official headers expects.
  *
  * Conventions from the spec: every action and property name's value is the macro name without the leading
- * `k` (kOfxActionLoad == "OfxActionLoad"), except where noted next to the definition.
+ * `k` (kOfxActionLoad == "OfxActionLoad"), except where noted next to the definition. test/ofx/abi-strings.test.ts
+ * checks every string here against the official headers.
  */
 #ifndef MLXV_OFX_ABI_H
 #define MLXV_OFX_ABI_H
@@ -200,6 +201,7 @@ typedef struct OfxImageMemoryStruct *OfxImageMemoryHandle;
 #define kOfxImageEffectPropSupportedContexts "OfxImageEffectPropSupportedContexts"
 #define kOfxImageEffectContextFilter "OfxImageEffectContextFilter"
 #define kOfxImageEffectContextGeneral "OfxImageEffectContextGeneral"
+#define kOfxImageEffectContextGenerator "OfxImageEffectContextGenerator"
 #define kOfxImageEffectSimpleSourceClipName "Source"
 #define kOfxImageEffectOutputClipName "Output"
 
@@ -213,11 +215,13 @@ typedef struct OfxImageMemoryStruct *OfxImageMemoryHandle;
 #define kOfxImageEffectPropSupportsMultiResolution "OfxImageEffectPropSupportsMultiResolution"
 #define kOfxImageEffectPropSupportsTiles "OfxImageEffectPropSupportsTiles"
 #define kOfxImageEffectPropTemporalClipAccess "OfxImageEffectPropTemporalClipAccess"
-#define kOfxImageEffectPropSupportsMultipleClipDepths "OfxImageEffectPropSupportsMultipleClipDepths"
+/* Exception to the naming rule: the value has no "Supports" (ofxImageEffect.h). */
+#define kOfxImageEffectPropSupportsMultipleClipDepths "OfxImageEffectPropMultipleClipDepths"
 #define kOfxImageEffectPropSupportsMultipleClipPARs "OfxImageEffectPropSupportsMultipleClipPARs"
 #define kOfxImageEffectPropSupportedPixelDepths "OfxImageEffectPropSupportedPixelDepths"
 #define kOfxImageEffectPropSupportedComponents "OfxImageEffectPropSupportedComponents"
 #define kOfxImageEffectHostPropIsBackground "OfxImageEffectHostPropIsBackground"
+#define kOfxImageEffectPropClipPreferencesSlaveParam "OfxImageEffectPropClipPreferencesSlaveParam"
 
 #define kOfxImageEffectPropPixelDepth "OfxImageEffectPropPixelDepth"
 #define kOfxImageEffectPropComponents "OfxImageEffectPropComponents"
@@ -232,13 +236,14 @@ typedef struct OfxImageMemoryStruct *OfxImageMemoryHandle;
 #define kOfxImageEffectPropRegionOfDefinition "OfxImageEffectPropRegionOfDefinition"
 #define kOfxImageEffectPropRegionOfInterest "OfxImageEffectPropRegionOfInterest"
 #define kOfxImageEffectPropSequentialRenderStatus "OfxImageEffectPropSequentialRenderStatus"
+#define kOfxImageEffectInstancePropSequentialRender "OfxImageEffectInstancePropSequentialRender"
 #define kOfxImageEffectPropInteractiveRenderStatus "OfxImageEffectPropInteractiveRenderStatus"
 #define kOfxImageEffectPropProjectSize "OfxImageEffectPropProjectSize"
 
 #define kOfxImageClipPropConnected "OfxImageClipPropConnected"
 #define kOfxImageClipPropOptional "OfxImageClipPropOptional"
 #define kOfxImageClipPropIsMask "OfxImageClipPropIsMask"
-/* Clip-preference and RoI out-args are these prefixes + the clip name. */
+/* Clip-preference and RoI out-args are these prefixes + the clip name (named in the spec's prose, not macros). */
 #define kOfxImageClipPropComponentsPrefix "OfxImageClipPropComponents_"
 #define kOfxImageClipPropDepthPrefix "OfxImageClipPropDepth_"
 #define kOfxImageClipPropPARPrefix "OfxImageClipPropPAR_"

@@ -4,8 +4,8 @@
  *   node --import tsx ofx-bridge/scripts/dump-effects.ts <out.json>
  * Only filters are listed so far (a retime changes timing and an analyzer makes records: neither is an OFX
  * filter; generators are the OFX side's to add).
- * Output size, identity and alpha state are data in the descriptor (outputScale, identityWhen, alphaState)
- * and are written through as they are.
+ * Output size, identity and alpha state are data in the descriptor (outputScale, identityWhen, alphaState,
+ * preRoll) and are written through as they are.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -48,6 +48,9 @@ function describe(fx: FilterEffect): Record<string, unknown> {
     ...(fx.outputScale ? { outputSize: outputSizeJson(fx) } : {}),
     ...(fx.identityWhen ? { identityWhen: fx.identityWhen } : {}),
     ...(fx.alphaState ? { alphaState: fx.alphaState } : {}),
+    // Sequential filters: input frames before N that frame N depends on; the plugin pre-rolls that many
+    // when a host renders out of order.
+    ...(fx.preRoll !== undefined ? { preRoll: fx.preRoll } : {}),
   };
 }
 

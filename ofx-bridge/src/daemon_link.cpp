@@ -30,12 +30,20 @@ void DaemonLink::ensureConnected(const CancelFn &cancel) {
   if (ws_.connected()) return;
   settings_ = loadSettings();
   const auto deadline = Clock::now() + std::chrono::milliseconds(settings_.connectTimeoutMs);
+  // Running out of the connect deadline anywhere in this phase (TCP, upgrade, hello) is a connect failure
+  // named after the connect timeout, not the per-frame render timeout.
+  const std::string connectBudget = "no answer within " + std::to_string(settings_.connectTimeoutMs) +
+                                    " ms (MLXV_OFX_CONNECT_TIMEOUT_MS; raise it if the daemon is busy starting)";
   // Retry until the connect deadline: a daemon that is restarting refuses connections for a moment.
   for (;;) {
     try {
       ws_.connect(settings_.host, settings_.port, "/", deadline, cancel);
       break;
     } catch (const WsError &e) {
+      if (e.kind() == WsError::Kind::Timeout) {
+        ws_.reset();
+        throw WsError(WsError::Kind::Connect, "the WebSocket upgrade got " + connectBudget);
+      }
       if (e.kind() != WsError::Kind::Connect || Clock::now() + std::chrono::milliseconds(100) >= deadline) throw;
       for (int i = 0; i < 10; ++i) {
         if (cancel && cancel()) throw WsError(WsError::Kind::Aborted, "aborted by the host");
@@ -63,6 +71,7 @@ void DaemonLink::ensureConnected(const CancelFn &cancel) {
       // A daemon that accepts but never answers the hello (starting up, wedged) counts as unreachable.
       ws_.reset();
       if (e.kind() == WsError::Kind::Aborted) throw;
+      if (e.kind() == WsError::Kind::Timeout) throw WsError(WsError::Kind::Connect, "the hello got " + connectBudget);
       throw WsError(WsError::Kind::Connect, std::string("no hello answer: ") + e.what());
     }
     if (m.binary) continue;
@@ -70,6 +79,7 @@ void DaemonLink::ensureConnected(const CancelFn &cancel) {
     const std::string type = v["type"].asString();
     if (type == "hello.ok") {
       daemonShm_ = v["shm"].asBool(false);
+      ++generation_;  // a new connection: the daemon holds no session state for our instances any more
       return;
     }
     if (type == "error") {

@@ -46,11 +46,15 @@ class DaemonLink {
   void drop();
   /// "shm" or "binary": how the last frame actually travelled (for logs and tests).
   const char *lastTransport() const { return lastShm_ ? "shm" : "binary"; }
+  /// Counts successful connects. The daemon keeps a sequential effect's state per connection, so a changed
+  /// generation means that state is gone (the plugin then pre-rolls).
+  uint64_t generation() const { return generation_; }
 
  private:
   Settings settings_;
   WsClient ws_;
   uint32_t nextId_ = 1;
+  uint64_t generation_ = 0;
   bool useShm_ = false;
   bool shmRefused_ = false;  // the daemon could not map our regions once: binary for the rest of the session
   bool daemonShm_ = false;

@@ -1,6 +1,13 @@
 #include "effect_catalog.h"
 
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include <cstdlib>
 #include <fstream>
@@ -27,6 +34,7 @@ ParamInfo parseParam(const json::Value &p) {
     info.displayMin = p["displayMin"].asNumber(info.min);
     info.displayMax = p["displayMax"].asNumber(info.max);
     info.step = p["step"].asNumber(0);
+    info.pixelUnit = p["unit"].asString() == "px";
   } else if (info.type == "choice") {
     for (const auto &o : p["options"].items()) info.options.emplace_back(o["value"].asString(), o["label"].asString());
     info.defString = p["default"].asString();
@@ -71,6 +79,21 @@ std::vector<EffectInfo> parseCatalog(const std::string &text, const std::string 
       info.outputSize.choiceParam = os["choiceParam"].asString();
       for (const auto &f : os["choiceFactors"].members()) info.outputSize.choiceFactors[f.first] = f.second.asNumber(1);
     }
+    for (const auto &c : e["identityWhen"].members()) {
+      IdentityCondition cond;
+      cond.param = c.first;
+      if (c.second.isString()) cond.kind = IdentityCondition::Kind::String, cond.text = c.second.asString();
+      else if (c.second.isBool()) cond.kind = IdentityCondition::Kind::Boolean, cond.boolean = c.second.asBool(false);
+      else if (c.second.isNumber()) cond.number = c.second.asNumber(0);
+      else throw std::runtime_error(path + ": effect " + info.id + ": identityWhen." + c.first + " is not a scalar");
+      info.identityWhen.push_back(std::move(cond));
+    }
+    const auto &alpha = e["alphaState"];
+    if (alpha.isObject()) {
+      info.alphaState.param = alpha["param"].asString();
+      for (const auto &v : alpha["byValue"].members()) info.alphaState.byValue[v.first] = v.second.asString();
+    }
+    if (e["preRoll"].isNumber()) info.preRoll = int(e["preRoll"].asNumber(0));
     out.push_back(std::move(info));
   }
   return out;
@@ -78,10 +101,21 @@ std::vector<EffectInfo> parseCatalog(const std::string &text, const std::string 
 
 std::string catalogPath() {
   if (const char *p = std::getenv("MLXV_OFX_EFFECTS_FILE"); p && *p) return p;
+  std::string bin;  // .../mlxvideo.ofx.bundle/Contents/<Linux-x86-64|MacOS|Win64>/mlxvideo.ofx
+#ifdef _WIN32
+  HMODULE self = nullptr;
+  char path[MAX_PATH * 4] = {0};
+  if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          reinterpret_cast<LPCSTR>(&catalogPath), &self) ||
+      !GetModuleFileNameA(self, path, sizeof path))
+    return "effects.json";
+  bin = path;
+#else
   Dl_info dl{};
   if (!dladdr(reinterpret_cast<void *>(&catalogPath), &dl) || !dl.dli_fname) return "effects.json";
-  std::string bin = dl.dli_fname;  // .../mlxvideo.ofx.bundle/Contents/Linux-x86-64/mlxvideo.ofx
-  size_t slash = bin.rfind('/');
+  bin = dl.dli_fname;
+#endif
+  size_t slash = bin.find_last_of("/\\");
   std::string archDir = slash == std::string::npos ? "." : bin.substr(0, slash);
   return archDir + "/../Resources/effects.json";
 }

@@ -16,6 +16,7 @@ struct ParamInfo {
   bool defBool = false;
   double defColor[4] = {0, 0, 0, 1};
   bool isPath = false;
+  bool pixelUnit = false;  // unit "px": a size in frame pixels, scaled by the host's render scale (proxy renders)
 };
 
 /// How big the output is relative to the input (scaling effects grow the region of definition).
@@ -27,10 +28,28 @@ struct OutputSizeRule {
   std::map<std::string, double> choiceFactors;
 };
 
+/// One param value the descriptor's identityWhen names (JSON number, string or boolean).
+struct IdentityCondition {
+  std::string param;
+  enum class Kind { Number, String, Boolean } kind = Kind::Number;
+  double number = 0;
+  std::string text;
+  bool boolean = false;
+};
+
+/// Output alpha state per value of a choice param (descriptor alphaState); empty param: follows the input.
+struct AlphaStateRule {
+  std::string param;
+  std::map<std::string, std::string> byValue;  // choice value -> straight | premultiplied | opaque
+};
+
 struct EffectInfo {
   std::string id, label, category, description, temporal;
   std::vector<ParamInfo> params;
   OutputSizeRule outputSize;
+  std::vector<IdentityCondition> identityWhen;  // empty: never identity
+  AlphaStateRule alphaState;
+  int preRoll = -1;  // sequential effects: input frames before N that frame N depends on; -1: not declared
   std::string pluginIdentifier;  // "org.mlxvideo.<id>"
 };
 

@@ -1,11 +1,13 @@
-// Minimal JSON reader/writer for the plugin. Why hand-written: the plugin must stay one self-contained .ofx
-// with no third-party runtime (Resolve loads it into its own process; no JSON library is packaged here), and it
-// only reads two small documents: the bundle's effects.json and the daemon's control messages.
+// The plugin's JSON, over nlohmann/json (Debian nlohmann-json3-dev; vcpkg / Homebrew `nlohmann-json`
+// elsewhere; header-only, so the plugin stays one self-contained .ofx). It reads two small documents, the
+// bundle's effects.json and the daemon's control messages; this thin read-only view keeps their call sites
+// short (a missing key reads as null, a wrong type as the given fallback) and the parser out of our code.
 #pragma once
-#include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlxv::json {
@@ -15,46 +17,38 @@ class ParseError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A node of a parsed document (it keeps the document alive); member order is the document's.
 class Value {
  public:
-  enum class Type { Null, Bool, Number, String, Array, Object };
-
   Value() = default;
-  static Value boolean(bool b);
-  static Value number(double d);
-  static Value string(std::string s);
-  static Value array();
-  static Value object();
 
-  Type type() const { return type_; }
-  bool isNull() const { return type_ == Type::Null; }
-  bool isNumber() const { return type_ == Type::Number; }
-  bool isString() const { return type_ == Type::String; }
-  bool isArray() const { return type_ == Type::Array; }
-  bool isObject() const { return type_ == Type::Object; }
-  bool isBool() const { return type_ == Type::Bool; }
+  bool isNull() const;
+  bool isNumber() const;
+  bool isString() const;
+  bool isArray() const;
+  bool isObject() const;
+  bool isBool() const;
 
-  double asNumber(double fallback = 0) const { return type_ == Type::Number ? num_ : fallback; }
-  bool asBool(bool fallback = false) const { return type_ == Type::Bool ? bool_ : fallback; }
+  double asNumber(double fallback = 0) const;
+  bool asBool(bool fallback = false) const;
+  /// The string, or "" when this is not a string.
   const std::string &asString() const;
-  std::string stringOr(const std::string &fallback) const { return isString() ? str_ : fallback; }
+  std::string stringOr(const std::string &fallback) const { return isString() ? asString() : fallback; }
 
-  const std::vector<Value> &items() const { return arr_; }
-  std::vector<Value> &items() { return arr_; }
-  /// Object members in document order (order matters for parameter pages).
-  const std::vector<std::pair<std::string, Value>> &members() const { return obj_; }
-  std::vector<std::pair<std::string, Value>> &members() { return obj_; }
-  /// Member by key, or a shared Null value when absent or not an object.
-  const Value &operator[](const std::string &key) const;
+  /// Array elements (empty when not an array).
+  std::vector<Value> items() const;
+  /// Object members in document order (empty when not an object).
+  std::vector<std::pair<std::string, Value>> members() const;
+  /// Member by key, or null when absent or not an object.
+  Value operator[](const std::string &key) const;
   bool has(const std::string &key) const;
 
  private:
-  Type type_ = Type::Null;
-  bool bool_ = false;
-  double num_ = 0;
-  std::string str_;
-  std::vector<Value> arr_;
-  std::vector<std::pair<std::string, Value>> obj_;
+  friend Value parse(const std::string &text);
+  std::shared_ptr<const nlohmann::ordered_json> doc_;
+  const nlohmann::ordered_json *node_ = nullptr;
+  Value(std::shared_ptr<const nlohmann::ordered_json> doc, const nlohmann::ordered_json *node)
+      : doc_(std::move(doc)), node_(node) {}
 };
 
 /// Parses a whole document; throws ParseError with the byte offset on malformed input.

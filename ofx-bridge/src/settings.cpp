@@ -1,7 +1,11 @@
 #include "settings.h"
 
+#ifdef _WIN32
+#include <process.h>
+#else
 #include <pwd.h>
 #include <unistd.h>
+#endif
 
 #include <cstdlib>
 #include <fstream>
@@ -28,15 +32,31 @@ int envInt(const char *name, int fallback, int min, int max) {
   return int(n);
 }
 
+// The daemon's config folder is <home>/.config/mlxvideo on every OS (Node's os.homedir(): HOME, or
+// USERPROFILE on Windows), so the plugin looks in the same place.
 std::string homeDir() {
+#ifdef _WIN32
+  if (const char *h = env("USERPROFILE")) return h;
+  if (const char *h = env("HOME")) return h;
+  return ".";
+#else
   if (const char *h = env("HOME")) return h;
   if (passwd *pw = getpwuid(getuid())) return pw->pw_dir;
   return "/tmp";
+#endif
 }
 
-bool isLocalHost(const std::string &h) { return h == "127.0.0.1" || h == "localhost" || h == "::1"; }
+[[maybe_unused]] bool isLocalHost(const std::string &h) { return h == "127.0.0.1" || h == "localhost" || h == "::1"; }
 
 }  // namespace
+
+int processId() {
+#ifdef _WIN32
+  return _getpid();
+#else
+  return int(::getpid());
+#endif
+}
 
 bool verboseLog() {
   const char *v = env("MLXV_OFX_LOG");
@@ -71,8 +91,14 @@ Settings loadSettings() {
   }
   s.timeoutMs = envInt("MLXV_OFX_TIMEOUT_MS", s.timeoutMs, 1, 3600000);
   s.connectTimeoutMs = envInt("MLXV_OFX_CONNECT_TIMEOUT_MS", s.connectTimeoutMs, 1, 600000);
+  s.maxPrerollFrames = envInt("MLXV_OFX_MAX_PREROLL", s.maxPrerollFrames, 0, 100000);
   const char *t = env("MLXV_OFX_TRANSPORT");
+#ifdef _WIN32
+  // The daemon's addon maps POSIX shared memory only: on Windows frames travel as binary messages unless asked.
+  s.useShm = t && std::string(t) == "shm";
+#else
   s.useShm = t ? std::string(t) == "shm" : isLocalHost(s.host);
+#endif
   return s;
 }
 

@@ -12,11 +12,16 @@ struct Settings {
   std::string tokenFile;           // MLXV_TOKEN_FILE, else <config dir>/token
   int timeoutMs = 30000;           // MLXV_OFX_TIMEOUT_MS: one frame, request sent → result received
   int connectTimeoutMs = 2000;     // MLXV_OFX_CONNECT_TIMEOUT_MS: covers a daemon that is restarting
+  /// MLXV_OFX_MAX_PREROLL: frames a sequential effect that declares no preRoll is fed before an out-of-order
+  /// frame (from the clip start, at most this many).
+  int maxPrerollFrames = 48;
   /// MLXV_OFX_TRANSPORT: "shm" (default when the daemon is on this machine) or "binary".
   bool useShm = true;
 };
 
 Settings loadSettings();
+/// This process's id (names of shared-memory regions and instances).
+int processId();
 /// MLXV_OFX_LOG=1: one stderr line per request sent and per frame rendered (tests wait on these lines).
 bool verboseLog();
 /// <config dir> = MLXV_CONFIG_DIR, else $XDG_CONFIG_HOME/mlxvideo, else ~/.config/mlxvideo.

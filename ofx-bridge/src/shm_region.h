@@ -1,5 +1,6 @@
-// A POSIX shared-memory region the plugin creates and the daemon maps by name for one frame exchange
-// (docs/protocol.md, transport "shm"): no copy of 33–133 MB frames through a socket.
+// A shared-memory region the plugin creates and the daemon maps by name for one frame exchange
+// (docs/protocol.md, transport "shm"): no copy of 33–133 MB frames through a socket. POSIX shm_open on
+// Linux and macOS; a named file mapping (CreateFileMapping, "Local\\mlxv-ofx-...") on Windows.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -26,6 +27,7 @@ class ShmRegion {
 
  private:
   void *data_ = nullptr;
+  void *mapping_ = nullptr;  // Windows: the file-mapping HANDLE
   size_t size_ = 0;
   std::string name_;
 };

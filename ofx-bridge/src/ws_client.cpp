@@ -1,22 +1,10 @@
 #include "ws_client.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <random>
 
-#ifndef MSG_NOSIGNAL  // macOS: no per-call flag; SO_NOSIGPIPE is set on the socket instead
-#define MSG_NOSIGNAL 0
-#endif
+#include "net_compat.h"
 
 namespace mlxv {
 
@@ -84,6 +72,8 @@ std::string randomBytes(size_t n) {
   return s;
 }
 
+net::Socket sock(std::uintptr_t h) { return static_cast<net::Socket>(h); }
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   return s;
@@ -98,8 +88,8 @@ std::string wsAcceptFor(const std::string &key) {
 WsClient::~WsClient() { reset(); }
 
 void WsClient::reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  if (fd_ != kNoSocketHandle) net::closeSocket(sock(fd_));
+  fd_ = kNoSocketHandle;
   closeSent_ = false;
   inbuf_.clear();
   inpos_ = 0;
@@ -110,9 +100,8 @@ void WsClient::waitFor(short events, Clock::time_point deadline, const CancelFn 
     if (cancel && cancel()) throw WsError(WsError::Kind::Aborted, "aborted by the host");
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) throw WsError(WsError::Kind::Timeout, "timed out waiting for the daemon");
-    pollfd p{fd_, events, 0};
-    int r = ::poll(&p, 1, int(std::min<long long>(left, kPollSliceMs)));
-    if (r < 0 && errno != EINTR) throw WsError(WsError::Kind::Io, std::string("poll: ") + std::strerror(errno));
+    int r = net::pollOne(sock(fd_), events, int(std::min<long long>(left, kPollSliceMs)));
+    if (r < 0) throw WsError(WsError::Kind::Io, "poll: " + net::errorText(net::lastError()));
     if (r > 0) return;
   }
 }
@@ -120,6 +109,7 @@ void WsClient::waitFor(short events, Clock::time_point deadline, const CancelFn 
 void WsClient::connect(const std::string &host, int port, const std::string &path, Clock::time_point deadline,
                        const CancelFn &cancel) {
   reset();
+  net::startup();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -129,21 +119,15 @@ void WsClient::connect(const std::string &host, int port, const std::string &pat
     throw WsError(WsError::Kind::Connect, "cannot resolve " + host + ": " + gai_strerror(rc));
   std::string lastErr = "no address";
   for (addrinfo *ai = res; ai; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-#ifdef SO_NOSIGPIPE
-    ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);  // a dead daemon must not kill the host
-#endif
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc < 0 && errno != EINPROGRESS) {
-      lastErr = std::strerror(errno);
-      ::close(fd);
+    net::Socket fd = net::openStream(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd == net::kNoSocket) continue;
+    int rc = ::connect(fd, ai->ai_addr, int(ai->ai_addrlen));
+    if (rc != 0 && !net::connectPending(net::lastError())) {
+      lastErr = net::errorText(net::lastError());
+      net::closeSocket(fd);
       continue;
     }
-    fd_ = fd;
+    fd_ = SocketHandle(fd);
     try {
       waitFor(POLLOUT, deadline, cancel);
     } catch (const WsError &e) {
@@ -154,15 +138,13 @@ void WsClient::connect(const std::string &host, int port, const std::string &pat
         throw WsError(WsError::Kind::Connect, "timed out connecting to " + host + ":" + portStr);
       throw;
     }
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    const int err = net::pendingError(fd);
     if (err == 0) break;
-    lastErr = std::strerror(err);
+    lastErr = net::errorText(err);
     reset();
   }
   ::freeaddrinfo(res);
-  if (fd_ < 0)
+  if (fd_ == kNoSocketHandle)
     throw WsError(WsError::Kind::Connect,
                   "cannot connect to the mlxvideo daemon at " + host + ":" + portStr + " (" + lastErr + ")");
 
@@ -202,26 +184,27 @@ void WsClient::connect(const std::string &host, int port, const std::string &pat
 }
 
 void WsClient::writeAll(const uint8_t *p, size_t n, Clock::time_point deadline, const CancelFn &cancel) {
-  if (fd_ < 0) throw WsError(WsError::Kind::Closed, "not connected");
+  if (fd_ == kNoSocketHandle) throw WsError(WsError::Kind::Closed, "not connected");
   while (n > 0) {
-    ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL);
+    const long w = net::sendSome(sock(fd_), p, n);
     if (w > 0) {
       p += w;
       n -= size_t(w);
       continue;
     }
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    const int code = net::lastError();
+    if (w < 0 && net::retryable(code)) {
       waitFor(POLLOUT, deadline, cancel);
       continue;
     }
-    std::string why = std::strerror(errno);
+    std::string why = net::errorText(code);
     reset();
     throw WsError(WsError::Kind::Io, "connection to the daemon lost while sending (" + why + ")");
   }
 }
 
 void WsClient::fill(Clock::time_point deadline, const CancelFn &cancel) {
-  if (fd_ < 0) throw WsError(WsError::Kind::Closed, "not connected");
+  if (fd_ == kNoSocketHandle) throw WsError(WsError::Kind::Closed, "not connected");
   if (inpos_ > 0 && inpos_ >= inbuf_.size()) {
     inbuf_.clear();
     inpos_ = 0;
@@ -233,17 +216,18 @@ void WsClient::fill(Clock::time_point deadline, const CancelFn &cancel) {
 
 size_t WsClient::recvSome(uint8_t *p, size_t n, Clock::time_point deadline, const CancelFn &cancel) {
   for (;;) {
-    ssize_t r = ::recv(fd_, p, n, 0);
+    const long r = net::recvSome(sock(fd_), p, n);
     if (r > 0) return size_t(r);
     if (r == 0) {
       reset();
       throw WsError(WsError::Kind::Closed, "the daemon closed the connection");
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    const int code = net::lastError();
+    if (net::retryable(code)) {
       waitFor(POLLIN, deadline, cancel);
       continue;
     }
-    std::string why = std::strerror(errno);
+    std::string why = net::errorText(code);
     reset();
     throw WsError(WsError::Kind::Io, "connection to the daemon lost (" + why + ")");
   }
@@ -253,7 +237,7 @@ void WsClient::readExact(uint8_t *p, size_t n, Clock::time_point deadline, const
   while (n > 0) {
     if (inpos_ >= inbuf_.size()) {
       // Large payloads: read straight into the destination instead of through inbuf_.
-      if (n >= 65536 && fd_ >= 0) {
+      if (n >= 65536 && fd_ != kNoSocketHandle) {
         size_t r = recvSome(p, n, deadline, cancel);
         p += r;
         n -= r;
@@ -421,7 +405,7 @@ void WsClient::receive(WsMessage &msg, Clock::time_point deadline, const CancelF
 }
 
 void WsClient::close(uint16_t code, const std::string &reason, int graceMs) {
-  if (fd_ < 0) return;
+  if (fd_ == kNoSocketHandle) return;
   auto deadline = Clock::now() + std::chrono::milliseconds(graceMs);
   try {
     std::string body;

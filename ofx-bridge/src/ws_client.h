@@ -72,7 +72,7 @@ class WsClient {
   /// TCP connect + HTTP upgrade to ws://host:port/path. No Origin header: the daemon refuses web origins.
   void connect(const std::string &host, int port, const std::string &path, Clock::time_point deadline,
                const CancelFn &cancel);
-  bool connected() const { return fd_ >= 0; }
+  bool connected() const { return fd_ != kNoSocketHandle; }
 
   void sendText(const std::string &text, Clock::time_point deadline, const CancelFn &cancel);
   /// One binary message made of `parts` (concatenated), split into frames of at most `fragmentBytes`
@@ -96,7 +96,10 @@ class WsClient {
   const std::string &lastPong() const { return lastPong_; }
 
  private:
-  int fd_ = -1;
+  // The socket (int on POSIX, SOCKET on Windows: both fit in an intptr_t; net_compat.h converts).
+  using SocketHandle = std::uintptr_t;
+  static constexpr SocketHandle kNoSocketHandle = ~SocketHandle(0);
+  SocketHandle fd_ = kNoSocketHandle;
   size_t maxMessage_ = size_t(1) << 31;
   std::string lastPong_;
   bool closeSent_ = false;  // we started the close handshake: do not echo the server's close

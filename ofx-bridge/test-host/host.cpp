@@ -3,9 +3,12 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <thread>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include "pixels.h"
 
@@ -101,12 +104,21 @@ namespace {
 
 PropertySet *ps(OfxPropertySetHandle h) { return reinterpret_cast<PropertySet *>(h); }
 
+/// Every property name the plugin uses goes into the report, so a test can check each against the spec.
+void recordName(const char *name) {
+  std::lock_guard<std::mutex> l(state().logMu);
+  state().propertyNames.insert(name);
+}
+
 // Setting creates the property (plugins define their own out-args); a set with a different type than the
 // property already has is the plugin's bug (real hosts reject it), so it is refused and recorded.
 template <typename T, typename Fill>
 OfxStatus setProp(OfxPropertySetHandle h, const char *name, int index, Prop::Type type, Fill fill) {
   if (!h || !name) return kOfxStatErrBadHandle;
   if (index < 0) return kOfxStatErrBadIndex;
+  recordName(name);
+  // A host that does not know a property refuses to set it (HostSupport answers kOfxStatErrUnknown).
+  if (state().config.refuseProps.count(name)) return kOfxStatErrUnknown;
   PropertySet *set = ps(h);
   std::lock_guard<std::mutex> l(set->mu);
   auto it = set->props.find(name);
@@ -169,6 +181,7 @@ OfxStatus propSetIntN(OfxPropertySetHandle h, const char *n, int count, const in
 template <typename Read>
 OfxStatus getProp(OfxPropertySetHandle h, const char *name, int index, Prop::Type type, Read read) {
   if (!h || !name) return kOfxStatErrBadHandle;
+  recordName(name);
   PropertySet *set = ps(h);
   std::lock_guard<std::mutex> l(set->mu);
   auto it = set->props.find(name);
@@ -348,7 +361,8 @@ std::shared_ptr<std::vector<uint8_t>> layoutBytes(int w, int h, const float *top
 
 /// An image over `buf` (laid out by layoutBytes). With negative row bytes the data pointer is the *last*
 /// row in memory (OFX row y1), like hosts that hand over top-down memory.
-Image *makeImage(const OfxRectI &bounds, std::shared_ptr<std::vector<uint8_t>> buf, size_t stride) {
+Image *makeImage(const OfxRectI &bounds, std::shared_ptr<std::vector<uint8_t>> buf, size_t stride,
+                 const std::string &premult) {
   const Config &cfg = state().config;
   auto *img = new Image();
   const int h = bounds.y2 - bounds.y1;
@@ -359,8 +373,8 @@ Image *makeImage(const OfxRectI &bounds, std::shared_ptr<std::vector<uint8_t>> b
   p.setString(kOfxPropType, {kOfxTypeImage});
   p.setString(kOfxImageEffectPropPixelDepth, {cfg.depth});
   p.setString(kOfxImageEffectPropComponents, {kOfxImageComponentRGBA});
-  p.setString(kOfxImageEffectPropPreMultiplication, {kOfxImageUnPreMultiplied});
-  p.setDouble(kOfxImageEffectPropRenderScale, {1.0, 1.0});
+  p.setString(kOfxImageEffectPropPreMultiplication, {premult});
+  p.setDouble(kOfxImageEffectPropRenderScale, {cfg.renderScale, cfg.renderScale});
   p.setDouble(kOfxImagePropPixelAspectRatio, {1.0});
   p.setPointer(kOfxImagePropData, data);
   p.setInt(kOfxImagePropBounds, {bounds.x1, bounds.y1, bounds.x2, bounds.y2});
@@ -374,25 +388,46 @@ Image *makeImage(const OfxRectI &bounds, std::shared_ptr<std::vector<uint8_t>> b
   return img;
 }
 
-OfxStatus clipGetImage(OfxImageClipHandle clipH, OfxTime, const OfxRectD *, OfxPropertySetHandle *out) {
+/// The source frame at `time` in the configured layout and render scale (converted once per frame).
+Image *sourceImage(Effect *fx, double time) {
+  const SourceFrame *frame = fx->source ? fx->source->at(time) : nullptr;
+  if (!frame) return nullptr;
+  const int key = int(std::lround(time));
+  std::shared_ptr<std::vector<uint8_t>> bytes;
+  SourceFrame scaled;
+  {
+    std::lock_guard<std::mutex> l(fx->sourceMu);
+    fx->sourceTimesFetched.push_back(time);
+    auto &slot = fx->sourceBytes[key];
+    scaled = atRenderScale(*frame, state().config.renderScale);
+    if (!slot) slot = layoutBytes(scaled.width, scaled.height, scaled.rgba.data(), 0, &fx->sourceStride);
+    bytes = slot;
+  }
+  return makeImage(OfxRectI{0, 0, scaled.width, scaled.height}, bytes, fx->sourceStride, state().config.sourcePremult);
+}
+
+OfxStatus clipGetImage(OfxImageClipHandle clipH, OfxTime time, const OfxRectD *, OfxPropertySetHandle *out) {
   if (!clipH || !out) return kOfxStatErrBadHandle;
   *out = nullptr;
   Clip *clip = reinterpret_cast<Clip *>(clipH);
   Effect *fx = clip->owner;
   if (clip->name == kOfxImageEffectSimpleSourceClipName) {
     if (state().config.nullSource || !fx->source) return kOfxStatFailed;  // connected, but no image
-    const SourceFrame &src = *fx->source;
-    if (!fx->sourceBytes) fx->sourceBytes = layoutBytes(src.width, src.height, src.rgba.data(), 0, &fx->sourceStride);
-    *out = makeImage(OfxRectI{0, 0, src.width, src.height}, fx->sourceBytes, fx->sourceStride)->props.handle();
+    Image *img = sourceImage(fx, time);
+    if (!img) return kOfxStatFailed;  // no frame at that time: the spec's answer
+    *out = img->props.handle();
     return kOfxStatOK;
   }
   if (clip->name == kOfxImageEffectOutputClipName) {
+    // Pixel bounds = the RoD (canonical) times the render scale.
     const OfxRectD &r = fx->outputRoD;
-    const OfxRectI b{int(r.x1), int(r.y1), int(r.x2), int(r.y2)};
+    const double k = state().config.renderScale;
+    const OfxRectI b{int(std::lround(r.x1 * k)), int(std::lround(r.y1 * k)), int(std::lround(r.x2 * k)),
+                     int(std::lround(r.y2 * k))};
     // A fill value the plugin must overwrite everywhere in the render window (zero when benchmarking).
     size_t stride = 0;
     auto buf = layoutBytes(b.x2 - b.x1, b.y2 - b.y1, nullptr, state().config.bench ? 0.f : 0.123f, &stride);
-    Image *img = makeImage(b, std::move(buf), stride);
+    Image *img = makeImage(b, std::move(buf), stride, clip->props.getString(kOfxImageEffectPropPreMultiplication));
     img->outputOf = fx;
     *out = img->props.handle();
     return kOfxStatOK;
@@ -424,6 +459,7 @@ OfxStatus clipGetRegionOfDefinition(OfxImageClipHandle clipH, OfxTime, OfxRectD 
   Clip *clip = reinterpret_cast<Clip *>(clipH);
   Effect *fx = clip->owner;
   if (clip->name == kOfxImageEffectSimpleSourceClipName) {
+    // Canonical coordinates: the full-size frame whatever the render scale.
     *bounds = fx->source ? OfxRectD{0, 0, double(fx->source->width), double(fx->source->height)} : OfxRectD{0, 0, 0, 0};
   } else {
     *bounds = fx->outputRoD;
@@ -748,7 +784,7 @@ void initHost(const Config &cfg) {
   h.setString(kOfxPropName, {cfg.resolve ? "DaVinciResolveLite" : "org.mlxvideo.testhost"});
   h.setString(kOfxPropLabel, {cfg.resolve ? "DaVinci Resolve (simulated)" : "mlxvideo OFX test host"});
   h.setInt(kOfxPropAPIVersion, {1, 4});
-  h.setInt(kOfxImageEffectHostPropIsBackground, {0});
+  h.setInt(kOfxImageEffectHostPropIsBackground, {cfg.background ? 1 : 0});
   h.setInt(kOfxImageEffectPropSupportsMultiResolution, {cfg.resolve ? 0 : 1});
   h.setInt(kOfxImageEffectPropSupportsTiles, {0});
   h.setInt(kOfxImageEffectPropTemporalClipAccess, {0});
@@ -783,7 +819,7 @@ std::unique_ptr<Effect> instantiate(Effect &desc, const std::string &context) {
     clip->props.setInt(kOfxImageClipPropConnected, {1});  // like Resolve: every defined clip reports connected
     clip->props.setString(kOfxImageEffectPropPixelDepth, {depth});
     clip->props.setString(kOfxImageEffectPropComponents, {kOfxImageComponentRGBA});
-    clip->props.setString(kOfxImageEffectPropPreMultiplication, {kOfxImageUnPreMultiplied});
+    clip->props.setString(kOfxImageEffectPropPreMultiplication, {state().config.sourcePremult});
     clip->props.setDouble(kOfxImagePropPixelAspectRatio, {1.0});
     clip->props.setDouble(kOfxImageEffectPropFrameRate, {24});
     fx->clips[c.first] = std::move(clip);
@@ -830,6 +866,43 @@ bool setParamFromText(Effect &fx, const std::string &name, const std::string &va
     p->i = std::atoi(value.c_str());
   }
   return true;
+}
+
+const SourceFrame *SourceClip::at(double time) const {
+  if (frames.empty()) return nullptr;
+  if (frames.size() == 1) return &frames[0];
+  const long t = std::lround(time);
+  if (t < 0 || t >= long(frames.size())) return nullptr;
+  return &frames[size_t(t)];
+}
+
+SourceFrame atRenderScale(const SourceFrame &f, double scale) {
+  const int k = int(std::lround(1 / scale));
+  if (k <= 1) return f;
+  SourceFrame out;
+  out.width = f.width / k;
+  out.height = f.height / k;
+  out.rgba.assign(size_t(out.width) * size_t(out.height) * 4, 0.f);
+  for (int y = 0; y < out.height; ++y)
+    for (int x = 0; x < out.width; ++x)
+      for (int c = 0; c < 4; ++c) {
+        float sum = 0;
+        for (int dy = 0; dy < k; ++dy)
+          for (int dx = 0; dx < k; ++dx) sum += f.rgba[(size_t(y * k + dy) * size_t(f.width) + size_t(x * k + dx)) * 4 + size_t(c)];
+        out.rgba[(size_t(y) * size_t(out.width) + size_t(x)) * 4 + size_t(c)] = sum / float(k * k);
+      }
+  return out;
+}
+
+void copySourceToOutput(Effect &fx, double time) {
+  Image *src = sourceImage(&fx, time);
+  if (!src) return;
+  auto b = src->props.getDoubles(kOfxImagePropBounds);
+  Image *img = makeImage(OfxRectI{int(b[0]), int(b[1]), int(b[2]), int(b[3])}, src->buffer, fx.sourceStride,
+                         state().config.sourcePremult);
+  img->outputOf = &fx;
+  clipReleaseImage(src->props.handle());
+  clipReleaseImage(img->props.handle());  // the host's own output: kept as lastOutput like a plugin's
 }
 
 std::vector<float> readImage(PropertySet &img, int *width, int *height) {

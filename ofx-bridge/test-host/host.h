@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,12 +77,22 @@ struct Config {
   int rowPadding = 0;            // extra bytes at the end of every row
   bool nullSource = false;       // clipGetImage(Source) hands over NULL (a connected-but-empty clip)
   bool bench = false;            // output images start zeroed instead of a sentinel the plugin must overwrite
+  bool background = false;       // kOfxImageEffectHostPropIsBackground = 1 (a render-only host)
+  double renderScale = 1;        // proxy renders: images at 1/k of the canonical size (k integer)
+  std::string sourcePremult = kOfxImageUnPreMultiplied;  // the Source clip's premultiplication state
+  std::set<std::string> refuseProps;  // property names whose set the host refuses (kOfxStatErrUnknown)
 };
 
-/// The frame the Source clip shows: packed float RGBA, top row first.
+/// The frame the Source clip shows: packed float RGBA, top row first, at render scale 1.
 struct SourceFrame {
   int width = 0, height = 0;
   std::vector<float> rgba;
+};
+/// The Source clip: frame t shows frames[t mod size] (one frame: the same picture at every time).
+struct SourceClip {
+  int width = 0, height = 0;
+  std::vector<SourceFrame> frames;
+  const SourceFrame *at(double time) const;
 };
 
 struct Effect {
@@ -89,13 +100,15 @@ struct Effect {
   ParamSet params;
   std::map<std::string, std::unique_ptr<Clip>> clips;
   std::atomic<bool> abortFlag{false};
-  const SourceFrame *source = nullptr;
+  const SourceClip *source = nullptr;
   OfxRectD outputRoD{0, 0, 0, 0};
   std::unique_ptr<Image> lastOutput;  // the output image the plugin released last
-  /// The source frame converted once to the configured depth/layout; every clipGetImage shares it, as a
-  /// real host hands over an image it already has (so timings measure the plugin, not the conversion).
-  std::shared_ptr<std::vector<uint8_t>> sourceBytes;
+  /// Each source frame converted once to the configured depth, layout and render scale; every clipGetImage
+  /// shares it, as a real host hands over an image it already has (timings measure the plugin).
+  std::map<int, std::shared_ptr<std::vector<uint8_t>>> sourceBytes;
   size_t sourceStride = 0;
+  std::mutex sourceMu;
+  std::vector<double> sourceTimesFetched;  // every clipGetImage(Source) time, in call order (pre-roll checks)
   OfxImageEffectHandle handle() { return reinterpret_cast<OfxImageEffectHandle>(this); }
 };
 
@@ -117,6 +130,7 @@ struct HostState {
   std::map<PropertySet *, Image *> images;  // image handle → image, to release by handle
   std::atomic<int> progressCalls{0};
   std::atomic<int> memoryBlocks{0};
+  std::set<std::string> propertyNames;  // every property name the plugin passed to the property suite
   void violation(const std::string &what);
 };
 
@@ -129,6 +143,11 @@ void initHost(const Config &cfg);
 std::unique_ptr<Effect> instantiate(Effect &contextDescriptor, const std::string &context);
 /// Param value from text ("1.5", "2", "true", "red" for choices by option index or value label).
 bool setParamFromText(Effect &fx, const std::string &name, const std::string &value);
+
+/// A frame scaled by the host's render scale (area average over k x k blocks; the canonical size must divide).
+SourceFrame atRenderScale(const SourceFrame &f, double scale);
+/// An output image the host makes itself (IsIdentity: a copy of the source), released like the plugin's.
+void copySourceToOutput(Effect &fx, double time);
 
 /// Converts a host image (any depth, any row bytes) back to packed float RGBA top row first.
 std::vector<float> readImage(PropertySet &img, int *width, int *height);

@@ -18,6 +18,23 @@ std::vector<float> readRawRgba(const std::string &path, int width, int height) {
   return out;
 }
 
+std::vector<std::vector<float>> readRawFrames(const std::string &path, int width, int height) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) throw std::runtime_error("cannot open input " + path);
+  std::vector<float> all;
+  float buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, sizeof(float), 4096, f)) > 0) all.insert(all.end(), buf, buf + n);
+  std::fclose(f);
+  const size_t frame = size_t(width) * size_t(height) * 4;
+  if (frame == 0 || all.empty() || all.size() % frame != 0)
+    throw std::runtime_error(path + " holds " + std::to_string(all.size() * 4) + " bytes, not a whole number of " +
+                             std::to_string(width) + "x" + std::to_string(height) + " float RGBA frames");
+  std::vector<std::vector<float>> frames;
+  for (size_t off = 0; off < all.size(); off += frame) frames.emplace_back(all.begin() + long(off), all.begin() + long(off + frame));
+  return frames;
+}
+
 void writeRawRgba(const std::string &path, const std::vector<float> &rgba) {
   const std::string tmp = path + ".tmp";
   FILE *f = std::fopen(tmp.c_str(), "wb");

@@ -2,7 +2,8 @@
  * A model file whose sha256 does not match its manifest is refused with a message naming the model, the file
  * and the fix (exit 5), whether it comes from --model-path or from the model cache; nothing is written.
  */
-import { copyFile, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ const modelId = 'selfie-segmentation';
 let dir: string;
 let clip: string;
 let tampered: string;
+let genuineFile: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mlxv-cli-model-'));
@@ -20,6 +22,7 @@ beforeAll(async () => {
   await makeClip(clip, { frames: 4 });
   // A real model file with one byte flipped in the middle: same size, different hash.
   const genuine = await createModelResolver().resolve(modelId);
+  genuineFile = genuine.path;
   tampered = path.join(dir, 'tampered.onnx');
   await copyFile(genuine.path, tampered);
   const bytes = await readFile(tampered);
@@ -64,6 +67,38 @@ describe('model hash mismatch', () => {
     });
     expect(r.stderr).toMatch(/MODEL_HASH_MISMATCH.*selfie-segmentation/);
     expect(r.stderr).toMatch(/mlxv models fetch selfie-segmentation/);
+    expect(r.code).toBe(5);
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a cache file changed in place after it was verified, times restored with touch -r: exit 5', async () => {
+    const cache = path.join(dir, 'cache-restored-times');
+    await mkdir(cache);
+    const file = path.join(cache, `${modelId}.onnx`);
+    await copyFile(genuineFile, file);
+    // A verified run first: the cache now holds a "verified" marker for this file.
+    const ok = await mlxv(['run', 'matte', clip, '-o', path.join(dir, 'ok.mov'), '--param', 'model=selfie'], {
+      MLXV_MODEL_CACHE: cache,
+    });
+    expect(ok.code).toBe(0);
+    // The issue's reproduction: flip one byte, then put the old mtime back (touch -r).
+    const ref = path.join(dir, 'times-ref');
+    await writeFile(ref, '');
+    execFileSync('touch', ['-r', file, ref]);
+    const fh = await open(file, 'r+');
+    const one = Buffer.alloc(1);
+    await fh.read(one, 0, 1, 200_000);
+    one[0] = one[0]! ^ 0xff;
+    await fh.write(one, 0, 1, 200_000);
+    await fh.close();
+    execFileSync('touch', ['-r', ref, file]);
+
+    const out = path.join(dir, 'restored.mov');
+    const r = await mlxv(['run', 'matte', clip, '-o', out, '--param', 'model=selfie'], {
+      MLXV_MODEL_CACHE: cache,
+    });
+    expect(r.stderr).toMatch(/MODEL_HASH_MISMATCH.*selfie-segmentation/);
+    expect(r.stderr).toContain(file);
     expect(r.code).toBe(5);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
   });

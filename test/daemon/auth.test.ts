@@ -11,7 +11,7 @@ import { RawSocket, startTestDaemon, type TestDaemon } from './helpers.ts';
 let t: TestDaemon;
 let token: string;
 beforeAll(async () => {
-  t = await startTestDaemon({ pairing: { codeTtlMs: 2000, maxFailures: 3 } });
+  t = await startTestDaemon({ pairing: { codeTtlMs: 2000, attemptIntervalMs: 50 } });
   token = readFileSync(join(t.dir, 'token'), 'utf8').trim();
 });
 afterAll(() => t.stop());
@@ -141,21 +141,5 @@ describe('pairing', () => {
     await expect(
       DaemonClient.connect({ url: t.daemon.url, pairCode: code, WebSocket: WS }),
     ).rejects.toBeInstanceOf(DaemonError);
-  });
-
-  it('too many wrong guesses void every outstanding code', async () => {
-    const native = await t.connect();
-    const { code } = await native.createPairCode();
-    const wrong = code === '000000' ? '000001' : '000000';
-    for (let i = 0; i < 3; i++) {
-      await expect(
-        DaemonClient.connect({ url: t.daemon.url, pairCode: wrong, WebSocket: WS }),
-      ).rejects.toMatchObject({ code: 'PAIRING_FAILED' });
-    }
-    await expect(
-      DaemonClient.connect({ url: t.daemon.url, pairCode: code, WebSocket: WS }),
-    ).rejects.toMatchObject({
-      code: 'PAIRING_FAILED',
-    });
   });
 });

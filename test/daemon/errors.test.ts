@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { encodeFrameMessage } from '../../core/src/client/protocol.ts';
+import { decodeFrameMessage, encodeFrameMessage } from '../../core/src/client/protocol.ts';
 import { RawSocket, rampPixels, startTestDaemon, type TestDaemon } from './helpers.ts';
 
 let t: TestDaemon;
@@ -162,6 +162,24 @@ it('in-flight limit → TOO_MANY_IN_FLIGHT; duplicate id → DUPLICATE_ID; cance
   s.send(encodeFrameMessage(20, rampPixels(4, 4)));
   await stillUsable();
   expect(s.messages).toHaveLength(0);
+});
+
+it("a DUPLICATE_ID refusal leaves the original request whole: its pixels reach it, the duplicate's are dropped", async () => {
+  const original = rampPixels(4, 4, 1);
+  render(60, 4, 4); // the original waits for its pixels
+  render(60, 4, 4, { params: { gain: 3 } }); // same id while it waits: refused
+  expect(await nextError()).toMatchObject({ code: 'DUPLICATE_ID', id: 60 });
+  s.send(encodeFrameMessage(60, original)); // the original's pixels (sent after its frame.render)
+  s.send(encodeFrameMessage(60, rampPixels(4, 4, 2))); // the refused duplicate's pixels
+  expect(await s.reply(60)).toEqual({ type: 'frame.result', id: 60, width: 4, height: 4 });
+  const pixels = decodeFrameMessage((await s.next((m) => Buffer.isBuffer(m))) as Buffer);
+  expect(pixels?.id).toBe(60);
+  expect([...pixels!.pixels()]).toEqual([...original]); // gain 1: the original's request and pixels
+  await stillUsable();
+  // The duplicate's pixels were dropped quietly and no slot is left taken.
+  expect(s.messages).toHaveLength(0);
+  expect(t.daemon.stats().inFlightFrames).toBe(0);
+  expect(t.daemon.stats().inFlightBytes).toBe(0);
 });
 
 it('daemon-wide in-flight bytes: another client is refused until frames are answered', async () => {

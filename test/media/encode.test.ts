@@ -181,7 +181,7 @@ describe('PNG sequence', () => {
     mkdirSync(dir);
     await transcode(fixture('wide-street.mp4'), path.join(dir, 'f_%04d.png'), 'png-sequence', {
       range: { start: 10, end: 12 },
-      pngBitDepth: 8,
+      imageBitDepth: 8,
       firstFrameNumber: 10,
     });
     expect(readdirSync(dir).sort()).toEqual(['f_0010.png', 'f_0011.png', 'f_0012.png']);
@@ -245,7 +245,7 @@ describe('frame layout and sizes', () => {
       width,
       height,
       frameRate: { num: 25, den: 1 },
-      pngBitDepth: 8,
+      imageBitDepth: 8,
     });
     await encoder.write({ width, height, stride, format: 'f32', data, colorSpace: 'display' });
     await encoder.finish();
@@ -325,7 +325,7 @@ describe('nothing half-written under the final name', () => {
     writeFileSync(existing, 'keep me');
     const err = await createEncoder(options(existing)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JobError);
-    expect((err as JobError).code).toBe('OUTPUT_UNWRITABLE');
+    expect((err as JobError).code).toBe('OUTPUT_EXISTS');
     expect(readFileSync(existing, 'utf8')).toBe('keep me');
   });
 

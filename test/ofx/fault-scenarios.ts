@@ -40,6 +40,8 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** gain 0.5: identity's gain 1 is a pass-through the host copies without rendering (IsIdentity). */
+const notIdentity = ['--param', 'gain=0.5'];
 const synthetic = (size: string) => ['--synthetic', size, '--resolve'];
 
 export function registerFaultTests(getBuild: () => OfxBuild): void {
@@ -64,6 +66,7 @@ export function registerFaultTests(getBuild: () => OfxBuild): void {
           [
             '--plugin',
             'org.mlxvideo.identity',
+            ...notIdentity,
             '--synthetic',
             '96x54',
             ...flags,
@@ -93,13 +96,16 @@ export function registerFaultTests(getBuild: () => OfxBuild): void {
       try {
         const host = runHost(
           build,
-          ['--plugin', 'org.mlxvideo.identity', '--synthetic', '64x36', ...flags, '--frames', '120'].concat([
-            '--frame-delay-ms',
-            '250',
-            '--stop-when-ok',
-            '--expect',
-            'ok',
-          ]),
+          [
+            '--plugin',
+            'org.mlxvideo.identity',
+            ...notIdentity,
+            '--synthetic',
+            '64x36',
+            ...flags,
+            '--frames',
+            '120',
+          ].concat(['--frame-delay-ms', '250', '--stop-when-ok', '--expect', 'ok']),
           {
             ...sanitizerEnv,
             MLXV_CONFIG_DIR: dir,
@@ -207,7 +213,16 @@ export function registerFaultTests(getBuild: () => OfxBuild): void {
     try {
       const host = runHost(
         build,
-        ['--plugin', 'org.mlxvideo.identity', ...synthetic('64x36'), '--expect', 'ok', '--max-ms', '30000'],
+        [
+          '--plugin',
+          'org.mlxvideo.identity',
+          ...notIdentity,
+          ...synthetic('64x36'),
+          '--expect',
+          'ok',
+          '--max-ms',
+          '30000',
+        ],
         {
           ...sanitizerEnv,
           MLXV_CONFIG_DIR: dir,
@@ -243,6 +258,7 @@ function describeLiveLayouts(getBuild: () => OfxBuild): void {
       [
         '--plugin',
         'org.mlxvideo.identity',
+        ...notIdentity,
         ...synthetic('64x36'),
         '--null-source',
         '--expect',
@@ -262,6 +278,7 @@ function describeLiveLayouts(getBuild: () => OfxBuild): void {
       [
         '--plugin',
         'org.mlxvideo.identity',
+        ...notIdentity,
         ...synthetic('128x72'),
         '--negative-rowbytes',
         '--instances',

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { imageFrame } from '../support/images.ts';
 import { fixture, repoRoot } from '../support/paths.ts';
 import { startDaemonProcess as startDaemon, type DaemonProcess } from '../support/daemon-process.ts';
+import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 
 export { fixture, repoRoot };
 
@@ -17,6 +18,8 @@ export interface OfxBuild {
   host: string;
   bundle: string;
   probe: string;
+  /** A command the host runs under (Wine for the Windows build), with the environment it needs. */
+  runner?: { command: string; env: Record<string, string> };
 }
 
 function artifacts(buildDir: string): OfxBuild {
@@ -87,17 +90,21 @@ export interface HostReport {
   met: boolean;
   why: string;
   totalMs: number;
-  renders: { instance: number; frame: number; status: number; ms: number }[];
+  renders: { instance: number; frame: number; status: number; identity: boolean; ms: number }[];
   outputs: {
     width: number;
     height: number;
     file: string;
     rod: number[];
-    clipPreferences: { status: number };
+    clipPreferences: { status: number; outputPremultiplication: string };
   }[];
   messages: { kind: string; type: string; text: string }[];
   violations: string[];
   liveImages: number;
+  /** Every time the plugin fetched a Source image at (pre-roll shows up here). */
+  sourceTimesFetched: number[];
+  /** Every property name the plugin passed to the host's property suite. */
+  propertyNames: string[];
 }
 
 export interface HostRun {
@@ -116,10 +123,16 @@ export function runHost(
 ): Promise<HostRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const proc = spawn(build.host, ['--bundle', build.bundle, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const hostArgs = [build.host, '--bundle', build.bundle, ...args];
+    const proc = build.runner
+      ? spawn(build.runner.command, hostArgs, {
+          env: { ...process.env, ...build.runner.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(hostArgs[0]!, hostArgs.slice(1), {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
     let out = '';
     let err = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -161,4 +174,94 @@ export function readRaw(file: string): Float32Array {
 
 export function tempFile(name: string): string {
   return path.join(mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-out-')), name);
+}
+
+/**
+ * The first `frames` frames of a real video as the host's raw clip input (float32 RGBA frames back to back,
+ * top row first), scaled to width x height by ffmpeg.
+ */
+export function rawClip(
+  file: string,
+  frames: number,
+  width: number,
+  height: number,
+): { path: string; frames: Float32Array[] } {
+  const r = spawnSync(
+    ffmpegPath(),
+    [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-frames:v',
+      String(frames),
+      '-vf',
+      `scale=${width}:${height}:flags=area`,
+    ].concat(['-f', 'rawvideo', '-pix_fmt', 'rgba', '-']),
+    { maxBuffer: 1 << 28 },
+  );
+  const bytes = r.stdout as Buffer;
+  if (r.status !== 0 || bytes.length !== frames * width * height * 4)
+    throw new Error(`ffmpeg could not decode ${frames} frames of ${file}: ${String(r.stderr)}`);
+  const all = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) all[i] = (i & 3) === 3 ? 1 : bytes[i]! / 255;
+  const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-clip-'));
+  const p = path.join(dir, 'clip.rgbaf');
+  writeFileSync(p, Buffer.from(all.buffer));
+  const size = width * height * 4;
+  return {
+    path: p,
+    frames: Array.from({ length: frames }, (_, k) => all.subarray(k * size, (k + 1) * size)),
+  };
+}
+
+/** Largest absolute difference between two equally long pixel arrays. */
+export function maxDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`sizes differ: ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+/** Wine's 64-bit loader (Debian packages wine + wine64). */
+export const WINE64 = '/usr/lib/wine/wine64';
+
+/**
+ * The Win64 cross-build (Debian mingw-w64, ofx-bridge/cmake/mingw-w64-x86_64.cmake) in build/win64: the bundle
+ * with Contents/Win64/mlxvideo.ofx and the test host as mlxv-ofx-host.exe, run under Wine with its own prefix
+ * in build/wineprefix (created on first use).
+ */
+export function winBuild(): OfxBuild {
+  const dir = path.join(repoRoot, 'build', 'win64');
+  const lock = path.join(tmpdir(), 'mlxv-ofx-build-win64.lock');
+  const toolchain = path.join(repoRoot, 'ofx-bridge', 'cmake', 'mingw-w64-x86_64.cmake');
+  run('flock', [
+    lock,
+    'cmake',
+    '-S',
+    'ofx-bridge',
+    '-B',
+    dir,
+    '-DCMAKE_BUILD_TYPE=Release',
+    `-DCMAKE_TOOLCHAIN_FILE=${toolchain}`,
+  ]);
+  run('flock', [lock, 'cmake', '--build', dir, '-j2', '--target', 'mlxvideo_ofx', 'mlxv-ofx-host']);
+  return {
+    host: windowsPath(path.join(dir, 'mlxv-ofx-host.exe')),
+    bundle: windowsPath(path.join(dir, 'mlxvideo.ofx.bundle')),
+    probe: '',
+    runner: {
+      command: WINE64,
+      env: {
+        WINEPREFIX: path.join(repoRoot, 'build', 'wineprefix'),
+        WINEDEBUG: '-all',
+        WINEDLLOVERRIDES: 'mscoree,mshtml=',
+      },
+    },
+  };
+}
+
+/** A Linux path as Wine's Windows programs see it (drive Z: is the Unix root). */
+export function windowsPath(p: string): string {
+  return `Z:${p.replace(/\//g, '\\')}`;
 }

@@ -9,7 +9,8 @@
  *   4    output: same as the input, folder not writable, already exists (without --overwrite)
  *   5    model: unavailable, or a file whose sha256 does not match its manifest
  *   6    daemon: --daemon (MLXV_DAEMON=1) given but no daemon listens on its port
- *   130  cancelled (Ctrl-C / SIGINT)
+ *   129  cancelled by SIGHUP (terminal closed), 130 by Ctrl-C (SIGINT), 143 by SIGTERM (kill, timeout,
+ *        systemd, farm managers): 128 + the signal number, as a shell reports a process the signal ended
  */
 import { JobError, type JobErrorCode } from '../pipeline/types.ts';
 import { toJobError } from '../pipeline/job-error.ts';
@@ -24,6 +25,21 @@ export const ExitCode = {
   daemon: 6,
   cancelled: 130,
 } as const;
+
+/** The signals `mlxv run` turns into a clean cancel, and the exit code of each (128 + signal number). */
+export const cancelSignals = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+export type CancelSignal = keyof typeof cancelSignals;
+
+/** A job cancelled because the process got a terminating signal: exits with that signal's code. */
+export class StoppedBySignal extends Error {
+  constructor(
+    readonly signal: CancelSignal,
+    readonly jobError: unknown,
+  ) {
+    super(`stopped by ${signal}`);
+    this.name = 'StoppedBySignal';
+  }
+}
 
 const exitByCode: Record<JobErrorCode, number> = {
   UNKNOWN_EFFECT: ExitCode.usage,
@@ -55,6 +71,12 @@ export interface CliFailure {
 }
 
 export function describeFailure(err: unknown): CliFailure {
+  if (err instanceof StoppedBySignal) {
+    const inner = describeFailure(err.jobError);
+    // A failure that was not the cancel (it raced the signal) keeps its own code.
+    if (inner.exitCode !== ExitCode.cancelled) return inner;
+    return { exitCode: cancelSignals[err.signal], text: `${inner.text} (${err.signal})` };
+  }
   // Not a JobError: no job was ever submitted, and the fix (start the daemon) is the whole message.
   if (err instanceof DaemonUnreachableError) {
     return { exitCode: ExitCode.daemon, text: `mlxv: error [NO_DAEMON]: ${err.message}` };

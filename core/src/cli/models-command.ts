@@ -7,6 +7,7 @@ import { createModelResolver, type ModelManager } from '../models/resolver.ts';
 import { UnknownModelError } from '../models/errors.ts';
 import { describeSource, probeSource, type FetchProgress } from '../models/sources.ts';
 import { repoRoot } from '../models/paths.ts';
+import type { ModelManifest } from '../models/manifest.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 
 interface ModelsOptions {
@@ -56,6 +57,7 @@ async function list(cmd: Command): Promise<number> {
         license: `${man.license.weights} (carrier: ${man.license.carrier})`,
         cached: cache.state === 'ok' ? 'yes' : cache.state === 'missing' ? 'no' : 'BAD HASH',
         path: cache.path,
+        card: man.card,
       };
     }),
   );
@@ -69,8 +71,22 @@ async function list(cmd: Command): Promise<number> {
       ...rows.map((r) => [r.id, r.task, megabytes(r.bytes), r.cached, r.license]),
     ]),
   );
+  process.stdout.write(
+    '\nMODEL CARDS (these models learned from data; from which, and what that makes them get wrong)\n',
+  );
+  for (const r of rows) process.stdout.write(formatCard(r.id, r.card));
   process.stdout.write(`cache: ${m.cacheDir}\n`);
   return ExitCode.ok;
+}
+
+/** A model card as indented lines (shared with `mlxv effects`). */
+export function formatCard(id: string, card: ModelManifest['card'], indent = ''): string {
+  return (
+    `${indent}${id}\n` +
+    `${indent}  licence:      ${card.license}\n` +
+    `${indent}  trained on:   ${card.trainedOn}\n` +
+    `${indent}  known biases: ${card.knownBiases}\n`
+  );
 }
 
 async function verify(cmd: Command, ids: string[]): Promise<number> {

@@ -6,6 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { getEffect, listEffects } from '../effects/registry.ts';
+import { cardOf } from '../models/manifests.ts';
+import { formatCard } from './models-command.ts';
 import { parseParamString } from '../effects/params.ts';
 import type { EffectDescriptor, ParamSpec } from '../effects/types.ts';
 import { temporalOf } from '../effects/descriptor-data.ts';
@@ -21,7 +23,7 @@ import {
   type OutputFormat,
 } from '../pipeline/types.ts';
 import { repoRoot } from '../models/paths.ts';
-import { ExitCode, reportFailure } from './errors.ts';
+import { cancelSignals, ExitCode, reportFailure, StoppedBySignal, type CancelSignal } from './errors.ts';
 import { createProgressReporter } from './progress.ts';
 import { runJobViaDaemon } from '../daemon/connect.ts';
 import { assertDaemonListening, expectedDaemonPort, wantsDaemon } from './daemon-run.ts';
@@ -92,7 +94,8 @@ export function registerRunCommands(program: Command): void {
 
 const exitCodeHelp = `
 Exit codes: 0 ok, 1 internal error, 2 usage/params, 3 input, 4 output, 5 model,
-  6 no daemon listening (--daemon), 130 cancelled (Ctrl-C).
+  6 no daemon listening (--daemon), 130 cancelled (Ctrl-C), 143 SIGTERM, 129 SIGHUP
+  (any of these three stops ffmpeg and the effect and removes the temporary output).
 Examples:
   mlxv run matte clip.mp4 -o clip-matte.mov
   mlxv run matte clip.mp4 -o frames/matte_%04d.png --frames 0-99 --param output=alpha`;
@@ -178,23 +181,37 @@ function splitPair(text: string, flag: string, shape: string): [string, string] 
 }
 
 /**
- * Runs a job with a progress display. The first Ctrl-C aborts it (ffmpeg and inference stop, the temporary
- * output is removed, exit 130); a second one exits at once for a job that does not stop.
+ * Runs a job with a progress display. The first Ctrl-C, SIGTERM (kill, `timeout`, systemd, farm managers) or
+ * SIGHUP (terminal closed) aborts it: ffmpeg and inference stop, the temporary output is removed, and the
+ * exit code is 128 + the signal's number (130, 143, 129). A second signal exits at once, for a job that does
+ * not stop.
  */
 async function runWithInterrupts(spec: JobSpec, label: string, viaDaemon = false): Promise<JobResult> {
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nmlxv: cancelling (press Ctrl-C again to force)...\n');
+  let stoppedBy: CancelSignal | undefined;
+  const onSignal = (signal: CancelSignal) => {
+    if (stoppedBy === undefined) {
+      stoppedBy = signal;
+      if (signal === 'SIGHUP') {
+        // The terminal is gone: writes to it fail (EIO). Ignore them so the cleanup still runs.
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+      }
+      say(
+        signal === 'SIGINT'
+          ? '\nmlxv: cancelling (press Ctrl-C again to force)...\n'
+          : `\nmlxv: ${signal} received, cancelling...\n`,
+      );
       controller.abort();
     } else {
-      process.stderr.write('mlxv: forced exit; temporary files may remain next to the output\n');
-      process.exit(ExitCode.cancelled);
+      say('mlxv: forced exit; temporary files may remain next to the output (the next run removes them)\n');
+      process.exit(cancelSignals[signal]);
     }
   };
-  process.on('SIGINT', onSigint);
+  const handlers = (Object.keys(cancelSignals) as CancelSignal[]).map((signal) => {
+    const handler = () => onSignal(signal);
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  });
   const progress = createProgressReporter(label);
   const run = { signal: controller.signal, onProgress: (p: JobProgress) => progress.update(p) };
   // Through the daemon, the abort becomes a job.cancel message; the daemon removes its temporary output.
@@ -203,10 +220,21 @@ async function runWithInterrupts(spec: JobSpec, label: string, viaDaemon = false
     : createEffectContext({ ...(spec.modelPaths ? { modelPaths: spec.modelPaths } : {}) });
   try {
     return ctx ? await runJob(spec, { ctx, ...run }) : await runJobViaDaemon(spec, run);
+  } catch (err) {
+    throw stoppedBy ? new StoppedBySignal(stoppedBy, err) : err;
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
+    for (const off of handlers) off();
     await ctx?.sessions.dispose();
+  }
+}
+
+/** stderr may be gone (SIGHUP: the terminal closed); a message that cannot be shown must not crash the cancel. */
+function say(text: string): void {
+  try {
+    process.stderr.write(text, () => undefined);
+  } catch {
+    // nothing to do: the cancel itself matters, not the message
   }
 }
 
@@ -275,6 +303,10 @@ function describeEffect(effect: EffectDescriptor): string {
     `  ${effect.description}`,
   ];
   if (effect.models.length) lines.push(`  models: ${effect.models.join(', ')}`);
+  for (const id of effect.models) {
+    const card = cardOf(id);
+    if (card) lines.push(formatCard(id, card, '    ').trimEnd());
+  }
   const params = Object.entries(effect.params);
   if (!params.length) lines.push('  params: (none)');
   for (const [name, spec] of params) {
@@ -314,6 +346,7 @@ function describeEffectJson(effect: EffectDescriptor) {
     kind: effect.kind,
     temporal: temporalOf(effect),
     models: effect.models,
+    modelCards: Object.fromEntries(effect.models.map((id) => [id, cardOf(id) ?? null])),
     outputs: effect.outputs,
     retimes: effect.kind === 'retime',
     params: effect.params,

@@ -19,6 +19,25 @@ async function reporting(body: () => Promise<void>): Promise<void> {
   }
 }
 
+const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Resolves on the first SIGINT/SIGTERM/SIGHUP (a clean shutdown follows). A second signal means "now": the
+ * process exits at once, and the daemon's exit hook still removes daemon.json.
+ */
+function stopOnSignals(): Promise<void> {
+  return new Promise((resolve) => {
+    let received = false;
+    for (const sig of Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[]) {
+      process.on(sig, () => {
+        if (received) process.exit(SIGNAL_EXIT_CODES[sig]);
+        received = true;
+        resolve();
+      });
+    }
+  });
+}
+
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
@@ -43,6 +62,9 @@ export function registerServeCommands(program: Command): void {
           throw new Error(`--port must be 0..65535, got ${opts.port}`);
         if (!Number.isInteger(maxConcurrentJobs) || maxConcurrentJobs < 1)
           throw new Error(`--max-jobs must be >= 1`);
+        // Handlers go in before the daemon writes daemon.json: a signal at any moment after that is a
+        // clean stop (the daemon removes the file first thing in close(), and on process exit).
+        const stopRequested = stopOnSignals();
         const daemon = await startDaemon({
           port,
           limits: { maxConcurrentJobs },
@@ -51,11 +73,9 @@ export function registerServeCommands(program: Command): void {
         });
         // The first stdout line is machine-readable: tests and scripts read the port from it.
         process.stdout.write(`mlxv daemon listening on ${daemon.url} (token file: ${daemon.tokenFile})\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopRequested;
+        // close() is bounded (jobs get 10 s to clean up); this is the backstop if something still hangs.
+        setTimeout(() => process.exit(1), 30_000).unref();
         await daemon.close();
       }),
     );

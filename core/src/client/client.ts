@@ -431,11 +431,17 @@ export class DaemonClient {
 export async function pairedToken(options: ConnectOptions): Promise<string> {
   const ws = await openSocket(options);
   try {
-    const reply = await firstReply(ws, options, {
-      type: 'pair',
-      code: options.pairCode ?? '',
-      client: options.client ?? { name: 'mlxv-panel', version: '1' },
-    });
+    // Pairing attempts are answered one at a time, at most one a second, daemon-wide (docs/protocol.md):
+    // while others are in line the reply can take longer than a hello's.
+    const reply = await firstReply(
+      ws,
+      { ...options, timeoutMs: options.timeoutMs ?? 60_000 },
+      {
+        type: 'pair',
+        code: options.pairCode ?? '',
+        client: options.client ?? { name: 'mlxv-panel', version: '1' },
+      },
+    );
     if (reply.type !== 'pair.ok') throw new DaemonError('PAIRING_FAILED', 'unexpected reply to pair');
     return reply.token;
   } finally {

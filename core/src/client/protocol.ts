@@ -6,7 +6,7 @@
  */
 
 // Type-only: pipeline/types.ts has no Node imports, so the client stays browser-safe.
-import type { JobErrorCode } from '../pipeline/types.ts';
+import type { JobErrorCode, OutputFormat } from '../pipeline/types.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 7433;
@@ -113,7 +113,7 @@ export interface JobSpecMessage {
   output: string;
   params?: JsonParams;
   frames?: { start: number; end?: number };
-  format?: 'prores4444' | 'png-sequence' | 'webm-vp9' | 'h264';
+  format?: OutputFormat;
   /** Replace an existing output once the job succeeds (default false: OUTPUT_EXISTS). */
   overwrite?: boolean;
 }
@@ -280,6 +280,8 @@ export interface JobDoneEvent {
   jobId: string;
   output: string;
   frames: number;
+  /** What the user should know that did not stop the job (audio dropped, frame rate converted, ...). */
+  notes?: string[];
 }
 export interface JobErrorEvent {
   type: 'job.error';

@@ -16,6 +16,8 @@ export interface NumberParam {
   displayMax: number;
   step?: number;
   integer?: boolean;
+  /** A size in frame pixels: hosts rendering at a proxy scale (OFX render scale) scale it. */
+  unit?: 'px';
 }
 export interface ChoiceParam {
   type: 'choice';

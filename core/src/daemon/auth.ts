@@ -1,7 +1,9 @@
 /**
  * Who may talk to the daemon: the native token (token file, mode 0600), tokens issued to paired panels,
- * and nothing that carries a web page's Origin. Pairing codes are 6 digits, short-lived, single-use;
- * a handful of wrong guesses voids every outstanding code, so guessing 1 in 10^6 is hopeless.
+ * and nothing that carries a web page's Origin. Pairing codes are 6 digits, short-lived, single-use.
+ * Guessing is paced, not punished: attempts are answered one at a time, at most one per second daemon-wide
+ * (PairingGate), so a code lives through at most ttl/interval guesses (120 for the defaults: a chance of
+ * 1.2e-4 per code) and no amount of wrong guesses can void the code the user is about to type.
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -37,18 +39,45 @@ export type TokenKind = 'native' | 'paired';
 
 export interface PairingOptions {
   codeTtlMs?: number;
-  /** Wrong codes tolerated before every outstanding code is voided. */
-  maxFailures?: number;
+  /** Least time between two pairing attempts, all connections together (default 1000 ms). */
+  attemptIntervalMs?: number;
   now?: () => number;
+}
+
+/**
+ * Answers pairing attempts one at a time, first come first served, at most one per `intervalMs`. Waiting in
+ * line (rather than being refused) is what keeps the user's attempt from being crowded out by a guesser: the
+ * line holds at most one attempt per unauthenticated connection, and those are capped (pre-auth.ts).
+ */
+export class PairingGate {
+  private tail: Promise<void> = Promise.resolve();
+  private last = -Infinity;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Runs `attempt` at its turn; it returns false when it did not use the turn (its client left meanwhile). */
+  enqueue(attempt: () => boolean): void {
+    this.tail = this.tail.then(async () => {
+      const wait = this.last + this.intervalMs - this.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      try {
+        if (attempt()) this.last = this.now();
+      } catch {
+        this.last = this.now(); // a failing attempt still used its turn; the line goes on
+      }
+    });
+  }
 }
 
 export class AuthRegistry {
   private readonly codes = new Map<string, number>();
-  private failures = 0;
   private paired: PairedClient[];
   private readonly codeTtlMs: number;
-  private readonly maxFailures: number;
   private readonly now: () => number;
+  readonly pairingGate: PairingGate;
 
   constructor(
     private readonly nativeToken: string,
@@ -56,8 +85,8 @@ export class AuthRegistry {
     options: PairingOptions = {},
   ) {
     this.codeTtlMs = options.codeTtlMs ?? 120_000;
-    this.maxFailures = options.maxFailures ?? 5;
     this.now = options.now ?? Date.now;
+    this.pairingGate = new PairingGate(options.attemptIntervalMs ?? 1000);
     this.paired = this.loadPaired();
   }
 
@@ -94,18 +123,16 @@ export class AuthRegistry {
     do code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     while (this.codes.has(code));
     this.codes.set(code, this.now() + this.codeTtlMs);
-    this.failures = 0;
     return { code, expiresInSeconds: Math.round(this.codeTtlMs / 1000) };
   }
 
-  /** Redeems a code for a new token (stored hashed, survives restarts). Null when wrong/expired/used. */
+  /**
+   * Redeems a code for a new token (stored hashed, survives restarts). Null when wrong/expired/used.
+   * Callers go through pairingGate, which paces the guesses.
+   */
   redeem(code: string, clientName: string): string | null {
     this.expireCodes();
-    if (!this.codes.has(code)) {
-      this.failures++;
-      if (this.failures >= this.maxFailures) this.codes.clear();
-      return null;
-    }
+    if (!this.codes.has(code)) return null;
     this.codes.delete(code);
     const token = randomBytes(32).toString('hex');
     this.paired.push({

@@ -22,6 +22,24 @@ export function daemonInfoPath(dir: string): string {
   return join(dir, 'daemon.json');
 }
 
+export interface DaemonInfo {
+  port: number;
+  pid: number;
+  url: string;
+  version: string;
+}
+
+/** The daemon.json record (written by `mlxv serve`), or undefined when absent or unreadable. */
+export function readDaemonInfo(dir: string): DaemonInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(daemonInfoPath(dir), 'utf8')) as Partial<DaemonInfo>;
+    if (typeof info.pid !== 'number' || typeof info.url !== 'string') return undefined;
+    return info as DaemonInfo;
+  } catch {
+    return undefined;
+  }
+}
+
 export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }

@@ -3,7 +3,6 @@
  * native token file and passes the `ws` class as the WebSocket constructor (Node 20 has no global one).
  * Used by the CLI (`mlxv pair`, jobs through the daemon) and the tests.
  */
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +15,8 @@ import {
   type JobSpec,
 } from '../pipeline/types.ts';
 import { DEFAULT_PORT } from '../client/protocol.ts';
-import { configDir as defaultConfigDir, daemonInfoPath, readToken, tokenFilePath } from './config.ts';
+import { configDir as defaultConfigDir, readDaemonInfo, readToken, tokenFilePath } from './config.ts';
+import { processAlive } from './jobs.ts';
 import { daemonVersion } from './server.ts';
 import { DEFAULT_LIMITS } from './daemon-core.ts';
 
@@ -30,15 +30,14 @@ export interface NativeConnectOptions {
   timeoutMs?: number;
 }
 
-/** The URL of the daemon this user runs (daemon.json written by `mlxv serve`), or the default. */
+/**
+ * The URL of the daemon this user runs (daemon.json written by `mlxv serve`), or the default. A record whose
+ * process is gone (a daemon that was killed) is ignored rather than followed to a dead port.
+ */
 export function daemonUrl(dir: string, port?: number): string {
   if (port !== undefined) return `ws://127.0.0.1:${port}/`;
-  try {
-    const info = JSON.parse(readFileSync(daemonInfoPath(dir), 'utf8')) as { url?: string };
-    if (info.url) return info.url;
-  } catch {
-    // no running daemon recorded; fall through to the default port
-  }
+  const info = readDaemonInfo(dir);
+  if (info && processAlive(info.pid)) return info.url;
   return `ws://127.0.0.1:${process.env.MLXV_PORT ?? DEFAULT_PORT}/`;
 }
 
@@ -123,6 +122,7 @@ export async function runJobViaDaemon(
     return {
       output: done.output,
       frames: done.frames,
+      ...(done.notes ? { notes: done.notes } : {}),
       seconds: (performance.now() - started) / 1000,
       inferenceMs: 0,
     };

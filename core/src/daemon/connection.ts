@@ -5,6 +5,7 @@
  * is an `error` reply with a code; the connection stays open.
  */
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { firstNonFinite, packed, toFloat32, type F32Frame, type Frame } from '../effects/frame.ts';
 import { getEffect, UnknownEffectError } from '../effects/registry.ts';
@@ -31,6 +32,7 @@ import { JobRefusedError, type JobListener } from './jobs.ts';
 import type { DaemonCore } from './daemon-core.ts';
 import { createShm, openShm, unlinkShm, type ShmRegion } from './native.ts';
 import type { TokenKind } from './auth.ts';
+import { PreAuthGuard } from './pre-auth.ts';
 import { outputSizeOf } from '../effects/descriptor-data.ts';
 
 type Req<T extends ParsedClientMessage['type']> = Extract<ParsedClientMessage, { type: T }>;
@@ -54,15 +56,25 @@ class Refusal extends Error {
   }
 }
 
-/** Ids of rejected binary-transport requests whose pixel message is still to come (bounded). */
+/** Pixel messages of refused or cancelled binary-transport requests that may still come (bounded). */
 const MAX_DISCARD = 256;
-const AUTH_TIMEOUT_MS = 10_000;
+
+/**
+ * One pixel message this connection still expects, in the order the frame.render requests came. `entry` is
+ * the request that takes the pixels, or null when they are to be dropped (the request was refused or
+ * cancelled). Ids may repeat (a DUPLICATE_ID refusal while the original waits): pixels go to the oldest
+ * expectation with their id, so a refused duplicate can never take (or drop) the original's pixels.
+ */
+interface ExpectedPixels {
+  id: number;
+  entry: InFlight | null;
+}
 
 export class Connection {
   readonly id = randomBytes(6).toString('hex');
   private auth: TokenKind | null = null;
   private readonly inFlight = new Map<number, InFlight>();
-  private readonly discard = new Set<number>();
+  private readonly expectedPixels: ExpectedPixels[] = [];
   private readonly sessions: FrameSessions;
   /** Regions this daemon created for the client: unlinked on close. */
   private readonly ownedShm = new Map<string, ShmRegion>();
@@ -70,17 +82,33 @@ export class Connection {
   private readonly mappedShm = new Map<string, ShmRegion>();
   private readonly jobListener: JobListener = (ev) => this.send(ev);
   private closed = false;
-  private readonly authTimer: NodeJS.Timeout;
+  /** Pairing on this connection: one attempt, then only hello (a connection never guesses twice). */
+  private pairing: 'none' | 'waiting' | 'paired' = 'none';
+  private readonly preAuth: PreAuthGuard;
 
+  /** `socket` is the upgraded TCP socket under `ws`: the pre-auth guard counts its raw bytes. */
   constructor(
     private readonly ws: WebSocket,
     private readonly core: DaemonCore,
+    socket: Duplex,
   ) {
     this.sessions = new FrameSessions(core.context);
-    this.authTimer = setTimeout(() => this.refuseAuth('no hello within 10 s'), AUTH_TIMEOUT_MS);
+    this.preAuth = new PreAuthGuard(ws, socket, core.preAuth, (reason) => {
+      this.core.log('warn', 'dropped an unauthenticated connection', { reason });
+      this.error(undefined, 'AUTH_FAILED', reason);
+    });
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.cleanup());
-    ws.on('error', () => this.cleanup());
+    ws.on('error', () => {
+      // ws refused a message (over the pre-auth size, bad framing): a stranger gets no close handshake
+      // to hold the socket open through while it keeps sending.
+      if (!this.auth) ws.terminate();
+      this.cleanup();
+    });
+  }
+
+  get authenticated(): boolean {
+    return this.auth !== null;
   }
 
   get limits(): DaemonLimits {
@@ -106,6 +134,7 @@ export class Connection {
   }
 
   private refuseAuth(message: string, code: ErrorCode = 'AUTH_FAILED'): void {
+    this.preAuth.stop();
     this.error(undefined, code, message);
     this.ws.close(CLOSE_AUTH_FAILED, code);
     this.cleanup();
@@ -142,24 +171,17 @@ export class Connection {
   }
 
   private onUnauthenticated(data: Buffer): void {
-    if (data.byteLength > 4096) return this.refuseAuth('hello is too large');
+    // ws already refused anything over core.preAuth.maxMessageBytes (close 1009) before buffering it.
+    if (this.pairing === 'waiting') return this.refuseAuth('wait for the reply to pair before sending more');
     const parsed = parseClientMessage(data.toString('utf8'));
-    if (!parsed.ok || (parsed.msg.type !== 'hello' && parsed.msg.type !== 'pair')) {
-      return this.refuseAuth('the first message must be hello (or pair)');
+    const pairAllowed = this.pairing === 'none';
+    if (!parsed.ok || !(parsed.msg.type === 'hello' || (parsed.msg.type === 'pair' && pairAllowed))) {
+      return this.refuseAuth(
+        pairAllowed ? 'the first message must be hello (or pair)' : 'after pair.ok the next message is hello',
+      );
     }
     const msg = parsed.msg;
-    if (msg.type === 'pair') {
-      const token = this.core.auth.redeem(msg.code, msg.client.name);
-      if (!token) {
-        return this.refuseAuth(
-          'pairing code is wrong, expired or already used; run `mlxv pair` for a new one',
-          'PAIRING_FAILED',
-        );
-      }
-      this.core.log('info', 'paired a client', { client: msg.client.name });
-      this.send({ type: 'pair.ok', token });
-      return;
-    }
+    if (msg.type === 'pair') return this.pair(msg.code, msg.client.name);
     if (msg.protocol !== PROTOCOL_VERSION) {
       return this.refuseAuth(
         `protocol ${msg.protocol} is not supported; this daemon speaks protocol ${PROTOCOL_VERSION}`,
@@ -169,8 +191,30 @@ export class Connection {
     const kind = this.core.auth.check(msg.token);
     if (!kind) return this.refuseAuth('wrong token');
     this.auth = kind;
-    clearTimeout(this.authTimer);
+    this.preAuth.authenticated(this.core.maxPayload);
     this.send(this.core.helloOk());
+  }
+
+  /** One paced attempt (auth.ts PairingGate); the hello clock stops while it waits its turn. */
+  private pair(code: string, clientName: string): void {
+    this.pairing = 'waiting';
+    this.preAuth.pauseTimer();
+    this.core.auth.pairingGate.enqueue(() => {
+      if (this.closed) return false;
+      const token = this.core.auth.redeem(code, clientName);
+      if (!token) {
+        this.refuseAuth(
+          'pairing code is wrong, expired or already used; run `mlxv pair` for a new one',
+          'PAIRING_FAILED',
+        );
+        return true;
+      }
+      this.core.log('info', 'paired a client', { client: clientName });
+      this.pairing = 'paired';
+      this.preAuth.startTimer();
+      this.send({ type: 'pair.ok', token });
+      return true;
+    });
   }
 
   private dispatch(msg: ParsedClientMessage): void {
@@ -235,9 +279,27 @@ export class Connection {
 
   // ---- frames -----------------------------------------------------------------------------------
 
+  /** The pixel message of request `id` (refused or cancelled) is to be dropped when it comes. */
   private expectDiscard(id: number): void {
-    this.discard.add(id);
-    if (this.discard.size > MAX_DISCARD) this.discard.delete(this.discard.values().next().value!);
+    this.expectedPixels.push({ id, entry: null });
+    this.boundDrops();
+  }
+
+  /** A client that never sends the pixels of refused requests must not grow the list without end. */
+  private boundDrops(): void {
+    let drops = 0;
+    for (const p of this.expectedPixels) if (!p.entry) drops++;
+    if (drops > MAX_DISCARD)
+      this.expectedPixels.splice(
+        this.expectedPixels.findIndex((p) => !p.entry),
+        1,
+      );
+  }
+
+  /** Removes and returns the oldest expectation for pixels with this id (undefined: nobody waits). */
+  private takeExpected(id: number): ExpectedPixels | undefined {
+    const i = this.expectedPixels.findIndex((p) => p.id === id);
+    return i < 0 ? undefined : this.expectedPixels.splice(i, 1)[0];
   }
 
   private frameRender(req: Req<'frame.render'>): void {
@@ -261,14 +323,16 @@ export class Connection {
       throw err;
     }
     if (binary) {
-      this.track(req.id, {
+      const entry: InFlight = {
         state: 'awaiting-binary',
         bytes: frameBytes(req),
         cancelled: false,
         req,
         effect,
         params,
-      });
+      };
+      this.track(req.id, entry);
+      this.expectedPixels.push({ id: req.id, entry });
       return;
     }
     const frame = this.readShmInput(req, req.transport as ShmTransport);
@@ -321,11 +385,12 @@ export class Connection {
       return this.error(undefined, 'UNEXPECTED_BINARY', 'binary message without the MLXF header');
     }
     const { id } = decoded;
-    if (this.discard.delete(id)) return;
-    const entry = this.inFlight.get(id);
-    if (!entry || entry.state !== 'awaiting-binary' || !entry.req) {
+    const waiting = this.takeExpected(id);
+    if (!waiting) {
       return this.error(id, 'UNEXPECTED_BINARY', `no frame.render with id ${id} is waiting for pixels`);
     }
+    const entry = waiting.entry;
+    if (!entry?.req) return; // pixels of a refused or cancelled request: dropped quietly
     const { req, effect, params } = entry;
     const { width, height } = req.frame;
     const expected = width * height * 16;
@@ -409,7 +474,12 @@ export class Connection {
     if (!entry) return; // already answered: the result or error is on its way
     entry.cancelled = true;
     this.untrack(id);
-    if (entry.state === 'awaiting-binary') this.expectDiscard(id);
+    if (entry.state === 'awaiting-binary') {
+      // Its pixels may still come: they are dropped (the expectation stays in line, now without a taker).
+      const waiting = this.expectedPixels.find((p) => p.entry === entry);
+      if (waiting) waiting.entry = null;
+      this.boundDrops();
+    }
     this.error(id, 'CANCELLED', `frame request ${id} cancelled`);
   }
 
@@ -527,12 +597,12 @@ export class Connection {
   private cleanup(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.authTimer);
+    this.preAuth.stop();
     for (const [id, entry] of [...this.inFlight]) {
       entry.cancelled = true;
       this.untrack(id);
     }
-    this.discard.clear();
+    this.expectedPixels.length = 0;
     this.sessions.closeAll();
     for (const [name, region] of [...this.ownedShm]) this.releaseOwned(name, region);
     for (const region of this.mappedShm.values()) region.close();

@@ -7,12 +7,18 @@ import type { AuthRegistry } from './auth.ts';
 import type { EffectContextProvider } from './effect-context.ts';
 import type { JobManager } from './jobs.ts';
 import type { Connection } from './connection.ts';
+import type { PreAuthLimits } from './pre-auth.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type DaemonLog = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
 
 export interface DaemonCore {
   readonly limits: DaemonLimits;
+  /** What a connection may cost before hello.ok (pre-auth.ts). */
+  readonly preAuth: PreAuthLimits;
+  /** Largest WebSocket message once authenticated: above the largest frame, so an oversized frame gets a
+   *  FRAME_TOO_LARGE reply (from its control message) instead of ws closing the socket. */
+  readonly maxPayload: number;
   readonly auth: AuthRegistry;
   readonly jobs: JobManager;
   readonly context: EffectContextProvider;

@@ -308,6 +308,7 @@ export class JobManager {
         jobId: job.info.jobId,
         output: result.output,
         frames: result.frames,
+        ...(result.notes?.length ? { notes: [...result.notes] } : {}),
       });
     } catch (err) {
       const cancelled = job.abort.signal.aborted || (err instanceof JobError && err.code === 'CANCELLED');

@@ -24,7 +24,9 @@ const jobSpec = z.object({
   output: z.string().min(1).max(4096),
   params: z.record(z.string(), z.unknown()).optional(),
   frames: z.object({ start: z.number().int().min(0), end: z.number().int().min(0).optional() }).optional(),
-  format: z.enum(['prores4444', 'png-sequence', 'webm-vp9', 'h264']).optional(),
+  format: z
+    .enum(['prores4444', 'png-sequence', 'webm-vp9', 'h264', 'png', 'jpeg', 'tiff', 'webp', 'exr'])
+    .optional(),
   overwrite: z.boolean().optional(),
 });
 

@@ -26,6 +26,7 @@ import {
   daemonInfoPath,
   ensureDir,
   ensureToken,
+  readDaemonInfo,
   tokenFilePath,
 } from './config.ts';
 import { Connection } from './connection.ts';
@@ -34,6 +35,7 @@ import { lazyEffectContext } from './effect-context.ts';
 import { JobManager, processAlive, type RunJobFn } from './jobs.ts';
 import { liveInstanceCount } from './frame-sessions.ts';
 import { nativeAddon, nativeLoadError, unlinkShm } from './native.ts';
+import { DEFAULT_PRE_AUTH, type PreAuthLimits } from './pre-auth.ts';
 
 export interface DaemonOptions {
   /** Default 7433 (MLXV_PORT); 0 picks a free port. */
@@ -43,6 +45,8 @@ export interface DaemonOptions {
   /** Default: MLXV_CONFIG_DIR or ~/.config/mlxvideo. */
   configDir?: string;
   limits?: Partial<DaemonLimits>;
+  /** What a connection may cost before it authenticates (pre-auth.ts; defaults DEFAULT_PRE_AUTH). */
+  preAuth?: Partial<PreAuthLimits>;
   pairing?: PairingOptions;
   /** Job runner; default: runJob from core/src/pipeline/run-job.ts. */
   runJob?: RunJobFn;
@@ -55,6 +59,8 @@ export interface DaemonOptions {
 
 export interface DaemonStats {
   connections: number;
+  /** Connections that have not (yet) authenticated. */
+  unauthenticated: number;
   instances: number;
   ownedShm: number;
   mappedShm: number;
@@ -172,6 +178,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
 
   const core: DaemonCore = {
     limits,
+    preAuth: { ...DEFAULT_PRE_AUTH, ...options.preAuth },
+    maxPayload: Math.max(limits.maxBinaryBytes, limits.maxJsonBytes) + 64 * 1024,
     auth,
     jobs,
     context,
@@ -192,17 +200,24 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     log,
   };
 
+  const unauthenticated = () => {
+    let n = 0;
+    for (const c of connections) if (!c.authenticated) n++;
+    return n;
+  };
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    // Above the largest accepted frame so an oversized frame gets a FRAME_TOO_LARGE reply (from its
-    // control message) instead of ws closing the socket; only messages beyond this close it (1009).
-    maxPayload: Math.max(limits.maxBinaryBytes, limits.maxJsonBytes) + 64 * 1024,
+    // Every socket starts with the small pre-auth message limit; Connection raises it to core.maxPayload
+    // at hello.ok (pre-auth.ts), so a stranger's 500 MB message is refused from its header, unbuffered.
+    maxPayload: core.preAuth.maxMessageBytes,
   });
   const http = createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end('mlxvideo daemon: WebSocket only (see docs/protocol.md)\n');
   });
+  // An upgrade request has to arrive whole and soon (Node's default waits 60 s for the headers).
+  http.headersTimeout = Math.max(core.preAuth.timeoutMs, 1000);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const origin = req.headers.origin;
     if (!isAllowedOrigin(origin)) {
@@ -210,8 +225,15 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    if (unauthenticated() >= core.preAuth.maxConnections) {
+      log('warn', 'refused a connection: too many waiting to authenticate', {
+        limit: core.preAuth.maxConnections,
+      });
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      connections.add(new Connection(ws, core));
+      connections.add(new Connection(ws, core, socket));
     });
   });
 
@@ -233,10 +255,27 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const port = typeof address === 'object' && address ? address.port : requestedPort;
   const url = `ws://${host === '::1' ? '[::1]' : host}:${port}/`;
   const infoFile = daemonInfoPath(dir);
-  if (options.writeInfoFile ?? true) {
+  const writeInfo = options.writeInfoFile ?? true;
+  // Removes daemon.json when it still names this process (a second daemon on the same folder may have
+  // replaced it). Synchronous, so it also runs from process 'exit' whatever ends the process.
+  const removeInfo = () => {
+    if (readDaemonInfo(dir)?.pid === process.pid) rmSync(infoFile, { force: true });
+  };
+  if (writeInfo) {
+    const previous = readDaemonInfo(dir);
+    if (previous && previous.pid !== process.pid) {
+      if (processAlive(previous.pid)) {
+        log('warn', 'another daemon on this config folder is running; daemon.json now names this one', {
+          pid: previous.pid,
+        });
+      } else {
+        log('info', 'replaced daemon.json left by a daemon that is gone', { pid: previous.pid });
+      }
+    }
     writeFileSync(infoFile, JSON.stringify({ port, pid: process.pid, url, version }, null, 2), {
       mode: 0o600,
     });
+    process.once('exit', removeInfo);
   }
   log('info', 'listening', { url });
 
@@ -260,6 +299,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       }
       return {
         connections: connections.size,
+        unauthenticated: unauthenticated(),
         instances: liveInstanceCount(),
         ownedShm,
         mappedShm,
@@ -272,6 +312,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     liveShm: () => [...liveShm],
     close() {
       closing ??= (async () => {
+        // First, before anything that can take time or fail: clients must not find a daemon that is going.
+        if (writeInfo) {
+          removeInfo();
+          process.off('exit', removeInfo);
+        }
         for (const client of wss.clients) client.close(CLOSE_SHUTTING_DOWN, 'daemon shutting down');
         await jobs.shutdown();
         for (const name of liveShm) {
@@ -285,9 +330,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
           wss.close(() => resolve());
           for (const client of wss.clients) client.terminate();
         });
-        await new Promise<void>((resolve) => http.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          // Sockets still in the HTTP phase (a half-sent upgrade request) would hold close() open until
+          // their headers time out.
+          http.closeAllConnections();
+        });
         await context.dispose?.();
-        if (options.writeInfoFile ?? true) rmSync(infoFile, { force: true });
       })();
       return closing;
     },

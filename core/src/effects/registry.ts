@@ -7,6 +7,7 @@ import { identityEffect } from './identity/descriptor.ts';
 import { upscaleEffect } from './upscale/descriptor.ts';
 import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
+import { styleEffect } from './style/descriptor.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -14,6 +15,7 @@ const effects: readonly EffectDescriptor[] = [
   matteEffect as EffectDescriptor,
   upscaleEffect as EffectDescriptor,
   interpolateEffect as EffectDescriptor,
+  styleEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {

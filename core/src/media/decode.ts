@@ -110,7 +110,9 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
     !info.variableFrameRate &&
     info.videoStartSeconds !== undefined;
   const skipped = canSeek && first > 0 && first >= seekFrom ? first : 0;
-  const filters: string[] = [];
+  // Variable-rate input becomes constant-rate here (see MediaInfo.variableFrameRate); frame numbers below
+  // count the converted frames, as info.frameCount does.
+  const filters: string[] = info.variableFrameRate ? [`fps=${info.frameRate.num}/${info.frameRate.den}`] : [];
   if (first - skipped > 0 || last < lastFrame) {
     filters.push(`select='between(n\\,${first - skipped}\\,${last - skipped})'`);
   }
@@ -126,6 +128,8 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
   filters.push(`scale=${scale.join(':')}`, `format=${outFormat}`);
 
   const args = ['-hide_banner', '-nostdin', '-v', 'error'];
+  // EXR holds linear light; our frames are display-referred (sRGB), so the decoder applies the sRGB curve.
+  if (info.codec === 'exr') args.push('-apply_trc', 'iec61966_2_1');
   // The native VP8/VP9 decoders drop WebM's side-channel alpha; libvpx reads it.
   if (info.hasAlpha && info.codec === 'vp9') args.push('-c:v', 'libvpx-vp9');
   if (info.hasAlpha && info.codec === 'vp8') args.push('-c:v', 'libvpx');

@@ -1,11 +1,13 @@
 /**
  * createEncoder(): frames in, a finished file out — ProRes 4444 with alpha (.mov), an RGBA PNG sequence,
- * WebM VP9 with alpha, or H.264 (no alpha, for composites).
+ * WebM VP9 with alpha, H.264 (no alpha, for composites), or one image (PNG 8/16-bit, JPEG, TIFF, WebP, EXR).
  *
  * Nothing is ever half-written under the final name: ffmpeg writes to a hidden temporary name in the same
- * folder (`.name.partial-<pid>-<n>.mov`, or a temporary folder for PNGs), `finish()` renames it into place
- * (an atomic rename on one filesystem) and `abort()` deletes it. The temporary file is created before ffmpeg
- * starts, so an unwritable output folder fails with OUTPUT_UNWRITABLE before any work is done.
+ * folder (`.name.partial-<pid>-<n>-<host>.mov`, or a temporary folder for PNGs; see output-names.ts),
+ * `finish()` renames it into place (an atomic rename on one filesystem) and `abort()` deletes it. The
+ * temporary file is created before ffmpeg starts, so an unwritable output folder fails with
+ * OUTPUT_UNWRITABLE before any work is done. Nothing but the exact output names is ever replaced, and those
+ * only with `overwrite`: a sequence folder that already exists is filled file by file, never swapped out.
  *
  * Kept from the source: the exact frame rate (a rational, given to ffmpeg as num/den), the timecode (a tmcd
  * track in .mov/.mp4), audio (stream-copied when the container accepts the codec, otherwise transcoded; see
@@ -18,6 +20,13 @@ import { execa } from 'execa';
 import { convertFrame, packed, type Frame } from '../contract/frame.ts';
 import { JobError, type OutputFormat } from '../pipeline/types.ts';
 import { ffmpegPath, tail } from './ffmpeg.ts';
+import {
+  checkSequenceFolder,
+  FOLDER_SEQUENCE_PATTERN,
+  newPartialTag,
+  sequencePattern,
+  sweepStalePartials,
+} from './output-names.ts';
 import { probeAudioCodec, type ColorInfo } from './probe.ts';
 import { formatRational, type Rational } from './rational.ts';
 
@@ -30,7 +39,7 @@ export interface AudioSource {
 }
 
 export interface EncoderOptions {
-  /** A file (.mov/.webm/.mp4), or for png-sequence a folder or a pattern like `out/frame_%06d.png`. */
+  /** A file (.mov/.webm/.mp4/.png/...), or for png-sequence a folder or a pattern like `out/frame_%06d.png`. */
   output: string;
   format: OutputFormat;
   width: number;
@@ -41,10 +50,13 @@ export interface EncoderOptions {
   audioSource?: AudioSource;
   /** Colour of the output: the input's ColorInfo keeps tags and matrix; default BT.709 limited range. */
   color?: Partial<Pick<ColorInfo, 'matrix' | 'range' | 'primaries' | 'transfer' | 'matrixTag'>>;
-  /** Replace an existing output on finish. Default false: an existing output is refused up front. */
+  /**
+   * Replace the exact output names on finish. Default false: an existing output is refused up front. Even
+   * with it, nothing else is replaced: an existing sequence folder must be empty or hold only its own frames.
+   */
   overwrite?: boolean;
-  /** PNG sample depth; default 16 (soft matte edges band at 8 bits). */
-  pngBitDepth?: 8 | 16;
+  /** PNG (sequence or still) and TIFF sample depth; default 16 (soft matte edges band at 8 bits). */
+  imageBitDepth?: 8 | 16;
   /** Number of the first PNG file; default 0 (a job rendering frames a-b passes a). */
   firstFrameNumber?: number;
 }
@@ -89,8 +101,6 @@ const AUDIO_COPY: Record<'mov' | 'mp4' | 'webm', { copy: RegExp; fallback: strin
     },
   };
 
-let sequence = 0;
-
 export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
   const { width, height, frameRate, format } = options;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
@@ -104,10 +114,17 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
   let audio: AudioHandling = 'none';
   const audioArgs: string[] = [];
   const audioInput: string[] = [];
+  if (target.swept.length) {
+    notes.push(
+      `removed ${target.swept.length} temporary output(s) an interrupted run left behind: ${target.swept.join(', ')}`,
+    );
+  }
   if (options.audioSource) {
-    if (format === 'png-sequence') {
+    if (target.container === 'image') {
       audio = 'dropped';
-      notes.push('audio dropped: a PNG sequence cannot carry audio');
+      notes.push(
+        `audio dropped: ${format === 'png-sequence' ? 'a PNG sequence' : 'an image'} cannot carry audio`,
+      );
     } else {
       const src = options.audioSource;
       const codec = src.codec ?? (await probeAudioCodec(src.path));
@@ -136,7 +153,10 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
     }
   }
 
-  const deep = format === 'prores4444' || (format === 'png-sequence' && options.pngBitDepth !== 8);
+  const deep =
+    format === 'prores4444' ||
+    format === 'exr' ||
+    (['png-sequence', 'png', 'tiff'].includes(format) && options.imageBitDepth !== 8);
   const inputPixFmt = deep ? 'rgba64le' : 'rgba';
   const args = ['-hide_banner', '-v', 'error', '-y'];
   args.push(
@@ -241,34 +261,37 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
 interface Target {
   final: string;
   temp: string;
-  container: 'mov' | 'mp4' | 'webm' | 'png';
+  container: 'mov' | 'mp4' | 'webm' | 'image';
   /** What ffmpeg is told to write (the temp file, or a numbered pattern inside the temp folder). */
   ffmpegOutput: string;
+  /** Temporary outputs of dead runs removed while preparing (see sweepStalePartials). */
+  swept: string[];
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
 
+const CONTAINER_OF: Partial<Record<OutputFormat, Target['container']>> = {
+  'webm-vp9': 'webm',
+  prores4444: 'mov',
+  h264: 'mp4',
+};
+
 async function prepareTarget(options: EncoderOptions): Promise<Target> {
   const final = path.resolve(options.output);
-  const tag = `partial-${process.pid}-${++sequence}`;
-  if (options.format === 'png-sequence') return preparePngTarget(final, tag, options.overwrite ?? false);
+  const tag = newPartialTag();
+  const overwrite = options.overwrite ?? false;
+  if (options.format === 'png-sequence') return preparePngTarget(final, tag, overwrite);
 
   const dir = path.dirname(final);
   const ext = path.extname(final);
+  // H.264 into a .mov stays a QuickTime file; every image format is written by ffmpeg's image2 muxer.
   const container =
-    options.format === 'webm-vp9'
-      ? 'webm'
-      : options.format === 'h264' && ext.toLowerCase() !== '.mov'
-        ? 'mp4'
-        : 'mov';
+    options.format === 'h264' && ext.toLowerCase() === '.mov'
+      ? 'mov'
+      : (CONTAINER_OF[options.format] ?? 'image');
   await ensureFolder(dir, final);
-  if (!(options.overwrite ?? false) && (await exists(final))) {
-    throw new JobError(
-      'OUTPUT_UNWRITABLE',
-      `output already exists: ${final}`,
-      'choose another name, or allow overwriting',
-    );
-  }
+  const swept = await sweepStalePartials(final, 'file');
+  await refuseExisting(final, overwrite);
   const temp = path.join(dir, `.${path.basename(final, ext)}.${tag}${ext || '.' + container}`);
   await createEmptyFile(temp, dir, final);
   return {
@@ -276,61 +299,67 @@ async function prepareTarget(options: EncoderOptions): Promise<Target> {
     temp,
     container,
     ffmpegOutput: temp,
-    commit: () => rename(temp, final),
+    swept,
+    async commit() {
+      await refuseExisting(final, overwrite); // it may have appeared while the job ran
+      await rename(temp, final);
+    },
     discard: () => rm(temp, { force: true }),
   };
 }
 
+/**
+ * A pattern writes its numbered files into its folder; a folder name gets frame_000000.png ... inside it.
+ * ffmpeg writes into a temporary folder (beside a new sequence folder, inside an existing one); finish moves
+ * the files in one by one, so nothing but the frames written is ever replaced and no folder is ever removed.
+ */
 async function preparePngTarget(final: string, tag: string, overwrite: boolean): Promise<Target> {
-  const isPattern = /%0?\d*d/.test(path.basename(final));
-  // A pattern writes into its folder; a folder name gets frame_000000.png ... inside it.
+  const isPattern = sequencePattern.test(path.basename(final));
   const destDir = isPattern ? path.dirname(final) : final;
-  const pattern = isPattern ? path.basename(final) : 'frame_%06d.png';
+  const pattern = isPattern ? path.basename(final) : FOLDER_SEQUENCE_PATTERN;
   const parent = isPattern ? destDir : path.dirname(destDir);
   await ensureFolder(parent, final);
-  const temp = isPattern
+  const swept = await sweepStalePartials(final, isPattern ? 'pattern' : 'folder');
+  const destExisted = isPattern || (await exists(destDir));
+  if (!isPattern && destExisted) await checkSequenceFolder(destDir, pattern, overwrite);
+  const temp = destExisted
     ? path.join(destDir, `.${tag}`)
     : path.join(parent, `.${path.basename(destDir)}.${tag}`);
-  if (!overwrite && !isPattern && (await exists(destDir)) && (await readdir(destDir)).length > 0) {
-    throw new JobError(
-      'OUTPUT_UNWRITABLE',
-      `output folder already exists and is not empty: ${destDir}`,
-      'choose another folder, or allow overwriting',
-    );
-  }
   try {
     await mkdir(temp);
   } catch (err) {
-    throw unwritable(parent, err, final);
+    throw unwritable(destExisted ? destDir : parent, err, final);
   }
   return {
     final,
     temp,
-    container: 'png',
+    container: 'image',
     ffmpegOutput: path.join(temp, pattern),
+    swept,
     async commit() {
-      if (isPattern) {
-        for (const name of await readdir(temp)) {
-          const dest = path.join(destDir, name);
-          if (!overwrite && (await exists(dest)))
-            throw new JobError('OUTPUT_UNWRITABLE', `output already exists: ${dest}`);
-          await rename(path.join(temp, name), dest);
-        }
-        await rm(temp, { recursive: true, force: true });
-        return;
-      }
-      if (await exists(destDir)) {
-        // Swap folders so the final name always holds a complete sequence: old aside, new in, old removed.
-        const old = path.join(parent, `.${path.basename(destDir)}.old-${tag}`);
-        await rename(destDir, old);
-        await rename(temp, destDir);
-        await rm(old, { recursive: true, force: true });
-      } else {
-        await rename(temp, destDir);
-      }
+      // Created now if it is (still) missing; if it appeared while the job ran, it is checked like any other.
+      await mkdir(destDir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw unwritable(parent, err, final);
+      });
+      if (!isPattern) await checkSequenceFolder(destDir, pattern, overwrite);
+      const names = await readdir(temp);
+      // All names are checked before any is moved: a refusal leaves the folder exactly as it was.
+      if (!overwrite) for (const name of names) await refuseExisting(path.join(destDir, name), false);
+      for (const name of names) await rename(path.join(temp, name), path.join(destDir, name));
+      await rm(temp, { recursive: true, force: true }); // our own temporary folder, empty by now
     },
     discard: () => rm(temp, { recursive: true, force: true }),
   };
+}
+
+async function refuseExisting(file: string, overwrite: boolean): Promise<void> {
+  if (!overwrite && (await exists(file))) {
+    throw new JobError(
+      'OUTPUT_EXISTS',
+      `output already exists: ${file}`,
+      'pick another name, or pass --overwrite to replace it when the job succeeds',
+    );
+  }
 }
 
 async function ensureFolder(dir: string, final: string): Promise<void> {
@@ -381,10 +410,14 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
   const { format, color = {} } = options;
   const args: string[] = [];
   if (format === 'png-sequence') {
-    args.push('-c:v', 'png', '-pix_fmt', options.pngBitDepth === 8 ? 'rgba' : 'rgba64be');
+    args.push('-c:v', 'png', '-pix_fmt', options.imageBitDepth === 8 ? 'rgba' : 'rgba64be');
     args.push('-start_number', String(options.firstFrameNumber ?? 0), '-f', 'image2');
     if (color.primaries) args.push('-color_primaries', color.primaries);
     if (color.transfer) args.push('-color_trc', color.transfer);
+    return args;
+  }
+  if (target.container === 'image') {
+    args.push(...stillArgs(options), '-frames:v', '1', '-update', '1', '-f', 'image2');
     return args;
   }
   // YUV outputs: RGB→YUV with an explicit matrix and range (RGB sources default to BT.709).
@@ -434,6 +467,41 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
   args.push('-f', target.container);
   return args;
 }
+
+/** Codec arguments for one image; `-update 1` lets image2 write a name without a frame number. */
+function stillArgs(options: EncoderOptions): string[] {
+  const deep = options.imageBitDepth !== 8;
+  switch (options.format) {
+    case 'png':
+      return ['-c:v', 'png', '-pix_fmt', deep ? 'rgba64be' : 'rgba'];
+    case 'tiff':
+      return ['-c:v', 'tiff', '-pix_fmt', deep ? 'rgba64le' : 'rgba', '-compression_algo', 'deflate'];
+    case 'jpeg':
+      // JFIF: BT.601 full range (what yuvj444p means); no alpha. 4:4:4 keeps upscaled edges sharp.
+      return ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj444p', '-q:v', '2'];
+    case 'webp':
+      return ['-c:v', 'libwebp', '-pix_fmt', 'yuva420p', '-quality', '92'];
+    case 'exr':
+      // EXR holds scene-linear light: undo the sRGB curve of our display-referred frames (16-bit LUT).
+      return [
+        '-vf',
+        "lutrgb=r='lin(val)':g='lin(val)':b='lin(val)'".replaceAll('lin(val)', SRGB_TO_LINEAR_16),
+        '-c:v',
+        'exr',
+        '-pix_fmt',
+        'gbrapf32le',
+        '-compression',
+        'zip1',
+        '-format',
+        'half',
+      ];
+    default:
+      throw new JobError('INTERNAL', `${options.format} is not a still image format`);
+  }
+}
+
+/** The sRGB EOTF on 16-bit code values, as an ffmpeg expression. */
+const SRGB_TO_LINEAR_16 = 'if(lte(val,2651),val/12.92,65535*pow((val/65535+0.055)/1.055,2.4))';
 
 /**
  * prores_ks leaves the colour fields of its frame headers unset (ffprobe then reports "unknown"), so the tags

@@ -48,8 +48,11 @@ export interface MediaInfo {
   height: number;
   frameRate: Rational;
   frameCount: number;
-  /** Where frameCount came from: the container's header, a packet count, or duration x rate (no ffprobe). */
-  frameCountSource: 'container' | 'packets' | 'estimate' | 'still';
+  /**
+   * Where frameCount came from: the container's header, a packet count, duration x rate (no ffprobe), or
+   * for variable-rate input the frames of its constant-rate conversion (counted by running that conversion).
+   */
+  frameCountSource: 'container' | 'packets' | 'estimate' | 'still' | 'constant-rate';
   durationSeconds: number;
   timecode?: string;
   audio?: AudioInfo;
@@ -64,7 +67,11 @@ export interface MediaInfo {
    * applies it while decoding, so width/height above are the *displayed* size and decoded frames are upright.
    */
   rotation?: number;
-  /** avg and nominal frame rates disagree: frames are delivered in order, but timing is only approximate. */
+  /**
+   * avg and nominal frame rates disagree. Such input is decoded as constant-rate at `frameRate` (decode.ts
+   * adds ffmpeg's fps filter: frames repeated or dropped so each shows at its time and audio stays in sync),
+   * and `frameCount` counts the frames of that conversion.
+   */
   variableFrameRate?: boolean;
   /** Presentation time of the first video frame (ffprobe's stream start_time); lets decode seek exactly. */
   videoStartSeconds?: number;
@@ -214,7 +221,12 @@ function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo
     throw new JobError('INPUT_NOT_VIDEO', `input ${what}: ${shown}`, 'pass a video file or an image');
   }
   const isStill = STILL_CONTAINERS.test(container);
-  const frameRate = isStill ? { num: 25, den: 1 } : pickFrameRate(video);
+  const variableFrameRate = !isStill && isVariableRate(video);
+  const frameRate = isStill
+    ? { num: 25, den: 1 }
+    : variableFrameRate
+      ? constantRateFor(video)
+      : pickFrameRate(video);
   const rotation = rotationOf(video);
   const quarterTurn = Math.abs(rotation) % 180 === 90;
   const pixelFormat = video.pix_fmt ?? 'unknown';
@@ -236,7 +248,7 @@ function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo
     hasAlpha: hasAlpha(pixelFormat, video),
     isStill,
     rotation,
-    variableFrameRate: !isStill && isVariableRate(video),
+    variableFrameRate,
   };
   const videoStart = Number(video.start_time);
   if (video.start_time !== undefined && Number.isFinite(videoStart)) info.videoStartSeconds = videoStart;
@@ -254,6 +266,13 @@ function interpret(raw: RawProbe, abs: string, shown: string): Promise<MediaInfo
     if (Number.isFinite(audioDuration) && audioDuration > 0) info.audio.durationSeconds = audioDuration;
   }
   if (isStill) return info;
+  if (variableFrameRate) {
+    return countConstantRateFrames(abs, shown, frameRate).then((frameCount) => ({
+      ...info,
+      frameCount,
+      frameCountSource: 'constant-rate',
+    }));
+  }
   const nbFrames = Number(video.nb_frames);
   if (Number.isInteger(nbFrames) && nbFrames > 0) {
     return { ...info, frameCount: nbFrames, frameCountSource: 'container' };
@@ -291,6 +310,51 @@ async function countPackets(abs: string, shown: string): Promise<number> {
     );
   }
   return count;
+}
+
+/**
+ * The frames a variable-rate clip becomes at `rate` through ffmpeg's fps filter: counted by running that very
+ * conversion (decoding the clip once), because the filter's rounding at both ends is not worth re-deriving.
+ */
+async function countConstantRateFrames(abs: string, shown: string, rate: Rational): Promise<number> {
+  const { exitCode, stdout, stderr } = await runTool('ffmpeg', [
+    '-nostdin',
+    '-v',
+    'error',
+    '-i',
+    abs,
+    '-map',
+    '0:v:0',
+    '-vf',
+    `fps=${rate.num}/${rate.den}`,
+    '-f',
+    'null',
+    '-progress',
+    'pipe:1',
+    '-nostats',
+    '-',
+  ]);
+  const counts = [...stdout.matchAll(/^frame=(\d+)$/gm)];
+  const count = Number(counts.at(-1)?.[1]);
+  if (exitCode !== 0 || !(count > 0)) {
+    throw new JobError(
+      'INPUT_CORRUPT',
+      `cannot convert the variable frame rate of ${shown} to a constant rate (${tail(stderr, 200)})`,
+      're-export the clip at a constant frame rate',
+    );
+  }
+  return count;
+}
+
+/**
+ * The constant rate a variable-rate clip is converted to: its nominal rate (r_frame_rate: the rate its
+ * timestamps are built on, e.g. 30 for a phone clip that averaged 29.6) when that is a plausible video rate,
+ * otherwise the average rate, snapped to the exact NTSC rational where it is one.
+ */
+function constantRateFor(video: RawStream): Rational {
+  const nominal = parseRational(video.r_frame_rate);
+  if (nominal && nominal.num / nominal.den <= 120) return snapFrameRate(nominal);
+  return pickFrameRate(video);
 }
 
 /** avg_frame_rate is right for constant-rate files; r_frame_rate when avg is missing. Both snapped exact. */

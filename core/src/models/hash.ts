@@ -1,16 +1,33 @@
 /**
  * sha256 of model files, with a "verified" marker so a large model (ISNet medium is 88 MB) is not re-hashed
- * for every job: the marker records path, size and mtime of a file whose hash matched; any change to the
- * file (size or mtime) invalidates it and the file is hashed again.
+ * for every job. The marker vouches for one file *as the kernel knows it*: device, inode, size, and the
+ * change time (ctime) and mtime in nanoseconds, all read with fstat on the descriptor that is then read.
+ * Any write to the file, any replacement (new inode) and any `touch`/utimes (which can set mtime back but
+ * always moves ctime to "now") invalidates the marker, and the file is hashed again.
+ *
+ * Loading (readVerifiedFile) reads the bytes through that same descriptor and hands those bytes on
+ * (onnxruntime builds its session from the buffer): what was checked is what runs, with no window to swap
+ * the file between the check and the load.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function sha256File(file: string): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    return await sha256Handle(fh);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sha256Handle(fh: FileHandle): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
+  for await (const chunk of fh.createReadStream({ start: 0, highWaterMark: 1 << 22, autoClose: false })) {
+    hash.update(chunk as Buffer);
+  }
   return hash.digest('hex');
 }
 
@@ -27,11 +44,38 @@ export type VerifyResult =
   | { ok: true; bytes: number; sha256: string; fromMarker: boolean }
   | { ok: false; bytes: number; sha256?: string };
 
-interface Marker {
-  path: string;
+/** What the kernel says about one file; equal keys mean nothing wrote, replaced or re-stamped it. */
+interface FileIdentity {
+  dev: string;
+  ino: string;
   size: number;
-  mtimeMs: number;
+  ctimeNs: string;
+  mtimeNs: string;
+}
+
+interface Marker extends FileIdentity {
+  path: string;
   sha256: string;
+}
+
+function identity(st: BigIntStats): FileIdentity {
+  return {
+    dev: String(st.dev),
+    ino: String(st.ino),
+    size: Number(st.size),
+    ctimeNs: String(st.ctimeNs),
+    mtimeNs: String(st.mtimeNs),
+  };
+}
+
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return (
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.ctimeNs === b.ctimeNs &&
+    a.mtimeNs === b.mtimeNs
+  );
 }
 
 function markerFile(markerDir: string, file: string): string {
@@ -41,46 +85,110 @@ function markerFile(markerDir: string, file: string): string {
   );
 }
 
+async function markerVouches(
+  markerDir: string | undefined,
+  file: string,
+  id: FileIdentity,
+  sha256: string,
+): Promise<boolean> {
+  if (!markerDir) return false;
+  const marker = await readMarker(markerFile(markerDir, file));
+  return (
+    marker !== undefined &&
+    marker.path === path.resolve(file) &&
+    marker.sha256 === sha256 &&
+    sameIdentity(marker, id)
+  );
+}
+
+async function fstatIdentity(fh: FileHandle): Promise<FileIdentity> {
+  return identity(await fh.stat({ bigint: true }));
+}
+
 /**
  * Checks a file against its expected size and sha256. The size is checked first (cheap); the hash is
- * skipped only when a marker in `markerDir` vouches for this exact path, size and mtime.
+ * skipped only when a marker in `markerDir` vouches for this path with the identity fstat reports now.
  */
 export async function verifyFile(
   file: string,
   expected: Expected,
   options: { markerDir?: string; ignoreMarker?: boolean } = {},
 ): Promise<VerifyResult> {
-  const info = await stat(file);
-  if (info.size !== expected.bytes) return { ok: false, bytes: info.size };
-  const mFile = options.markerDir ? markerFile(options.markerDir, file) : undefined;
-  if (mFile && !options.ignoreMarker) {
-    const marker = await readMarker(mFile);
-    if (
-      marker &&
-      marker.path === path.resolve(file) &&
-      marker.size === info.size &&
-      marker.mtimeMs === info.mtimeMs &&
-      marker.sha256 === expected.sha256
-    ) {
-      return { ok: true, bytes: info.size, sha256: marker.sha256, fromMarker: true };
+  const fh = await open(file, 'r');
+  try {
+    const before = await fstatIdentity(fh);
+    if (before.size !== expected.bytes) return { ok: false, bytes: before.size };
+    if (!options.ignoreMarker && (await markerVouches(options.markerDir, file, before, expected.sha256))) {
+      return { ok: true, bytes: before.size, sha256: expected.sha256, fromMarker: true };
     }
+    const sha256 = await sha256Handle(fh);
+    if (sha256 !== expected.sha256) return { ok: false, bytes: before.size, sha256 };
+    await recordIfUnchanged(options.markerDir, file, fh, before, sha256);
+    return { ok: true, bytes: before.size, sha256, fromMarker: false };
+  } finally {
+    await fh.close();
   }
-  const sha256 = await sha256File(file);
-  if (sha256 !== expected.sha256) return { ok: false, bytes: info.size, sha256 };
-  if (mFile)
-    await writeMarker(mFile, { path: path.resolve(file), size: info.size, mtimeMs: info.mtimeMs, sha256 });
-  return { ok: true, bytes: info.size, sha256, fromMarker: false };
+}
+
+/**
+ * Reads a file's bytes and checks them: with a vouching marker when fstat shows the file unchanged from
+ * before the read to after it, by hashing the very bytes read otherwise. `data` is only set when ok.
+ */
+export async function readVerifiedFile(
+  file: string,
+  expected: Expected,
+  options: { markerDir?: string } = {},
+): Promise<(VerifyResult & { ok: false }) | (VerifyResult & { ok: true; data: Uint8Array })> {
+  const fh = await open(file, 'r');
+  try {
+    const before = await fstatIdentity(fh);
+    if (before.size !== expected.bytes) return { ok: false, bytes: before.size };
+    const data = await fh.readFile();
+    const after = await fstatIdentity(fh);
+    if (
+      sameIdentity(before, after) &&
+      data.byteLength === expected.bytes &&
+      (await markerVouches(options.markerDir, file, after, expected.sha256))
+    ) {
+      return { ok: true, bytes: data.byteLength, sha256: expected.sha256, fromMarker: true, data };
+    }
+    const sha256 = sha256Bytes(data);
+    if (sha256 !== expected.sha256 || data.byteLength !== expected.bytes) {
+      return { ok: false, bytes: data.byteLength, sha256 };
+    }
+    await recordIfUnchanged(options.markerDir, file, fh, before, sha256);
+    return { ok: true, bytes: data.byteLength, sha256, fromMarker: false, data };
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Records that `file` (as it is now on disk) was verified to have this sha256, e.g. right after writing it. */
 export async function recordVerified(markerDir: string, file: string, sha256: string): Promise<void> {
-  const info = await stat(file);
-  await writeMarker(markerFile(markerDir, file), {
-    path: path.resolve(file),
-    size: info.size,
-    mtimeMs: info.mtimeMs,
-    sha256,
-  });
+  const fh = await open(file, 'r');
+  try {
+    await writeMarker(markerFile(markerDir, file), {
+      path: path.resolve(file),
+      sha256,
+      ...(await fstatIdentity(fh)),
+    });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes a marker only when the file did not change while it was being hashed. */
+async function recordIfUnchanged(
+  markerDir: string | undefined,
+  file: string,
+  fh: FileHandle,
+  before: FileIdentity,
+  sha256: string,
+): Promise<void> {
+  if (!markerDir) return;
+  const after = await fstatIdentity(fh);
+  if (!sameIdentity(before, after)) return;
+  await writeMarker(markerFile(markerDir, file), { path: path.resolve(file), sha256, ...after });
 }
 
 async function readMarker(file: string): Promise<Marker | undefined> {

@@ -23,9 +23,15 @@ export const modelSourceSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('converter'),
     converter: z.string(),
-    package: z.string(),
+    /**
+     * The npm package holding the files. Without it, each file is an https URL (the upstream, then
+     * `fileSha256` must pin it) or a path relative to the repository root (../shared/models in CI).
+     */
+    package: z.string().optional(),
     /** Role -> path inside the package, e.g. { param: "...param", bin: "...bin" } or { model: ".../model.json" }. */
     files: z.record(z.string(), z.string()),
+    /** Role -> sha256 of the input file, checked before converting (required for URL files). */
+    fileSha256: z.record(z.string(), sha256).optional(),
     /** Converter-specific options (e.g. graph outputs to keep). */
     options: z.record(z.string(), z.unknown()).optional(),
   }),
@@ -82,6 +88,15 @@ export const modelManifestSchema = z.object({
     }),
   }),
   outputs: z.array(z.string()).min(1),
+  /** The model card shown wherever a model is chosen: these models learned from data; say from which. */
+  card: z.object({
+    /** The licence of the weights, in a few words. */
+    license: z.string().min(1),
+    /** The training data, named. */
+    trainedOn: z.string().min(1),
+    /** What the data or the task make it get wrong, for whom. */
+    knownBiases: z.string().min(1),
+  }),
   sources: z.array(modelSourceSchema).min(1),
   upstream: z.string().optional(),
 });

@@ -64,3 +64,15 @@ function knownIds(manifestsDir: string): string[] {
     return [];
   }
 }
+
+/** The model card of a model, or undefined when it has no manifest here (listings must not fail on it). */
+export function cardOf(
+  modelId: string,
+  manifestsDir: string = defaultManifestsDir,
+): ModelManifest['card'] | undefined {
+  try {
+    return getManifest(modelId, manifestsDir).card;
+  } catch {
+    return undefined;
+  }
+}

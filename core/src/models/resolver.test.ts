@@ -1,13 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import {
+  closeSync,
   cpSync,
   existsSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
+  renameSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +27,7 @@ import {
   UnknownModelError,
   modelErrorToJobError,
 } from './errors.ts';
-import { sha256File } from './hash.ts';
+import { readVerifiedFile, sha256Bytes, sha256File, verifyFile } from './hash.ts';
 import { JobError } from '../pipeline/types.ts';
 import { defaultManifestsDir } from './paths.ts';
 
@@ -129,6 +136,48 @@ describe('resolver', () => {
     const r = createModelResolver({ cacheDir: path.join(dir, 'cache'), manifestsDir: mdir });
     expect((await r.resolve('keijiro-blazeface-front')).from).toBe('npm-file');
     await expect(r.resolve('escape')).rejects.toThrow(/leaves the package folder/);
+  });
+
+  it('a byte flipped in place with mtime and atime restored (touch -r) is still caught: the marker keys on ctime and inode', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    const { path: file } = await r.resolve('omori-sprite-dcgan');
+    // Verified and marked: the next check is served by the marker, the bytes by load().
+    expect((await r.checkCache('omori-sprite-dcgan')).state).toBe('ok');
+    const loaded = await r.load('omori-sprite-dcgan');
+    expect(sha256Bytes(loaded.bytes)).toBe(getManifest('omori-sprite-dcgan').sha256);
+
+    const ref = path.join(dir, 'times-ref');
+    writeFileSync(ref, '');
+    execFileSync('touch', ['-r', file, ref]); // keep the file's times, as an attacker would
+    const before = statSync(file, { bigint: true });
+    const fd = openSync(file, 'r+'); // same inode, same size: only one byte differs
+    const one = Buffer.alloc(1);
+    readSync(fd, one, 0, 1, 5000);
+    one[0] = one[0]! ^ 0xff;
+    writeSync(fd, one, 0, 1, 5000);
+    closeSync(fd);
+    execFileSync('touch', ['-r', ref, file]);
+    const after = statSync(file, { bigint: true });
+    expect([after.size, after.ino, after.mtimeNs]).toEqual([before.size, before.ino, before.mtimeNs]);
+
+    await expect(r.resolve('omori-sprite-dcgan')).rejects.toThrow(ModelHashMismatchError);
+    await expect(r.load('omori-sprite-dcgan')).rejects.toThrow(ModelHashMismatchError);
+    expect((await r.checkCache('omori-sprite-dcgan')).state).toBe('mismatch');
+  });
+
+  it('a verified file replaced by another inode (same bytes, same times) is hashed again, not trusted', async () => {
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
+    const { path: file } = await r.resolve('omori-sprite-dcgan');
+    const markerDir = path.join(dir, 'cache', '.verified');
+    const m = getManifest('omori-sprite-dcgan');
+    expect(await verifyFile(file, m, { markerDir })).toMatchObject({ ok: true, fromMarker: true });
+    const copy = `${file}.copy`;
+    cpSync(file, copy, { preserveTimestamps: true });
+    renameSync(copy, file);
+    expect(await verifyFile(file, m, { markerDir })).toMatchObject({ ok: true, fromMarker: false });
+    const read = await readVerifiedFile(file, m, { markerDir });
+    expect(read).toMatchObject({ ok: true, fromMarker: true }); // re-marked by the hash just done
+    expect(read.ok && sha256Bytes(read.data)).toBe(m.sha256);
   });
 
   it('a tampered cache file is a ModelHashMismatchError, also when its size is unchanged', async () => {

@@ -3,15 +3,16 @@
  * Order: explicit path -> cache (<cacheDir>/<id>.onnx) -> the manifest's sources, in order. A source's result is
  * verified in a temp file and renamed into the cache (atomic: no half-written model under the final name).
  * Every file is hash-checked before it is handed out; a bad file is an error, never a silent fallback.
+ * `load` hands out the checked bytes themselves (hash.ts readVerifiedFile): the session is built from them.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelManifest } from './manifest.ts';
-import type { ModelResolver, ResolvedModel } from './types.ts';
+import type { LoadedModel, ModelLoader, ModelResolver, ResolvedModel } from './types.ts';
 import { getManifest, listManifests } from './manifests.ts';
 import { ModelHashMismatchError, ModelUnavailableError, type SourceAttempt } from './errors.ts';
-import { recordVerified, verifyFile, type VerifyResult } from './hash.ts';
+import { readVerifiedFile, recordVerified, verifyFile, type VerifyResult } from './hash.ts';
 import { describeSource, runSource, type FetchProgress } from './sources.ts';
 import {
   cachedModelPath,
@@ -38,7 +39,7 @@ export type CacheStatus =
   | { state: 'mismatch'; path: string; error: ModelHashMismatchError };
 
 /** ModelResolver plus what the CLI needs (list, fetch, verify, where). */
-export interface ModelManager extends ModelResolver {
+export interface ModelManager extends ModelResolver, ModelLoader {
   readonly cacheDir: string;
   readonly manifestsDir: string;
   manifest(modelId: string): ModelManifest;
@@ -132,17 +133,8 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     } = {},
   ): Promise<ResolvedModel> {
     const m = manifest(modelId);
-    const explicitPath = opts.explicitPath ?? options.modelPaths?.[m.id];
-    if (explicitPath !== undefined) {
-      // An explicit path is the user's choice: if it is wrong we say so rather than use something else.
-      const file = path.resolve(explicitPath);
-      if (!existsSync(file)) {
-        throw new ModelUnavailableError(
-          m.id,
-          [{ source: `explicit path ${file}`, reason: 'file does not exist' }],
-          cachePath(m.id),
-        );
-      }
+    const file = explicitFile(m, opts.explicitPath);
+    if (file !== undefined) {
       const result = await verifyFile(file, m, { markerDir });
       if (!result.ok) throw mismatch(m, file, result, 'explicit');
       return { id: m.id, path: file, sha256: m.sha256, from: 'explicit' };
@@ -162,6 +154,37 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     return running;
   }
 
+  /** An explicit path is the user's choice: if it is wrong we say so rather than use something else. */
+  function explicitFile(m: ModelManifest, explicitPath: string | undefined): string | undefined {
+    const given = explicitPath ?? options.modelPaths?.[m.id];
+    if (given === undefined) return undefined;
+    const file = path.resolve(given);
+    if (!existsSync(file)) {
+      throw new ModelUnavailableError(
+        m.id,
+        [{ source: `explicit path ${file}`, reason: 'file does not exist' }],
+        cachePath(m.id),
+      );
+    }
+    return file;
+  }
+
+  async function load(
+    modelId: string,
+    opts: { explicitPath?: string; signal?: AbortSignal } = {},
+  ): Promise<LoadedModel> {
+    const m = manifest(modelId);
+    const explicit = explicitFile(m, opts.explicitPath);
+    let found: ResolvedModel;
+    if (explicit !== undefined) found = { id: m.id, path: explicit, sha256: m.sha256, from: 'explicit' };
+    else if (existsSync(cachePath(m.id)))
+      found = { id: m.id, path: cachePath(m.id), sha256: m.sha256, from: 'cache' };
+    else found = await resolve(m.id, opts); // runs the sources; the new cache file is verified and marked
+    const result = await readVerifiedFile(found.path, m, { markerDir });
+    if (!result.ok) throw mismatch(m, found.path, result, found.from === 'explicit' ? 'explicit' : 'cache');
+    return { ...found, bytes: result.data };
+  }
+
   return {
     cacheDir,
     manifestsDir,
@@ -170,6 +193,7 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     cachePath,
     checkCache,
     resolve,
+    load,
     fetch: (modelId, opts = {}) =>
       resolve(modelId, { signal: opts.signal, onProgress: opts.onProgress, replaceBadCache: true }),
   };

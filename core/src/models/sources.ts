@@ -4,7 +4,7 @@
  * never leaves anything under the final name.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelManifest, ModelSource } from './manifest.ts';
 import { findPackageDir, packageFile } from './npm-package.ts';
@@ -37,7 +37,7 @@ export function describeSource(source: ModelSource): string {
     case 'npm-file':
       return `npm-file ${source.package}/${source.path}`;
     case 'converter':
-      return `converter ${source.converter} from ${source.package} (${Object.values(source.files).join(', ')})`;
+      return `converter ${source.converter} from ${source.package ?? 'files'} (${Object.values(source.files).join(', ')})`;
     case 'url':
       return `url ${source.url}`;
     case 'local':
@@ -76,8 +76,10 @@ export function probeSource(source: ModelSource, root: string): string | undefin
         requireFile(packageFile(findPackageDir(source.package, root), source.path));
         return undefined;
       case 'converter': {
-        const dir = findPackageDir(source.package, root);
-        for (const rel of Object.values(source.files)) requireFile(packageFile(dir, rel));
+        const files = Object.values(source.files);
+        if (!source.package && files.some(isUrl)) return 'needs network access';
+        const dir = source.package ? findPackageDir(source.package, root) : undefined;
+        for (const rel of files) requireFile(dir ? packageFile(dir, rel) : path.resolve(root, rel));
         return converterProblem(source.converter);
       }
       case 'url':
@@ -168,9 +170,48 @@ async function fromConverter(
   ctx: SourceContext,
 ): Promise<void> {
   const desc = describeSource(source);
-  const dir = findPackageDir(source.package, ctx.repoRoot);
+  const dir = source.package ? findPackageDir(source.package, ctx.repoRoot) : undefined;
   const files: Record<string, string> = {};
-  for (const [role, rel] of Object.entries(source.files)) files[role] = requireFile(packageFile(dir, rel));
+  const downloaded: string[] = [];
+  try {
+    for (const [role, rel] of Object.entries(source.files)) {
+      const pinned = source.fileSha256?.[role];
+      if (!dir && isUrl(rel)) {
+        if (!pinned) throw new Error(`converter input "${role}" (${rel}) has no pinned sha256 (fileSha256)`);
+        // Keep the upstream file name: converters find companion files (TFJS shards) next to the model file.
+        const folder = `${ctx.tempFile}.inputs`;
+        if (!downloaded.includes(folder)) downloaded.push(folder);
+        await mkdir(folder, { recursive: true });
+        const file = path.join(folder, path.basename(new URL(rel).pathname));
+        await fromUrl(rel, { ...ctx, tempFile: file });
+        files[role] = file;
+      } else {
+        files[role] = requireFile(dir ? packageFile(dir, rel) : path.resolve(ctx.repoRoot, rel));
+      }
+      if (pinned) {
+        const actual = sha256Bytes(await readFile(files[role]));
+        if (actual !== pinned)
+          throw new Error(
+            `converter input ${rel} has sha256 ${actual}, expected ${pinned} (a different file)`,
+          );
+      }
+    }
+    await convertInto(source, files, ctx, desc);
+  } finally {
+    await Promise.all(downloaded.map((f) => rm(f, { recursive: true, force: true })));
+  }
+}
+
+function isUrl(s: string): boolean {
+  return s.startsWith('https://') || s.startsWith('http://');
+}
+
+async function convertInto(
+  source: Extract<ModelSource, { kind: 'converter' }>,
+  files: Record<string, string>,
+  ctx: SourceContext,
+  desc: string,
+): Promise<void> {
   const convert = await loadConverter(source.converter);
   progress(ctx, desc, 'converting');
   const bytes = await convert(files, source.options ?? {});

@@ -10,7 +10,22 @@ export interface ResolvedModel {
   from: string;
 }
 
+/** A resolved model with the bytes that were checked: build the session from these, not from `path`. */
+export interface LoadedModel extends ResolvedModel {
+  bytes: Uint8Array;
+}
+
 export interface ModelResolver {
   /** Resolution order: explicit path -> cache -> sources. Hash-checked. Throws ModelUnavailableError. */
   resolve(modelId: string, options?: { explicitPath?: string; signal?: AbortSignal }): Promise<ResolvedModel>;
+}
+
+/** What the session manager needs: models as checked bytes. */
+export interface ModelLoader {
+  /**
+   * Like resolve, and reads the file: the bytes returned are the bytes checked against the manifest (read
+   * through the descriptor fstat vouched for, or hashed after reading), so nothing can change the model
+   * between its check and its load. Throws ModelHashMismatchError (MODEL_HASH_MISMATCH) otherwise.
+   */
+  load(modelId: string, options?: { explicitPath?: string; signal?: AbortSignal }): Promise<LoadedModel>;
 }

@@ -1,21 +1,42 @@
 /**
- * Checks on the output path made before any work starts, so a job that cannot finish fails in
- * milliseconds and never touches an existing file: not the input (also through symlinks and hard links),
- * folder writable (by really creating a file, since access() says yes to root even on a read-only folder),
- * and no existing output unless the caller asked to overwrite.
+ * Checks on the output path made before any work starts, so a job that cannot finish fails in milliseconds
+ * and never touches anything it did not create. The rule (README, "Where output goes"):
+ *
+ *   mlxvideo never deletes or replaces anything it did not create in this job, except the exact file names
+ *   it would write, and those only with --overwrite.
+ *
+ * So: a file output may replace that one file (with --overwrite); a pattern (`frame_%04d.png`) may replace
+ * exactly the frame files this job writes; a folder output must be new or empty, or hold only an earlier
+ * sequence of its own `frame_NNNNNN.png` names (replaced frame by frame with --overwrite, never removed as a
+ * folder); a folder that holds the input is refused, and so is any output name that is the input. Writability
+ * is tested by really creating a file (access() says yes to root even on a read-only folder).
  */
 import { constants as fsConstants } from 'node:fs';
 import { open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import {
+  checkSequenceFolder,
+  FOLDER_SEQUENCE_PATTERN,
+  frameFileName,
+  sequencePattern,
+} from '../media/output-names.ts';
+import { isStillFormat } from './output-format.ts';
 import { JobError, type OutputFormat } from './types.ts';
-import { sequencePattern } from './output-format.ts';
 
 export interface OutputTarget {
   /** Absolute path the encoder writes: a file, or for PNG sequences a folder or a %04d pattern. */
   path: string;
   /** The folder the output is created in (for a sequence: the sequence folder itself). */
   folder: string;
+  /** Things the user should know that did not stop the job (reported with the result). */
+  notes: string[];
+}
+
+/** The frames the job will write: their count, and the number of the first file of a sequence. */
+export interface OutputFrames {
+  first: number;
+  count: number;
 }
 
 export async function checkOutput(
@@ -23,12 +44,14 @@ export async function checkOutput(
   output: string,
   format: OutputFormat,
   overwrite: boolean,
+  frames: OutputFrames,
 ): Promise<OutputTarget> {
+  assertExpanded(output);
   const absOutput = path.resolve(output);
   const isPattern = format === 'png-sequence' && sequencePattern.test(path.basename(absOutput));
   const folder =
     format === 'png-sequence' ? (isPattern ? path.dirname(absOutput) : absOutput) : path.dirname(absOutput);
-  await assertNotInput(input, absOutput);
+  const notes: string[] = [];
 
   if (format === 'png-sequence') {
     const existing = await statOrNull(folder);
@@ -37,48 +60,118 @@ export async function checkOutput(
     }
     // A new sequence folder is created by the encoder; its parent must then be writable.
     await assertWritableFolder(existing ? folder : path.dirname(folder));
-    if (existing && !overwrite && (await readdir(folder)).some((f) => f.toLowerCase().endsWith('.png'))) {
+    const pattern = isPattern ? path.basename(absOutput) : FOLDER_SEQUENCE_PATTERN;
+    const names = Array.from({ length: frames.count }, (_, i) => frameFileName(pattern, frames.first + i));
+    if (existing && !isPattern) {
+      await assertFolderDoesNotHoldInput(input, folder);
+      const { sequence } = await checkSequenceFolder(folder, pattern, overwrite);
+      const ours = new Set(names);
+      const kept = sequence.filter((name) => !ours.has(name)).length;
+      if (kept > 0) {
+        notes.push(
+          `${kept} frame file(s) of the earlier sequence in ${folder} are not written by this job and were left as they were`,
+        );
+      }
+    }
+    if (existing) await assertNamesFree(input, folder, names, overwrite);
+  } else {
+    if (isStillFormat(format) && frames.count !== 1) {
       throw new JobError(
-        'OUTPUT_EXISTS',
-        `output folder ${folder} already holds PNG files`,
-        'pick another folder, or pass --overwrite to replace them when the job succeeds',
+        'BAD_PARAM',
+        `output ${absOutput} is a single image, but this job makes ${frames.count} frames`,
+        `write a sequence (${withPattern(absOutput)} or a folder), or pick one frame with --frames N-N`,
       );
     }
-  } else {
     await assertWritableFolder(folder);
     const existing = await statOrNull(absOutput);
     if (existing?.isDirectory()) {
-      throw new JobError('OUTPUT_UNWRITABLE', `output ${absOutput} is a folder`, 'name a file, e.g. out.mov');
-    }
-    if (existing && !overwrite) {
       throw new JobError(
-        'OUTPUT_EXISTS',
-        `output ${absOutput} already exists`,
-        'pick another name, or pass --overwrite to replace it when the job succeeds',
+        'OUTPUT_UNWRITABLE',
+        `output ${absOutput} is a folder`,
+        'name a file, e.g. out.mov, or a PNG sequence in that folder (frame_%04d.png)',
       );
     }
+    await assertNamesFree(input, folder, [path.basename(absOutput)], overwrite);
   }
-  return { path: absOutput, folder };
+  return { path: absOutput, folder, notes };
 }
 
-async function assertNotInput(input: string, output: string): Promise<void> {
-  const absInput = path.resolve(input);
-  const same = () =>
-    new JobError(
-      'OUTPUT_IS_INPUT',
-      `output ${output} is the input file`,
-      'write the result to a new file; the input is never overwritten',
+/**
+ * `~` is the shell's, not a path: a quoted '~/x' reaching us would create a folder named "~" in the current
+ * folder, which a later `rm -rf ~` typed to clean it up would turn into the loss of the home folder.
+ */
+function assertExpanded(output: string): void {
+  if (output === '~' || output.startsWith('~/')) {
+    throw new JobError(
+      'BAD_PARAM',
+      `output "${output}" starts with "~", which was not expanded to your home folder`,
+      'write the path without quotes around ~ (so the shell expands it), or use $HOME or an absolute path',
     );
-  if (absInput === output) throw same();
-  const [inStat, outStat] = await Promise.all([statOrNull(absInput), statOrNull(output)]);
-  // Same inode = the same file under another name (symlink or hard link).
-  if (inStat && outStat && inStat.dev === outStat.dev && inStat.ino === outStat.ino) throw same();
-  // Output does not exist yet: compare with its folder's real path, in case that folder is a symlink.
-  if (inStat && !outStat) {
-    const realIn = await realpath(absInput).catch(() => absInput);
-    const realOutDir = await realpath(path.dirname(output)).catch(() => path.dirname(output));
-    if (path.join(realOutDir, path.basename(output)) === realIn) throw same();
   }
+}
+
+/** The input must not be one of the names we write (also through symlinks and hard links). */
+async function assertNamesFree(
+  input: string,
+  folder: string,
+  names: readonly string[],
+  overwrite: boolean,
+): Promise<void> {
+  const absInput = path.resolve(input);
+  const inStat = await statOrNull(absInput);
+  const realIn = await realpath(absInput).catch(() => absInput);
+  const realFolder = await realpath(folder).catch(() => folder);
+  const present = new Set(await readdir(folder).catch(() => [] as string[]));
+  const clashes: string[] = [];
+  for (const name of names) {
+    const file = path.join(folder, name);
+    if (file === absInput || path.join(realFolder, name) === realIn) throw isInput(file);
+    if (!present.has(name)) continue;
+    const st = await statOrNull(file);
+    // Same inode = the same file under another name (symlink or hard link).
+    if (st && inStat && st.dev === inStat.dev && st.ino === inStat.ino) throw isInput(file);
+    if (st?.isDirectory()) {
+      throw new JobError('OUTPUT_UNWRITABLE', `output ${file} is a folder`, 'pick another output name');
+    }
+    clashes.push(name);
+  }
+  if (clashes.length && !overwrite) {
+    const file = path.join(folder, clashes[0]!);
+    throw new JobError(
+      'OUTPUT_EXISTS',
+      clashes.length === 1
+        ? `output ${file} already exists`
+        : `output would replace ${clashes.length} existing files in ${folder} (${clashes.slice(0, 3).join(', ')}, ...)`,
+      'pick another name, or pass --overwrite to replace exactly those files when the job succeeds',
+    );
+  }
+}
+
+async function assertFolderDoesNotHoldInput(input: string, folder: string): Promise<void> {
+  const realIn = await realpath(path.resolve(input)).catch(() => path.resolve(input));
+  const realFolder = await realpath(folder).catch(() => folder);
+  const rel = path.relative(realFolder, realIn);
+  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+    throw new JobError(
+      'OUTPUT_IS_INPUT',
+      `output folder ${folder} holds the input ${input}`,
+      `write the frames to a new folder (e.g. ${path.join(folder, 'frames')}) or a pattern like ${path.join(folder, 'frame_%04d.png')}`,
+    );
+  }
+}
+
+function isInput(file: string): JobError {
+  return new JobError(
+    'OUTPUT_IS_INPUT',
+    `output ${file} is the input file`,
+    'write the result to a new file; the input is never overwritten',
+  );
+}
+
+/** photo.png -> photo_%04d.png, for the hint of a single-image output given many frames. */
+function withPattern(file: string): string {
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}_%04d.png`;
 }
 
 /** Creates and removes a probe file: the only test root cannot fool (EROFS, ENOTDIR, full disks). */
@@ -90,8 +183,10 @@ export async function assertWritableFolder(folder: string): Promise<void> {
     await unlink(probe);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    // ENOENT for a folder that exists: a special file system (/proc, /sys) that refuses new files.
+    const missing = code === 'ENOENT' && !(await statOrNull(folder))?.isDirectory();
     const why: Record<string, string> = {
-      ENOENT: 'does not exist',
+      ENOENT: missing ? 'does not exist' : 'does not accept new files (a special file system)',
       ENOTDIR: 'is not a folder',
       EACCES: 'is not writable (permission denied)',
       EPERM: 'is not writable (operation not permitted)',
@@ -101,9 +196,9 @@ export async function assertWritableFolder(folder: string): Promise<void> {
     throw new JobError(
       'OUTPUT_UNWRITABLE',
       `cannot write to output folder ${folder}: it ${why[code] ?? `failed a write test (${code})`}`,
-      code === 'ENOENT'
+      missing
         ? `create the folder first (mkdir -p ${folder})`
-        : 'choose an output folder you can write to',
+        : 'choose an output folder you can write to, e.g. one under your home folder',
     );
   }
 }

@@ -10,6 +10,17 @@ describe('output format from the path', () => {
     expect(formatFromOutputPath('frames/')).toBe('png-sequence');
     expect(formatFromOutputPath('frames')).toBe('png-sequence');
     expect(formatFromOutputPath('frames/f_%04d.png')).toBe('png-sequence');
+    expect(formatFromOutputPath('.')).toBe('png-sequence');
+    expect(formatFromOutputPath('out.mov/')).toBe('png-sequence');
+  });
+
+  it('an image name without a pattern is one still; other sequences are refused', () => {
+    expect(formatFromOutputPath('big.png')).toBe('png');
+    expect(formatFromOutputPath('big.JPG')).toBe('jpeg');
+    expect(formatFromOutputPath('big.tif')).toBe('tiff');
+    expect(formatFromOutputPath('big.webp')).toBe('webp');
+    expect(formatFromOutputPath('big.exr')).toBe('exr');
+    expect(() => formatFromOutputPath('f_%04d.jpg')).toThrow(/sequences are written as PNG only/);
   });
 
   it('names the supported choices for anything else', () => {

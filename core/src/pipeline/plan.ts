@@ -16,7 +16,7 @@ import type {
 } from '../effects/types.ts';
 import { probeMedia, type MediaInfo } from '../media/probe.ts';
 import { resolveFrameRange } from './frame-range.ts';
-import { formatFromOutputPath, outputFormats } from './output-format.ts';
+import { formatFromOutputPath, isImageFormat, outputFormats } from './output-format.ts';
 import { checkOutput, type OutputTarget } from './output-checks.ts';
 import { toJobError } from './job-error.ts';
 import { JobError, type JobSpec, type OutputFormat } from './types.ts';
@@ -36,6 +36,14 @@ export interface JobPlan {
   frameRate: Rational;
   /** Frames the output will have. */
   outputFrames: number;
+  /** Number of the first file of a PNG sequence: the input frame number, so farm chunks line up. */
+  firstFrameNumber: number;
+  /** PNG/TIFF sample depth: 16 for sequences (soft mattes band at 8 bits) and for stills from deep sources. */
+  imageBitDepth: 8 | 16;
+  /** Replace the exact output names (JobSpec.overwrite). */
+  overwrite: boolean;
+  /** Things the user should know that did not stop the job (reported with the result). */
+  notes: string[];
 }
 
 /** `lookup` replaces the registry (tests, embedders with effects of their own). */
@@ -43,6 +51,9 @@ export async function planJob(
   spec: JobSpec,
   lookup: (id: string) => EffectDescriptor = getEffect,
 ): Promise<JobPlan> {
+  assertPlainPath('input', spec.input);
+  assertPlainPath('output', spec.output);
+  for (const [id, file] of Object.entries(spec.modelPaths ?? {})) assertPlainPath(`model path ${id}`, file);
   const found = lookup(spec.effect);
   if (found.kind === 'generator' || found.kind === 'analyzer') {
     throw new JobError(
@@ -55,7 +66,10 @@ export async function planJob(
   const params = resolveParams(effect.params, spec.params ?? {});
   checkModelPaths(effect, spec.modelPaths);
   await checkModelFilesExist(spec.modelPaths);
-  const format = spec.format ?? formatFromOutputPath(spec.output);
+  // An existing folder is a sequence output whatever its name looks like (`-o ~/Documents.old`), so the
+  // folder rules in output-checks apply to it.
+  const format =
+    spec.format ?? ((await isFolder(spec.output)) ? 'png-sequence' : formatFromOutputPath(spec.output));
   if (!outputFormats.includes(format)) {
     throw new JobError(
       'BAD_PARAM',
@@ -66,7 +80,6 @@ export async function planJob(
   const input = path.resolve(spec.input);
   const info = await probeInput(input);
   const range = resolveFrameRange(spec.frames, info.frameCount);
-  const target = await checkOutput(input, spec.output, format, spec.overwrite ?? false);
   const size = outputSizeOf(effect, info.width, info.height, params);
   const inputFrames = range.end - range.start + 1;
   const frameRate =
@@ -75,7 +88,55 @@ export async function planJob(
     effect.kind === 'retime'
       ? effect.retime.outputFrameCount(inputFrames, info.frameRate, params)
       : inputFrames;
-  return { effect, params, input, info, range, format, target, ...size, frameRate, outputFrames };
+  const firstFrameNumber = effect.kind === 'retime' ? 0 : range.start;
+  const target = await checkOutput(input, spec.output, format, spec.overwrite ?? false, {
+    first: firstFrameNumber,
+    count: outputFrames,
+  });
+  const imageBitDepth = format === 'png-sequence' || info.bitDepth > 8 ? 16 : 8;
+  const notes = [...target.notes];
+  if (info.variableFrameRate) {
+    notes.push(
+      `variable frame rate input converted to a constant ${formatRate(info.frameRate)} fps: ` +
+        `${info.frameCount} frames, some repeated or dropped so that each shows at its own time` +
+        (info.audio && !isImageFormat(format) ? ' and the audio stays in sync' : ''),
+    );
+  }
+  return {
+    effect,
+    params,
+    input,
+    info,
+    range,
+    format,
+    target,
+    ...size,
+    frameRate,
+    outputFrames,
+    firstFrameNumber,
+    imageBitDepth,
+    overwrite: spec.overwrite ?? false,
+    notes,
+  };
+}
+
+/** A NUL byte cannot be in a file name on any system we run on; Node would throw a TypeError (a "bug"). */
+function assertPlainPath(what: string, file: string): void {
+  if (file.includes('\0')) {
+    throw new JobError(
+      'BAD_PARAM',
+      `the ${what} path contains a NUL byte (\\0): ${JSON.stringify(file)}`,
+      'check how the path was built or quoted; file names cannot contain NUL',
+    );
+  }
+}
+
+async function isFolder(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null))?.isDirectory() ?? false;
+}
+
+function formatRate(rate: Rational): string {
+  return String(Math.round((rate.num / rate.den) * 1000) / 1000);
 }
 
 function checkModelPaths(effect: EffectDescriptor, modelPaths: Record<string, string> | undefined): void {

@@ -112,9 +112,10 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
         : {}),
       ...(plan.info.audio ? { audioSource: audioOf(plan) } : {}),
       color: plan.info.color,
-      // PNG files are numbered by input frame, so farm chunks rendered with --frames a-b line up.
-      firstFrameNumber: plan.effect.kind === 'retime' ? 0 : plan.range.start,
-      overwrite: true, // existing outputs were refused in planJob unless the spec allows replacing them
+      firstFrameNumber: plan.firstFrameNumber,
+      imageBitDepth: plan.imageBitDepth,
+      // Checked in planJob already; the encoder checks again when it moves the result into place.
+      overwrite: plan.overwrite,
     });
     stopper.controller.signal.throwIfAborted();
     stage = createStage(plan, ctx, { onSessions, outFormat: encoder.sampleFormat });
@@ -183,7 +184,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       inferenceMs: sessions.reduce((sum, s) => sum + s.inferenceMs, 0),
       sessions,
       frameRate: plan.frameRate,
-      notes: encoder.notes,
+      notes: [...plan.notes, ...encoder.notes],
       stageMs: timing,
     };
   } catch (err) {

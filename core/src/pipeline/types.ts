@@ -2,7 +2,9 @@
  * A job: file in -> effect -> file out. The CLI (in-process) and the daemon (jobs for panels and the CLI)
  * both run jobs through runJob() in this folder, so results are identical by construction.
  */
-export type OutputFormat = 'prores4444' | 'png-sequence' | 'webm-vp9' | 'h264';
+export type OutputFormat = 'prores4444' | 'png-sequence' | 'webm-vp9' | 'h264' | StillFormat;
+/** One image file out (`-o photo.png`): the job must make exactly one frame. */
+export type StillFormat = 'png' | 'jpeg' | 'tiff' | 'webp' | 'exr';
 
 export interface FrameRange {
   /** 0-based, inclusive. */
@@ -18,7 +20,10 @@ export interface JobSpec {
   output: string;
   params: Record<string, unknown>;
   frames?: FrameRange;
-  /** Default: from the output extension (.mov -> prores4444, .webm -> webm-vp9, folder or %d pattern -> png). */
+  /**
+   * Default: from the output extension (.mov -> prores4444, .webm -> webm-vp9, folder or %d pattern -> PNG
+   * sequence, .png/.jpg/.tif/.webp/.exr -> one image).
+   */
   format?: OutputFormat;
   /** Explicit model file paths by model id (override the resolver's cache/sources). */
   modelPaths?: Record<string, string>;

@@ -4,7 +4,7 @@
  * is tried in order; every skip or failure is recorded with its reason in `attempts`.
  */
 import * as ort from 'onnxruntime-node';
-import type { ModelResolver } from '../models/types.ts';
+import type { ModelLoader } from '../models/types.ts';
 import type {
   ExecutionProviderName,
   LoadedSession,
@@ -19,7 +19,8 @@ import { productSessionOptions } from './session-options.ts';
 export { NoProviderError } from './errors.ts';
 
 export interface SessionManagerOptions {
-  resolver: ModelResolver;
+  /** Where models come from (the model manager: createModelResolver). */
+  resolver: ModelLoader;
   /** Default provider chain (tests pass ['cpu']); default $MLXV_PROVIDERS or the platform's chain. */
   providers?: readonly ExecutionProviderName[];
   /** Explicit model files by id (--model-path), handed to the resolver. */
@@ -31,12 +32,15 @@ export interface SessionManagerOptions {
    * it out of the first frame's time.
    */
   autoWarmup?: boolean;
-  /** Test seam: how a session is created for one provider. */
-  createSession?: (path: string, provider: ExecutionProviderName) => Promise<ort.InferenceSession>;
+  /** Test seam: how a session is created for one provider, from the model's verified bytes. */
+  createSession?: (model: Uint8Array, provider: ExecutionProviderName) => Promise<ort.InferenceSession>;
 }
 
-function defaultCreateSession(path: string, provider: ExecutionProviderName): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, productSessionOptions(provider));
+function defaultCreateSession(
+  model: Uint8Array,
+  provider: ExecutionProviderName,
+): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(model, productSessionOptions(provider));
 }
 
 /** First line of an onnxruntime error, without its source-file prefix noise. */
@@ -81,7 +85,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     chain: ExecutionProviderName[],
     opts: SessionOptions,
   ): Promise<LoadedSession> {
-    const resolved = await options.resolver.resolve(modelId, {
+    // The bytes that were hash-checked, not a path onnxruntime would open again later (models/hash.ts).
+    const model = await options.resolver.load(modelId, {
       explicitPath: options.modelPaths?.[modelId],
       signal: options.signal,
     });
@@ -95,7 +100,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         continue;
       }
       try {
-        session = await create(resolved.path, p);
+        session = await create(model.bytes, p);
         provider = p;
         attempts.push({ provider: p, ok: true });
         break;

@@ -15,6 +15,7 @@ function manifestFiles(id: string) {
   const m = getManifest(id);
   const src = m.sources.find((s) => s.kind === 'converter' && s.converter === 'ncnn');
   if (!src || src.kind !== 'converter') throw new Error(`${id} has no ncnn source`);
+  if (!src.package) throw new Error(`${id}: its ncnn source names no npm package`);
   const dir = findPackageDir(src.package);
   return {
     manifest: m,

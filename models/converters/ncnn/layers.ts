@@ -44,7 +44,43 @@ export const EMITTERS: Record<string, Emitter> = {
   },
   Crop: emitCrop,
   'rife.Warp': emitRifeWarp,
+  Padding: emitPadding,
+  InstanceNorm: emitInstanceNorm,
 };
+
+/**
+ * Padding (src/layer/padding.cpp): 0 top, 1 bottom, 2 left, 3 right, 4 type (0 constant, 1 replicate,
+ * 2 reflect), 5 value, 6 per-channel pad data size, 7 front, 8 behind (channel padding).
+ */
+function emitPadding(_l: NcnnLayer, p: LayerParams, c: EmitContext): void {
+  const [top, bottom, left, right] = [p.int(0, 0), p.int(1, 0), p.int(2, 0), p.int(3, 0)];
+  const type = p.int(4, 0);
+  if (p.int(6, 0) !== 0) fail(p, c, 'per-channel pad values are not supported');
+  if (p.int(7, 0) !== 0 || p.int(8, 0) !== 0) fail(p, c, 'channel (front/behind) padding is not supported');
+  const mode = ['constant', 'edge', 'reflect'][type];
+  if (!mode) fail(p, c, `padding type ${type} is not supported`);
+  const g = c.graph;
+  const pads = g.addInt64(g.uniqueName('pads'), [8], [0, 0, top, left, 0, 0, bottom, right]);
+  const inputs = [c.inputs[0]!, pads];
+  if (type === 0) inputs.push(g.addFloat(g.uniqueName('pad_value'), [], [p.float(5, 0)]));
+  g.addNode('Pad', inputs, [c.outputs[0]!], { mode });
+}
+
+/** InstanceNorm (src/layer/instancenorm.cpp): 0 channels, 1 eps, 2 affine (default 1: gamma then beta). */
+function emitInstanceNorm(l: NcnnLayer, p: LayerParams, c: EmitContext): void {
+  const channels = p.int(0, 0);
+  if (channels <= 0) fail(p, c, 'InstanceNorm needs its channel count (param 0)');
+  const affine = p.int(2, 1) !== 0;
+  const g = c.graph;
+  const gamma = affine ? c.weights.read(channels, false, `${l.name} gamma`) : new Float32Array(channels).fill(1);
+  const beta = affine ? c.weights.read(channels, false, `${l.name} beta`) : new Float32Array(channels);
+  g.addNode(
+    'InstanceNormalization',
+    [c.inputs[0]!, g.addFloat(g.uniqueName('in_gamma'), [channels], gamma), g.addFloat(g.uniqueName('in_beta'), [channels], beta)],
+    [c.outputs[0]!],
+    { epsilon: { float: p.float(1, 0.001) } },
+  );
+}
 
 function fail(p: LayerParams, c: EmitContext, msg: string): never {
   throw new NcnnFormatError(c.file, p.where(), msg);

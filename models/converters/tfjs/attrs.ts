@@ -50,8 +50,32 @@ export function attrBool(node: TfNode, key: string, fallback = false): boolean {
   return a?.b !== undefined ? Boolean(a.b) : fallback;
 }
 
+/**
+ * tensorflow/core/framework/types.proto DataType numbers. Old TFJS converters wrote `"type": 1` (the enum's
+ * number) where newer ones write `"type": "DT_FLOAT"`; both read as the name.
+ */
+const DATA_TYPES: Readonly<Record<number, string>> = {
+  1: 'DT_FLOAT',
+  2: 'DT_DOUBLE',
+  3: 'DT_INT32',
+  4: 'DT_UINT8',
+  5: 'DT_INT16',
+  6: 'DT_INT8',
+  7: 'DT_STRING',
+  9: 'DT_INT64',
+  10: 'DT_BOOL',
+  19: 'DT_HALF',
+};
+
 export function attrType(node: TfNode, key: string): string | undefined {
-  return get(node, key)?.type;
+  const t: unknown = get(node, key)?.type;
+  if (t === undefined || t === null) return undefined;
+  if (typeof t === 'number' || /^\d+$/.test(String(t))) {
+    const name = DATA_TYPES[Number(t)];
+    if (!name) throw nodeError(node, `attribute "${key}" has unknown numeric dtype ${String(t)}`);
+    return name;
+  }
+  return String(t);
 }
 
 /** A Placeholder's shape; -1 stays -1 (unknown). */

@@ -14,7 +14,8 @@ export interface TfAttr {
   i?: string | number;
   f?: number;
   b?: boolean;
-  type?: string;
+  /** A dtype name ("DT_FLOAT"), or its enum number in files from old converters. */
+  type?: string | number;
   list?: { s?: string[]; i?: (string | number)[]; f?: number[]; b?: boolean[] };
   shape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
   tensor?: unknown;

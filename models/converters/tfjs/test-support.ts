@@ -40,6 +40,7 @@ export function tfjsSource(id: string): {
   const manifest = getManifest(id);
   const src = manifest.sources.find((s) => s.kind === 'converter' && s.converter === 'tfjs');
   if (!src || src.kind !== 'converter') throw new Error(`manifest ${id} has no tfjs converter source`);
+  if (!src.package) throw new Error(`manifest ${id}: its tfjs source names no npm package`);
   const pkgDir = findPackageDir(src.package);
   const files = Object.fromEntries(
     Object.entries(src.files).map(([role, p]) => [role, packageFile(pkgDir, p)]),

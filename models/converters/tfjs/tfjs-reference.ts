@@ -29,6 +29,8 @@ export interface TensorData {
 export interface TfjsReference {
   /** Runs the graph; `outputs` are TF tensor names ("node" or "node:1"). */
   run(input: TensorData, outputs: string[]): Promise<TensorData[]>;
+  /** Runs a graph with several inputs, by Placeholder name. */
+  runNamed(inputs: Record<string, TensorData>, outputs: string[]): Promise<TensorData[]>;
   dispose(): void;
 }
 
@@ -57,17 +59,24 @@ export async function loadTfjsReference(modelJsonPath: string): Promise<TfjsRefe
       ...(json.signature ? { signature: json.signature } : {}),
     }),
   });
+  const execute = async (feed: tf.Tensor | tf.NamedTensorMap, outputs: string[]): Promise<TensorData[]> => {
+    const res = model.execute(feed, outputs);
+    const list = Array.isArray(res) ? res : [res];
+    const out = await Promise.all(
+      list.map(async (t) => ({ data: Float32Array.from(await t.data()), shape: [...t.shape] })),
+    );
+    tf.dispose([...(feed instanceof tf.Tensor ? [feed] : Object.values(feed)), ...list]);
+    return out;
+  };
   return {
-    async run(input, outputs) {
-      const x = tf.tensor(input.data, input.shape, 'float32');
-      const res = model.execute(x, outputs);
-      const list = Array.isArray(res) ? res : [res];
-      const out = await Promise.all(
-        list.map(async (t) => ({ data: Float32Array.from(await t.data()), shape: [...t.shape] })),
-      );
-      tf.dispose([x, ...list]);
-      return out;
-    },
+    run: (input, outputs) => execute(tf.tensor(input.data, input.shape, 'float32'), outputs),
+    runNamed: (inputs, outputs) =>
+      execute(
+        Object.fromEntries(
+          Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape, 'float32')]),
+        ),
+        outputs,
+      ),
     dispose: () => model.dispose(),
   };
 }

@@ -97,6 +97,7 @@ const matteParams = {
   choke: {
     type: 'number',
     label: 'Choke (px)',
+    unit: 'px',
     help: 'Positive shrinks the matte, negative grows it.',
     default: 0,
     min: -50,
@@ -109,6 +110,7 @@ const matteParams = {
   feather: {
     type: 'number',
     label: 'Feather (px)',
+    unit: 'px',
     help: 'Softens the matte edge: the alpha ramp becomes about 2 x feather pixels wide.',
     default: 0,
     min: 0,

@@ -1,0 +1,495 @@
+/**
+ * A fake After Effects for the CEP panel: the ExtendScript DOM subset that plugin-aftereffects/cep/jsx/
+ * mlxvideo.jsx uses (named and shaped after the AE 24.0 typings in types-for-adobe, which the .jsx is
+ * type-checked against), inside a Node `vm` context in which the real .jsx is loaded the way the
+ * manifest's <ScriptPath> loads it, then driven by `evalScript` strings like CEP sends.
+ *
+ * Rules it enforces, each one a way a script can go wrong in AE:
+ * - ECMAScript 3: the .jsx must parse as ES3, and the context has no JSON, no Array.prototype.indexOf/
+ *   forEach/map/filter/reduce/some/every, no Object.keys, no String.prototype.trim, no Function.bind,
+ *   no Date.now (ExtendScript has none of them), so ES5 habits fail here as they would in AE.
+ * - collections are 1-based (`project.item(i)`, `comp.layer(i)` throw outside 1..n); `selectedLayers`
+ *   is a plain 0-based Array; `layer.index` follows the stack, so it shifts after `layers.add` (new
+ *   layers go on top) and `moveBefore`.
+ * - the DOM is synchronous; `evalScript` answers later, one script at a time, with the result as a
+ *   string, or "EvalScript error." when the script threw.
+ * - `app.beginUndoGroup`/`endUndoGroup` pair up (no nesting, no end without begin, none left open when a
+ *   script returns), and every edit made outside a group is recorded.
+ * - `importFile` takes an ImportOptions whose `file` is a File; a file that is not on disk or not
+ *   readable as media throws. The "disk" is the real file system, probed with the real media probe.
+ * - a layer's in/out stay inside its footage's time span (AE clamps; the fake throws, so a wrong order
+ *   of assignments shows); a locked layer refuses every change (attributes, moveBefore, remove).
+ * - offline footage (`footageMissing`) keeps its path in `mainSource.file`, as AE does.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { parse as parseJs } from 'acorn';
+
+const EPS = 1e-6;
+const PROBE = fileURLToPath(new URL('../../../core/src/media/probe.ts', import.meta.url));
+export const JSX_PATH = fileURLToPath(
+  new URL('../../../plugin-aftereffects/cep/jsx/mlxvideo.jsx', import.meta.url),
+);
+
+export interface MediaFacts {
+  frameRate: number;
+  duration: number;
+}
+
+/**
+ * AE imports synchronously, so the fake probes synchronously: the real probeMedia in a child process
+ * (it is async, and the fake must not depend on Debian's ffprobe being there).
+ */
+export function probeSync(path: string): MediaFacts | null {
+  if (!existsSync(path)) return null;
+  const code =
+    `const { probeMedia } = await import(${JSON.stringify(PROBE)});` +
+    `const i = await probeMedia(process.argv[1]);` +
+    `const fps = i.frameRate.num / i.frameRate.den;` +
+    `process.stdout.write(JSON.stringify({ frameRate: fps, duration: i.frameCount / fps }));`;
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, path], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out) as MediaFacts;
+  } catch {
+    return null;
+  }
+}
+
+class AeError extends Error {
+  constructor(message: string) {
+    super(`After Effects error: ${message}`);
+  }
+}
+
+export class FakeFile {
+  readonly fsName: string;
+  constructor(path: string) {
+    if (typeof path !== 'string') throw new AeError('File() expects a path string');
+    this.fsName = path;
+  }
+  get exists(): boolean {
+    return existsSync(this.fsName);
+  }
+  get name(): string {
+    return this.fsName.slice(this.fsName.lastIndexOf('/') + 1);
+  }
+}
+
+export class FakeApp {
+  readonly project: FakeProject;
+  readonly undoGroups: string[] = [];
+  readonly editsOutsideUndoGroup: string[] = [];
+  /** Every edit, in order (inside groups too), to check that failures edit nothing. */
+  readonly edits: string[] = [];
+  /** Rule breaks the fake caught after the fact (an undo group left open by a script). */
+  readonly violations: string[] = [];
+  openGroup: string | null = null;
+  constructor(lookup: (path: string) => MediaFacts | null) {
+    this.project = new FakeProject(this, lookup);
+  }
+  beginUndoGroup(undoString: string): void {
+    if (typeof undoString !== 'string') throw new AeError('beginUndoGroup() expects a string');
+    if (this.openGroup !== null) {
+      throw new AeError(`beginUndoGroup("${undoString}") while "${this.openGroup}" is still open`);
+    }
+    this.openGroup = undoString;
+  }
+  endUndoGroup(): void {
+    if (this.openGroup === null) throw new AeError('endUndoGroup() without beginUndoGroup()');
+    this.undoGroups.push(this.openGroup);
+    this.openGroup = null;
+  }
+  edit(what: string): void {
+    this.edits.push(what);
+    if (this.openGroup === null) this.editsOutsideUndoGroup.push(what);
+  }
+}
+
+let nextId = 100;
+
+export class FakeItem {
+  readonly id = nextId++;
+  private parent: FakeFolderItem | null;
+  constructor(
+    protected readonly app: FakeApp,
+    public name: string,
+    parent: FakeFolderItem | null,
+  ) {
+    this.parent = parent;
+  }
+  get parentFolder(): FakeFolderItem {
+    return this.parent ?? this.app.project.rootFolder;
+  }
+  set parentFolder(folder: FakeFolderItem) {
+    if (!(folder instanceof FakeFolderItem)) throw new AeError('parentFolder must be a FolderItem');
+    this.app.edit(`${this.name}.parentFolder = ${folder.name}`);
+    this.parent = folder;
+  }
+  remove(): void {
+    this.app.edit(`remove item ${this.name}`);
+    this.app.project.removeItem(this);
+  }
+}
+
+export class FakeFolderItem extends FakeItem {
+  readonly typeName = 'Folder';
+}
+
+export class FakeFileSource {
+  constructor(readonly file: FakeFile) {}
+}
+export class FakeSolidSource {}
+
+export class FakeFootageItem extends FakeItem {
+  readonly typeName = 'Footage';
+  constructor(
+    app: FakeApp,
+    name: string,
+    readonly mainSource: FakeFileSource | FakeSolidSource,
+    readonly frameRate: number,
+    readonly duration: number,
+    readonly footageMissing = false,
+  ) {
+    super(app, name, null);
+  }
+}
+
+export class FakeAVLayer {
+  readonly id = nextId++;
+  private times: { inPoint: number; outPoint: number; startTime: number };
+  private isLocked = false;
+  stretch = 100;
+  timeRemapEnabled = false;
+  constructor(
+    private readonly app: FakeApp,
+    private readonly comp: FakeCompItem,
+    readonly name: string,
+    readonly source: FakeFootageItem | FakeCompItem | null,
+    times: { inPoint: number; outPoint: number; startTime: number },
+  ) {
+    this.times = { ...times };
+  }
+  get index(): number {
+    const at = this.comp.stack.indexOf(this);
+    if (at < 0) throw new AeError(`layer "${this.name}" was deleted`);
+    return at + 1;
+  }
+  get locked(): boolean {
+    return this.isLocked;
+  }
+  set locked(v: boolean) {
+    this.app.edit(`${this.name}.locked = ${v}`);
+    this.isLocked = v;
+  }
+  /** Test helper: the user clicks the lock switch in the timeline (not a script edit). */
+  userLock(v = true): void {
+    this.isLocked = v;
+  }
+  private mutable(what: string): void {
+    if (this.isLocked) throw new AeError(`cannot ${what}: layer "${this.name}" is locked`);
+    this.app.edit(`${this.name}.${what}`);
+  }
+  private span(): [number, number] {
+    const d = this.source instanceof FakeFootageItem ? this.source.duration : Infinity;
+    return [this.times.startTime, this.times.startTime + (d * this.stretch) / 100];
+  }
+  private set(key: 'inPoint' | 'outPoint' | 'startTime', v: number): void {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new AeError(`${key} must be a number`);
+    this.mutable(`${key} = ${v}`);
+    const moved = key === 'startTime' ? v - this.times.startTime : 0;
+    const next = { ...this.times, [key]: v };
+    if (moved) {
+      next.inPoint += moved;
+      next.outPoint += moved;
+    }
+    const d = this.source instanceof FakeFootageItem ? this.source.duration : Infinity;
+    const [a, b] = [next.startTime, next.startTime + (d * this.stretch) / 100];
+    if (next.inPoint < a - EPS || next.outPoint > b + EPS || next.outPoint <= next.inPoint) {
+      throw new AeError(
+        `${this.name}: in/out ${next.inPoint}-${next.outPoint} outside its footage (${a}-${b})`,
+      );
+    }
+    this.times = next;
+  }
+  get inPoint(): number {
+    return this.times.inPoint;
+  }
+  set inPoint(v: number) {
+    this.set('inPoint', v);
+  }
+  get outPoint(): number {
+    return this.times.outPoint;
+  }
+  set outPoint(v: number) {
+    this.set('outPoint', v);
+  }
+  get startTime(): number {
+    return this.times.startTime;
+  }
+  set startTime(v: number) {
+    this.set('startTime', v);
+  }
+  moveBefore(layer: FakeAVLayer): void {
+    if (!(layer instanceof FakeAVLayer) || layer.comp !== this.comp) {
+      throw new AeError('moveBefore() expects a layer of the same composition');
+    }
+    this.mutable(`moveBefore(${layer.name})`);
+    const stack = this.comp.stack;
+    stack.splice(stack.indexOf(this), 1);
+    stack.splice(stack.indexOf(layer), 0, this);
+  }
+  remove(): void {
+    this.mutable('remove()');
+    this.comp.stack.splice(this.comp.stack.indexOf(this), 1);
+  }
+  /** The span check, for tests. */
+  footageSpan(): [number, number] {
+    return this.span();
+  }
+}
+
+export class FakeCompItem extends FakeItem {
+  readonly typeName = 'Composition';
+  /** Top layer first (index 1). */
+  readonly stack: FakeAVLayer[] = [];
+  selected: FakeAVLayer[] = [];
+  readonly layers: { readonly length: number; add(item: unknown, duration?: number): FakeAVLayer };
+  constructor(
+    app: FakeApp,
+    name: string,
+    readonly frameRate: number,
+    private readonly newArray: () => unknown[],
+  ) {
+    super(app, name, null);
+    const stack = this.stack;
+    this.layers = {
+      get length() {
+        return stack.length;
+      },
+      add: (item: unknown) => {
+        if (!(item instanceof FakeFootageItem) && !(item instanceof FakeCompItem)) {
+          throw new AeError('layers.add() expects an AVItem');
+        }
+        if (item instanceof FakeFootageItem && !this.app.project.has(item)) {
+          throw new AeError(`layers.add(): "${item.name}" is not in the project`);
+        }
+        app.edit(`layers.add(${item.name})`);
+        const duration = item instanceof FakeFootageItem ? item.duration : 10;
+        const layer = new FakeAVLayer(app, this, item.name, item, {
+          inPoint: 0,
+          outPoint: duration,
+          startTime: 0,
+        });
+        stack.unshift(layer);
+        return layer;
+      },
+    };
+  }
+  get numLayers(): number {
+    return this.stack.length;
+  }
+  layer(index: number): FakeAVLayer {
+    const l = this.stack[index - 1];
+    if (!Number.isInteger(index) || !l) {
+      throw new AeError(`layer(${index}): index out of range (1..${this.stack.length}, 1-based)`);
+    }
+    return l;
+  }
+  /** A plain Array of the ExtendScript engine's realm, 0-based. */
+  get selectedLayers(): unknown[] {
+    const a = this.newArray();
+    for (const l of this.selected) a.push(l);
+    return a;
+  }
+  /** Test helper: a footage layer at the bottom of the stack. */
+  addFootageLayer(
+    footage: FakeFootageItem,
+    times: { inPoint: number; outPoint: number; startTime: number },
+  ): FakeAVLayer {
+    const layer = new FakeAVLayer(this.app, this, footage.name, footage, times);
+    this.stack.push(layer);
+    return layer;
+  }
+}
+
+export class FakeImportOptions {
+  file: FakeFile | undefined;
+  constructor(file?: FakeFile) {
+    if (file !== undefined && !(file instanceof FakeFile)) {
+      throw new AeError('ImportOptions() expects a File object');
+    }
+    this.file = file;
+  }
+  canImportAs(type: number): boolean {
+    return type === IMPORT_AS.FOOTAGE && this.file instanceof FakeFile && this.file.exists;
+  }
+}
+
+const IMPORT_AS = { COMP: 3814, COMP_CROPPED_LAYERS: 3812, FOOTAGE: 3813, PROJECT: 3815 } as const;
+
+export class FakeProject {
+  activeItem: FakeItem | null = null;
+  readonly all: FakeItem[] = [];
+  readonly rootFolder: FakeFolderItem;
+  readonly items: { addFolder(name: string): FakeFolderItem };
+  constructor(
+    private readonly app: FakeApp,
+    private readonly lookup: (path: string) => MediaFacts | null,
+  ) {
+    this.rootFolder = new FakeFolderItem(app, 'Root', null);
+    this.items = {
+      addFolder: (name: string) => {
+        if (typeof name !== 'string') throw new AeError('addFolder() expects a name');
+        app.edit(`addFolder(${name})`);
+        const f = new FakeFolderItem(app, name, null);
+        this.all.push(f);
+        return f;
+      },
+    };
+  }
+  get numItems(): number {
+    return this.all.length;
+  }
+  item(index: number): FakeItem {
+    const it = this.all[index - 1];
+    if (!Number.isInteger(index) || !it) {
+      throw new AeError(`item(${index}): index out of range (1..${this.all.length}, 1-based)`);
+    }
+    return it;
+  }
+  itemByID(id: number): FakeItem | null {
+    return this.all.find((i) => i.id === id) ?? null;
+  }
+  has(item: FakeItem): boolean {
+    return this.all.includes(item);
+  }
+  removeItem(item: FakeItem): void {
+    const at = this.all.indexOf(item);
+    if (at < 0) throw new AeError(`"${item.name}" is not in the project`);
+    for (const c of this.all) {
+      if (c instanceof FakeCompItem && c.stack.some((l) => l.source === item)) {
+        throw new AeError(`"${item.name}" is still used in "${c.name}"`);
+      }
+    }
+    this.all.splice(at, 1);
+  }
+  importFile(options: unknown): FakeItem {
+    if (!(options instanceof FakeImportOptions)) {
+      throw new AeError('importFile() expects an ImportOptions object');
+    }
+    const file = options.file;
+    if (!(file instanceof FakeFile)) throw new AeError('ImportOptions.file is not set');
+    if (!file.exists) throw new AeError(`File not found: ${file.fsName}`);
+    const facts = this.lookup(file.fsName);
+    if (!facts) throw new AeError(`cannot import ${file.fsName}: unknown or damaged file`);
+    this.app.edit(`importFile(${file.fsName})`);
+    const f = new FakeFootageItem(
+      this.app,
+      file.name,
+      new FakeFileSource(file),
+      facts.frameRate,
+      facts.duration,
+    );
+    this.all.push(f);
+    return f;
+  }
+  /** Test helper: footage already in the project (null path = a solid). */
+  addFootage(path: string | null, facts: MediaFacts, missing = false): FakeFootageItem {
+    const name = path ? path.slice(path.lastIndexOf('/') + 1) : 'Solid';
+    const source = path ? new FakeFileSource(new FakeFile(path)) : new FakeSolidSource();
+    const f = new FakeFootageItem(this.app, name, source, facts.frameRate, facts.duration, missing);
+    this.all.push(f);
+    return f;
+  }
+}
+
+/** ES5+ built-ins ExtendScript (ES3) lacks, removed from the engine's realm before the .jsx loads. */
+const REMOVE_ES5 = `
+  delete this.JSON;
+  delete Object.keys; delete Object.create; delete Object.defineProperty; delete Object.freeze;
+  delete Array.isArray; delete Date.now; delete Function.prototype.bind; delete String.prototype.trim;
+  (function (p) {
+    var names = ['indexOf', 'lastIndexOf', 'forEach', 'map', 'filter', 'reduce', 'reduceRight', 'some', 'every'];
+    for (var i = 0; i < names.length; i++) delete p[names[i]];
+  })(Array.prototype);
+`;
+
+export const EVAL_SCRIPT_ERROR = 'EvalScript error.';
+
+export interface FakeAfterEffects {
+  app: FakeApp;
+  project: FakeProject;
+  comp: FakeCompItem;
+  /** CEP's side of evalScript: runs a script in the engine, returns its result as CEP passes it on. */
+  evalScript(script: string): string;
+  /** Items and layers as plain data, to compare before/after. */
+  snapshot(): unknown;
+}
+
+export function createFakeAfterEffects(
+  options: { lookup?: (path: string) => MediaFacts | null; loadJsx?: boolean } = {},
+): FakeAfterEffects {
+  const app = new FakeApp(options.lookup ?? probeSync);
+  const context = vm.createContext({});
+  vm.runInContext(REMOVE_ES5, context);
+  const newArray = vm.runInContext('(function () { return []; })', context) as () => unknown[];
+  const comp = new FakeCompItem(app, 'Comp 1', 25, newArray);
+  app.project.all.push(comp);
+  app.project.activeItem = comp;
+  const globals: Record<string, unknown> = {
+    app,
+    File: FakeFile,
+    ImportOptions: FakeImportOptions,
+    ImportAsType: IMPORT_AS,
+    Item: FakeItem,
+    CompItem: FakeCompItem,
+    FootageItem: FakeFootageItem,
+    FolderItem: FakeFolderItem,
+    AVLayer: FakeAVLayer,
+    FileSource: FakeFileSource,
+    SolidSource: FakeSolidSource,
+  };
+  for (const [k, v] of Object.entries(globals)) context[k] = v;
+  if (options.loadJsx !== false) {
+    const source = readFileSync(JSX_PATH, 'utf8');
+    // ExtendScript parses ES3: a trailing comma, `let` or an arrow function fails here as it would in AE.
+    parseJs(source, { ecmaVersion: 3 });
+    vm.runInContext(source, context, { filename: JSX_PATH });
+  }
+  const evalScript = (script: string): string => {
+    let result: string;
+    try {
+      result = String(vm.runInContext(script, context, { timeout: 10_000 }));
+    } catch {
+      result = EVAL_SCRIPT_ERROR;
+    }
+    if (app.openGroup !== null) {
+      app.violations.push(`undo group "${app.openGroup}" left open by a script`);
+      app.openGroup = null;
+    }
+    return result;
+  };
+  const snapshot = () => ({
+    items: app.project.all.map((i) => ({
+      id: i.id,
+      type: i.constructor.name,
+      name: i.name,
+      in: i.parentFolder.name,
+    })),
+    layers: comp.stack.map((l) => ({
+      id: l.id,
+      name: l.name,
+      source: l.source?.id ?? null,
+      inPoint: l.inPoint,
+      outPoint: l.outPoint,
+      startTime: l.startTime,
+      locked: l.locked,
+    })),
+  });
+  return { app, project: app.project, comp, evalScript, snapshot };
+}
