@@ -2,7 +2,7 @@
  * Small whole-frame operations the style effect composes: resizing (area down, bilinear up), sRGB encoding
  * for models trained on sRGB images, luminance-only transfer and blending.
  */
-import { createFrame, type F32Frame as Frame, toFloat32, type Frame as AnyFrame } from '../frame.ts';
+import { createFrame, type F32Frame as Frame } from '../frame.ts';
 import { resampleRows } from '../../runtime/resample.ts';
 import { linearToSrgb, srgbToLinear } from '../../runtime/srgb.ts';
 

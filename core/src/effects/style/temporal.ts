@@ -13,7 +13,7 @@
  *    the blended result is what the next frame warps (the consistency propagates).
  */
 import { Tensor } from 'onnxruntime-node';
-import { createFrame, type F32Frame as Frame, toFloat32, type Frame as AnyFrame } from '../frame.ts';
+import { createFrame, type F32Frame as Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { padToPlanar, paddedSize } from '../interpolate/rife.ts';
 
