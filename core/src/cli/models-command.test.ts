@@ -29,7 +29,12 @@ async function mlxv(...args: string[]): Promise<{ code: number; out: string; err
 
 describe('mlxv models', () => {
   it('fetch puts a model into the cache with progress lines; list shows it cached', async () => {
-    const before = await mlxv('list', '--json');
+    // Test fixtures are hidden from a user's list and shown with --all.
+    const plain = JSON.parse((await mlxv('list', '--json')).out) as { id: string }[];
+    expect(plain.map((r) => r.id)).toContain('isnet-general');
+    for (const fixture of ['omori-sprite-dcgan', 'mobilenetv2-int8', 'style-mosaic-nc16'])
+      expect(plain.map((r) => r.id)).not.toContain(fixture);
+    const before = await mlxv('list', '--json', '--all');
     const row = (JSON.parse(before.out) as { id: string; cached: string; license: string }[]).find(
       (r) => r.id === 'omori-sprite-dcgan',
     );
@@ -40,7 +45,7 @@ describe('mlxv models', () => {
     expect(fetched.err).toMatch(/\[omori-sprite-dcgan\] local \.\.\/shared\/models\/.*: verified, cached at/);
     expect(existsSync(path.join(cache, 'omori-sprite-dcgan.onnx'))).toBe(true);
 
-    const listed = await mlxv('list');
+    const listed = await mlxv('list', '--all');
     expect(listed.code).toBe(0);
     expect(listed.out).toMatch(/^omori-sprite-dcgan\s+generator\s+2\.9 MB\s+yes\s/m);
     expect(listed.out).toMatch(/^isnet-general\s+segmentation\s+88\.2 MB\s+no\s+MIT \(carrier: AGPL-3\.0\)/m);

@@ -46,7 +46,9 @@ function table(rows: string[][]): string {
 
 async function list(cmd: Command): Promise<number> {
   const m = manager(cmd);
-  const manifests = m.list();
+  const all = cmd.optsWithGlobals<{ all?: boolean }>().all === true;
+  // Test fixtures (manifest testFixture) are the suite's, not models a user can pick: hidden unless --all.
+  const manifests = m.list().filter((man) => all || !man.testFixture);
   const rows = await Promise.all(
     manifests.map(async (man) => {
       const cache = await m.checkCache(man.id);
@@ -185,6 +187,7 @@ export function registerModelsCommands(program: Command): void {
     .command('list')
     .description('every model: id, task, size, license, and whether a verified copy is cached')
     .option('--json', 'print as JSON')
+    .option('--all', 'also list the test-suite fixtures (models no effect uses)')
     .action(action((cmd) => list(cmd)));
 
   models

@@ -98,6 +98,11 @@ export const modelManifestSchema = z.object({
     knownBiases: z.string().min(1),
   }),
   sources: z.array(modelSourceSchema).min(1),
+  /**
+   * A fixture for the test suite only (no effect uses it; its weights may carry no licence): hidden from
+   * `mlxv models list` unless --all, so a user never takes it for a product model.
+   */
+  testFixture: z.boolean().optional(),
   upstream: z.string().optional(),
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
