@@ -31,7 +31,7 @@ afterAll(async () => {
 
 it(
   '8 clients x 200 frames: every reply matches its request, memory bounded',
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   async () => {
     const clients = await Promise.all(
       Array.from({ length: CLIENTS }, () => connectToDaemon({ configDir: dir, port: d.port })),
@@ -48,7 +48,13 @@ it(
     });
     const baseline = d.rss();
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, d.rss())), 25);
+    // Peak RSS of each half of the run: the first half reaches the working set (sockets, heaps, the worker's
+    // copies); a leak keeps growing through the second.
+    let peakFirstHalf = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, d.rss());
+      if (answered <= (CLIENTS * FRAMES) / 2) peakFirstHalf = peak;
+    }, 25);
 
     let mismatches = 0;
     let answered = 0;
@@ -90,12 +96,16 @@ it(
     );
     expect(answered).toBe(CLIENTS * FRAMES);
     expect(mismatches).toBe(0);
-    // 1600 frames of 64 KiB went through (100 MiB in, 100 MiB out). Frames in flight at once: 8 clients x 8 =
-    // 64, each held a few times (socket buffer, the frame, the worker's copy, the result) ≈ 64 x 4 x 64 KiB =
-    // 16 MiB, plus heap slack. LEAK_BOUND (48 MiB) is well above that working set and below what keeping just
-    // half of the input buffers would cost (50 MiB): the assertion is the bound stated here.
-    const LEAK_BOUND = 48 * 1024 * 1024;
-    expect(peak - baseline).toBeLessThan(LEAK_BOUND);
+    // The second half moves 800 frames of 64 KiB in (50 MiB): keeping every input buffer would grow the peak by
+    // 50 MiB over the first half's, keeping half of them by 25 MiB. GROWTH_BOUND is that 25 MiB; without a leak
+    // the second half only repeats the first half's working set (measured: a few MiB of allocator noise).
+    const GROWTH_BOUND = 25 * 1024 * 1024;
+    console.info(
+      `daemon RSS peak growth over the second half: ${((peak - peakFirstHalf) / 2 ** 20).toFixed(1)} MiB`,
+    );
+    expect(peak - peakFirstHalf).toBeLessThan(GROWTH_BOUND);
+    // And in absolute terms the daemon stays within a small multiple of its working set.
+    expect(peak - baseline).toBeLessThan(128 * 1024 * 1024);
     for (const c of clients) c.close();
   },
 );
