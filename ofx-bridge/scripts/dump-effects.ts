@@ -41,16 +41,14 @@ function describe(fx: FilterEffect): Record<string, unknown> {
     description: fx.description,
     kind: fx.kind,
     temporal: fx.temporal,
-    // Frames before N that frame N depends on (sequential effects): render N-preRoll..N after a reset.
+    // Frames before N that frame N depends on (sequential effects): when a host renders out of order, the
+    // plugin resets the session and renders N-preRoll..N.
     ...(fx.preRoll !== undefined ? { preRoll: fx.preRoll } : {}),
     outputs: fx.outputs,
     params: Object.entries(fx.params).map(([name, spec]) => ({ name, ...spec })),
     ...(fx.outputScale ? { outputSize: outputSizeJson(fx) } : {}),
     ...(fx.identityWhen ? { identityWhen: fx.identityWhen } : {}),
     ...(fx.alphaState ? { alphaState: fx.alphaState } : {}),
-    // Sequential filters: input frames before N that frame N depends on; the plugin pre-rolls that many
-    // when a host renders out of order.
-    ...(fx.preRoll !== undefined ? { preRoll: fx.preRoll } : {}),
   };
 }
 

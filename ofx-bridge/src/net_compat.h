@@ -1,15 +1,10 @@
 // The few socket calls the WebSocket client needs, over BSD sockets (Linux, macOS) or Winsock 2 (Windows),
-// so ws_client.cpp has one code path. Everything here is non-blocking I/O plus poll.
+// so ws_client.cpp has one code path. Everything here is non-blocking I/O plus poll. (Windows builds define
+// WIN32_LEAN_AND_MEAN and NOMINMAX for every file: ofx-bridge/CMakeLists.txt.)
 #pragma once
 #include <string>
 
 #ifdef _WIN32
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #else

@@ -13,9 +13,6 @@
 //   (the user is editing) | sequential (a render queue in a foreground host) | background (a render-only host:
 //   kOfxImageEffectHostPropIsBackground); --render-scale 0.5 (proxy: images at half size).
 #ifdef _WIN32
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
 #include <windows.h>
 #else
 #include <dlfcn.h>

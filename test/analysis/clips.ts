@@ -7,6 +7,8 @@
  * - fade.mp4: wide-street fading out over frames 30-39, black, the close-up fading in over frames 52-59;
  * - pan.mp4: a 320x240 window panning across opencv-doc's building.jpg at 60 px/s, 25 fps (a camera move,
  *   no cut).
+ * - text.mp4: two real photos held 1.5 s each at 10 fps, 640x360: opencv-doc's messi5.jpg (footballers,
+ *   "unicef" printed on a shirt) then imageTextN.png (a page of printed text): a cut at frame 15.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -38,6 +40,31 @@ function make(dir: string, name: string, args: string[]): string {
 
 const street = (label: string) => `setpts=N/10/TB,format=yuv420p${label}`;
 const closeup = (label: string) => `scale=384:288,setsar=1,setpts=N/10/TB,format=yuv420p${label}`;
+
+const still = (label: string, pad = 'black') =>
+  `scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2:color=${pad},setsar=1,fps=10,format=yuv420p${label}`;
+
+export function makeTextClip(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return make(dir, 'text.mp4', [
+    '-loop',
+    '1',
+    '-t',
+    '1.5',
+    '-i',
+    join(opencvData, 'messi5.jpg'),
+    '-loop',
+    '1',
+    '-t',
+    '1.5',
+    '-i',
+    join(opencvData, 'imageTextN.png'),
+    '-filter_complex',
+    `[0:v]${still('[a]')};[1:v]${still('[b]', 'white')};[a][b]concat=n=2:v=1:a=0[v]`,
+    '-map',
+    '[v]',
+  ]);
+}
 
 export function makeClips(dir: string) {
   mkdirSync(dir, { recursive: true });

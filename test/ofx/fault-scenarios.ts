@@ -46,9 +46,10 @@ const synthetic = (size: string) => ['--synthetic', size, '--resolve'];
 
 export function registerFaultTests(getBuild: () => OfxBuild): void {
   let build: OfxBuild;
+  // A fresh clone compiles the tree here (the ASan one from scratch: minutes on a busy 2-core machine).
   beforeAll(() => {
     build = getBuild();
-  });
+  }, 900_000);
 
   it('daemon not running: on-image error and a host message within the connect timeout', async () => {
     // Port 9 (discard): nothing listens there, and no daemon started by a parallel test can take it.

@@ -7,7 +7,7 @@
  *   by pre-rolling its daemon session with the frames before N whenever the previous render was not N-1.
  */
 import { isFilter } from '../../core/src/contract/effect.ts';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,8 @@ const ORDER_PARAMS: Record<string, string[]> = {
   identity: ['gain=0.5'],
   matte: ['model=Portrait, fast (selfie)', 'stabilize=0.8'],
   upscale: ['scale=2x', 'model=Fast (animevideov3)'],
+  // Full-size working frames (48 px) keep the model cheap; temporal consistency on: the sequential part.
+  style: ['workingHeight=0', 'temporalConsistency=true'],
 };
 
 describe('OFX: IsIdentity and render order', () => {
@@ -95,9 +97,11 @@ describe('OFX: IsIdentity and render order', () => {
         );
         expect(r.code, `${order}: ${r.report.why} ${JSON.stringify(r.report.messages)}`).toBe(0);
         outputs[order] = Array.from({ length: FRAMES }, (_, t) => readRaw(`${prefix}.${t}`));
-        if (fx.temporal === 'sequential' && order === 'backward') {
-          // Frame 9 first (its own source, then frames 0..8 of pre-roll from the clip start).
-          expect(r.report.sourceTimesFetched.slice(0, FRAMES)).toEqual([9, ...Array(FRAMES - 1).keys()]);
+        if (fx.kind === 'filter' && fx.temporal === 'sequential' && order === 'backward') {
+          // Frame 9 first: its own source, then the pre-roll (the declared preRoll frames, else from the clip start).
+          const first = Math.max(0, FRAMES - 1 - (fx.preRoll ?? FRAMES));
+          const preroll = Array.from({ length: FRAMES - 1 - first }, (_, k) => first + k);
+          expect(r.report.sourceTimesFetched.slice(0, preroll.length + 1)).toEqual([FRAMES - 1, ...preroll]);
         }
       }
       for (let t = 0; t < FRAMES; t++) {
@@ -108,14 +112,26 @@ describe('OFX: IsIdentity and render order', () => {
   }
 
   it('matte: the sequence really carries state (frame 9 alone differs from frame 9 after 0..8)', async () => {
-    // Without this, the order test above could pass on an effect with no temporal state at all.
+    // Without this, the order test above could pass on an effect with no temporal state at all. The same
+    // catalog with matte's preRoll removed, and no fallback pre-roll: frame 9 rendered first, alone.
+    const catalog = JSON.parse(
+      readFileSync(path.join(build.bundle, 'Contents', 'Resources', 'effects.json'), 'utf8'),
+    ) as { effects: { id: string; preRoll?: number }[] };
+    for (const e of catalog.effects) if (e.id === 'matte') delete e.preRoll;
+    const noPreroll = path.join(mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-catalog-')), 'effects.json');
+    writeFileSync(noPreroll, JSON.stringify(catalog));
     const prefix = path.join(mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-noroll-')), 'f');
     const single = await runHost(
       build,
       ['--plugin', 'org.mlxvideo.matte', ...clipArgs(), '--frames', String(FRAMES), '--order', 'backward']
         .concat(ORDER_PARAMS.matte!.flatMap((p) => ['--param', p]))
         .concat(['--output-frames', prefix, '--expect', 'ok']),
-      { ...daemon.env, MLXV_OFX_TIMEOUT_MS: '180000', MLXV_OFX_MAX_PREROLL: '0' },
+      {
+        ...daemon.env,
+        MLXV_OFX_TIMEOUT_MS: '180000',
+        MLXV_OFX_MAX_PREROLL: '0',
+        MLXV_OFX_EFFECTS_FILE: noPreroll,
+      },
     );
     expect(single.code, single.report.why).toBe(0);
     const forwardPrefix = path.join(mkdtempSync(path.join(tmpdir(), 'mlxv-ofx-fwd-')), 'f');

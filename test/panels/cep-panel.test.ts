@@ -49,7 +49,7 @@ beforeAll(async () => {
   clipPath = media.add('wide-street.mp4', 'street.mp4');
   facts = probeSync(clipPath)!;
   token = await pairedTokenFor(t);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await t?.stop();
@@ -94,6 +94,7 @@ describe('After Effects CEP panel against a real daemon', () => {
     const { top, original, bottom } = threeLayers(fake);
 
     const [clip] = await controller.apply();
+    expect(fake.scriptErrors).toEqual([]);
     expect(clip).toMatchObject({ status: 'placed', trackIndex: 1 });
     expect(clip!.message).toBe('Placed on layer 2, above "street.mp4"');
     // Source frames 5-9 plus 3 handle frames each side.
@@ -123,7 +124,7 @@ describe('After Effects CEP panel against a real daemon', () => {
     // Two round trips: read the selection, place the results.
     expect(cs.scripts).toHaveLength(2);
     controller.dispose();
-  }, 300_000);
+  }, 600_000);
 
   it('offline footage: refused before any render, the comp unchanged', async () => {
     const { fake, controller } = await connected(t, token);
@@ -140,7 +141,7 @@ describe('After Effects CEP panel against a real daemon', () => {
     expect(fake.app.undoGroups).toEqual([]);
     expect((await (await t.connect()).listJobs()).length).toBe(jobsBefore);
     controller.dispose();
-  }, 60_000);
+  }, 120_000);
 
   it('locked layer (comp locked for editing): refused at selection, or at placement when locked mid-render', async () => {
     // Locked before apply: refused before rendering.
@@ -178,7 +179,7 @@ describe('After Effects CEP panel against a real daemon', () => {
       expect(fake.app.undoGroups).toEqual([]);
       controller.dispose();
     }
-  }, 120_000);
+  }, 300_000);
 
   it('daemon down: nothing to connect to, apply edits nothing', async () => {
     const other = await startTestDaemon();
@@ -203,7 +204,7 @@ describe('After Effects CEP panel against a real daemon', () => {
     expect(r.fake.snapshot()).toEqual(before);
     expect(original.index).toBe(2);
     controller.dispose();
-  }, 60_000);
+  }, 120_000);
 
   it('daemon dies mid-job: the clip fails with the reason, the comp unchanged', async () => {
     const other = await startTestDaemon({ createContext: undefined });
@@ -259,7 +260,7 @@ describe('the ExtendScript side alone (fake AE, no daemon)', () => {
     expect(r.fake.app.undoGroups).toEqual(['mlxvideo: Test']);
     expect(r.fake.app.editsOutsideUndoGroup).toEqual([]);
     expect(original.index).toBe(2);
-  }, 60_000);
+  }, 120_000);
 
   it('reads facts through 1-based collections and refuses what it cannot process', async () => {
     const r = rig();

@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { registerRunCommands } from './run-command.ts';
 import { registerModelsCommands } from './models-command.ts';
 import { registerServeCommands } from './serve-command.ts';
+import { registerAnalyzeCommand } from './analyze-command.ts';
+import { registerSearchCommand } from './search-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('mlxv')
@@ -15,6 +17,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRunCommands(program);
   registerModelsCommands(program);
   registerServeCommands(program);
+  registerAnalyzeCommand(program);
+  registerSearchCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

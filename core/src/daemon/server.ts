@@ -326,6 +326,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
             // gone already
           }
         }
+        // Clients get a moment to complete the close handshake (so they see 4503, not a dropped socket);
+        // whoever has not answered by then is cut off.
+        const deadline = Date.now() + 1000;
+        while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         await new Promise<void>((resolve) => {
           wss.close(() => resolve());
           for (const client of wss.clients) client.terminate();

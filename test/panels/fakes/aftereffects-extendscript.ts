@@ -22,7 +22,7 @@
  * - offline footage (`footageMissing`) keeps its path in `mainSource.file`, as AE does.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { parse as parseJs } from 'acorn';
@@ -42,8 +42,17 @@ export interface MediaFacts {
  * AE imports synchronously, so the fake probes synchronously: the real probeMedia in a child process
  * (it is async, and the fake must not depend on Debian's ffprobe being there).
  */
+const probed = new Map<string, MediaFacts | null>();
+
 export function probeSync(path: string): MediaFacts | null {
   if (!existsSync(path)) return null;
+  // Renders are new files and fixtures do not change during a run: one probe per path and size.
+  const key = `${path}:${statSync(path).size}`;
+  if (!probed.has(key)) probed.set(key, probeOnce(path));
+  return probed.get(key)!;
+}
+
+function probeOnce(path: string): MediaFacts | null {
   const code =
     `const { probeMedia } = await import(${JSON.stringify(PROBE)});` +
     `const i = await probeMedia(process.argv[1]);` +
@@ -429,6 +438,8 @@ export interface FakeAfterEffects {
   evalScript(script: string): string;
   /** Items and layers as plain data, to compare before/after. */
   snapshot(): unknown;
+  /** Why each script that answered "EvalScript error." threw. */
+  scriptErrors: string[];
 }
 
 export function createFakeAfterEffects(
@@ -461,11 +472,15 @@ export function createFakeAfterEffects(
     parseJs(source, { ecmaVersion: 3 });
     vm.runInContext(source, context, { filename: JSX_PATH });
   }
+  const scriptErrors: string[] = [];
   const evalScript = (script: string): string => {
     let result: string;
     try {
-      result = String(vm.runInContext(script, context, { timeout: 10_000 }));
-    } catch {
+      // No timeout: AE has none, and the synchronous probe of an import can take seconds on a busy machine.
+      result = String(vm.runInContext(script, context));
+    } catch (err) {
+      // CEP passes on only "EvalScript error."; the cause is kept for the test's diagnostics.
+      scriptErrors.push(String(err));
       result = EVAL_SCRIPT_ERROR;
     }
     if (app.openGroup !== null) {
@@ -491,5 +506,5 @@ export function createFakeAfterEffects(
       locked: l.locked,
     })),
   });
-  return { app, project: app.project, comp, evalScript, snapshot };
+  return { app, project: app.project, comp, evalScript, snapshot, scriptErrors };
 }

@@ -12,8 +12,8 @@ import type { EffectContext, FilterEffect, Processor } from '../types.ts';
 import {
   firstNonFinite,
   packed,
-  type F32Frame as Frame,
   toFloat32,
+  type F32Frame as Frame,
   type Frame as AnyFrame,
 } from '../frame.ts';
 import { upscaleTiled } from '../../runtime/tiling.ts';

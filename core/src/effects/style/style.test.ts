@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEffectContext } from '../../runtime/context.ts';
-import { createFrame, type F32Frame as Frame, toFloat32, type Frame as AnyFrame } from '../frame.ts';
-import type { ParamValues, Processor } from '../types.ts';
+import { createFrame, toFloat32, type F32Frame as Frame } from '../frame.ts';
 import { decodeFrames } from '../../media/decode.ts';
 import { StyleInputError, styleEffect, type StyleParams } from './descriptor.ts';
 
@@ -141,10 +140,10 @@ function meanAbsRgb(a: Frame, b: Frame, where?: Uint8Array): number {
 describe('style on real photos', () => {
   for (const style of ['mosaic', 'udnie', STARRY]) {
     it(`${path.basename(style)}: differs strongly from the input yet keeps its edges`, async () => {
-      const p = floatOutputs(await styleEffect.createProcessor(ctx));
+      const p = await styleEffect.createProcessor(ctx);
       for (const photo of PHOTOS) {
         const input = await loadFrame(photo);
-        const out = await p.process(input, params({ style }));
+        const out = toFloat32(await p.process(input, params({ style })));
         expect([out.width, out.height]).toEqual([input.width, input.height]);
         const change = meanAbsRgb(out, input);
         const corr = edgeCorrelation(input, out);
@@ -158,22 +157,22 @@ describe('style on real photos', () => {
   }
 
   it('two paintings give measurably different outputs', async () => {
-    const p = floatOutputs(await styleEffect.createProcessor(ctx));
+    const p = await styleEffect.createProcessor(ctx);
     const input = await loadFrame(PHOTOS[0]!);
-    const a = await p.process(input, params({ style: STARRY }));
-    const b = await p.process(input, params({ style: FISH }));
+    const a = toFloat32(await p.process(input, params({ style: STARRY })));
+    const b = toFloat32(await p.process(input, params({ style: FISH })));
     const d = meanAbsRgb(a, b);
     console.log(`Starry Night vs HappyFish on the astronaut: mean |Δ| ${d.toFixed(3)}`);
     expect(d).toBeGreaterThan(0.05);
   });
 
   it('strength blends towards the input; keep-colours keeps the chroma', async () => {
-    const p = floatOutputs(await styleEffect.createProcessor(ctx));
+    const p = await styleEffect.createProcessor(ctx);
     const input = await loadFrame(PHOTOS[0]!);
-    const full = await p.process(input, params({ style: 'candy' }));
-    const half = await p.process(input, params({ style: 'candy', strength: 0.5 }));
+    const full = toFloat32(await p.process(input, params({ style: 'candy' })));
+    const half = toFloat32(await p.process(input, params({ style: 'candy', strength: 0.5 })));
     expect(meanAbsRgb(half, input)).toBeLessThan(meanAbsRgb(full, input) * 0.7);
-    const kept = await p.process(input, params({ style: 'candy', keepColors: true }));
+    const kept = toFloat32(await p.process(input, params({ style: 'candy', keepColors: true })));
     const chroma = (f: Frame, i: number): [number, number] => {
       const y = 0.2126 * f.data[i]! + 0.7152 * f.data[i + 1]! + 0.0722 * f.data[i + 2]!;
       return [f.data[i + 2]! - y, f.data[i]! - y];
@@ -194,7 +193,7 @@ describe('style on real photos', () => {
   });
 
   it('a style that is neither a name nor a file is a clear error naming it', async () => {
-    const p = floatOutputs(await styleEffect.createProcessor(ctx));
+    const p = await styleEffect.createProcessor(ctx);
     const input = await loadFrame(PHOTOS[0]!);
     await expect(p.process(input, params({ style: 'no/such/painting.jpg' }))).rejects.toThrow(
       StyleInputError,
@@ -205,10 +204,10 @@ describe('style on real photos', () => {
   });
 
   it('tiles: a frame larger than the tile size is stylised in tiles of the same size', async () => {
-    const p = floatOutputs(await styleEffect.createProcessor(ctx));
+    const p = await styleEffect.createProcessor(ctx);
     const input = await loadFrame(PHOTOS[1]!, 342);
-    const tiled = await p.process(input, params({ tileSize: 128 }));
-    const whole = await p.process(input, params({ tileSize: 1024 }));
+    const tiled = toFloat32(await p.process(input, params({ tileSize: 128 })));
+    const whole = toFloat32(await p.process(input, params({ tileSize: 1024 })));
     expect([tiled.width, tiled.height]).toEqual([input.width, input.height]);
     const d = meanAbsRgb(tiled, whole);
     console.log(`tiled (128) vs whole frame: mean |Δ| ${d.toFixed(3)}`);
@@ -226,13 +225,13 @@ describe('style on a real clip: flicker', () => {
       frames.push(f);
     // Static pixels: the input hardly changes there between consecutive frames.
     const flicker = async (temporalConsistency: boolean): Promise<number> => {
-      const p = floatOutputs(await styleEffect.createProcessor(ctx));
+      const p = await styleEffect.createProcessor(ctx);
       let prevIn: Frame | undefined;
       let prevOut: Frame | undefined;
       let sum = 0;
       let n = 0;
       for (const f of frames) {
-        const out = await p.process(f, params({ style: 'mosaic', temporalConsistency }));
+        const out = toFloat32(await p.process(f, params({ style: 'mosaic', temporalConsistency })));
         if (prevIn && prevOut) {
           const still = new Uint8Array(f.width * f.height);
           for (let i = 0; i < still.length; i++) {
@@ -256,8 +255,3 @@ describe('style on a real clip: flicker', () => {
     expect(withTc).toBeLessThan(without * 0.8);
   });
 });
-
-/** The processor with its outputs as f32 frames (the helpers above read float samples). */
-function floatOutputs<P extends ParamValues>(p: Processor<P>) {
-  return { ...p, process: async (f: AnyFrame, params: P) => toFloat32(await p.process(f, params)) };
-}
