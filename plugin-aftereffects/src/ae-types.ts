@@ -38,6 +38,27 @@ export interface AeLayer {
   readonly timeRemapEnabled: boolean;
   readonly source: AeFootageItem | AeCompItem | null;
   moveBefore(layer: AeLayer): void;
+  /** `layer.property("Marker")` (ExtendScript's layer marker stream). Optional: used by shot markers only. */
+  property?(name: 'Marker'): AeMarkerProperty;
+}
+
+/**
+ * A layer marker's value (ExtendScript `MarkerValue`, in the AE UXP reference as MarkerValue). [verify]
+ * the UXP constructor signature beyond the comment argument.
+ */
+export interface AeMarkerValue {
+  comment: string;
+  /** Seconds. */
+  duration: number;
+}
+
+/** A layer's "Marker" property: keys at comp times, each holding a MarkerValue. */
+export interface AeMarkerProperty {
+  readonly numKeys: number;
+  setValueAtTime(time: number, value: AeMarkerValue): void;
+  /** 1-based, as every AE key index. */
+  keyTime(index: number): number;
+  keyValue(index: number): AeMarkerValue;
 }
 
 export interface AeLayerCollection {
@@ -80,4 +101,6 @@ export interface AeApp {
 export interface AeModule {
   readonly app: AeApp;
   readonly ImportOptions: new (file: string) => AeImportOptions;
+  /** Optional: used by shot markers only. */
+  readonly MarkerValue?: new (comment: string) => AeMarkerValue;
 }

@@ -13,12 +13,19 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { smallFrames } from '../../core/src/analysis/frame-source.ts';
+import type { MarkerSource } from '../../core/src/analysis/markers/index.ts';
+import { classifyMotion } from '../../core/src/analysis/motion.ts';
+import { ShotDetector } from '../../core/src/analysis/shots.ts';
 import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
+import { probeMedia } from '../../core/src/media/probe.ts';
+import { offsetTimecode } from '../../core/src/media/timecode.ts';
 import { fixture } from '../support/paths.ts';
 
 export const opencvData = '/usr/share/doc/opencv-doc/examples/data';
 
-function make(dir: string, name: string, args: string[]): string {
+/** dir/name encoded by ffmpeg from `args` (inputs and filters) as H.264 yuv420p, unless it exists already. */
+export function encodeClip(dir: string, name: string, args: string[]): string {
   const out = join(dir, name);
   if (!existsSync(out)) {
     execFileSync(ffmpegPath(), [
@@ -46,7 +53,7 @@ const still = (label: string, pad = 'black') =>
 
 export function makeTextClip(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  return make(dir, 'text.mp4', [
+  return encodeClip(dir, 'text.mp4', [
     '-loop',
     '1',
     '-t',
@@ -71,7 +78,7 @@ export function makeClips(dir: string) {
   const wide = fixture('wide-street.mp4');
   const close = fixture('closeup-2398.mp4');
   return {
-    cut: make(dir, 'cut.mp4', [
+    cut: encodeClip(dir, 'cut.mp4', [
       '-i',
       wide,
       '-i',
@@ -85,7 +92,7 @@ export function makeClips(dir: string) {
       '-r',
       '10',
     ]),
-    dissolve: make(dir, 'dissolve.mp4', [
+    dissolve: encodeClip(dir, 'dissolve.mp4', [
       '-i',
       wide,
       '-i',
@@ -95,7 +102,7 @@ export function makeClips(dir: string) {
       '-map',
       '[v]',
     ]),
-    fade: make(dir, 'fade.mp4', [
+    fade: encodeClip(dir, 'fade.mp4', [
       '-i',
       wide,
       '-i',
@@ -107,7 +114,7 @@ export function makeClips(dir: string) {
       '-r',
       '10',
     ]),
-    pan: make(dir, 'pan.mp4', [
+    pan: encodeClip(dir, 'pan.mp4', [
       '-loop',
       '1',
       '-i',
@@ -117,5 +124,41 @@ export function makeClips(dir: string) {
       '-t',
       '3',
     ]),
+  };
+}
+
+/** Real shot boundaries of a clip with stand-in descriptions (no models: this test is about the formats). */
+export async function shotSource(file: string): Promise<MarkerSource> {
+  const info = await probeMedia(file);
+  const det = new ShotDetector();
+  for await (const f of smallFrames(info, 96)) det.push(f);
+  const tc = info.timecode ?? '00:00:00:00';
+  const shots = det.finish().shots.map((s, i) => ({
+    shot: i + 1,
+    start: s.start,
+    end: s.end,
+    startTimecode: offsetTimecode(tc, s.start, info.frameRate),
+    endTimecode: offsetTimecode(tc, s.end, info.frameRate),
+    black: s.black,
+    objects: { person: i + 1 },
+    tags: [{ label: 'street', synonyms: [], score: 0.5 }],
+    areas: {},
+    faces: { count: 0, largestHeight: 0 },
+    scale: 'wide' as const,
+    text: i === 1 ? ['EXIT, "this way"', 'second line'] : [],
+    lighting: null,
+    motion: classifyMotion([], 25),
+    colours: [],
+    sampledFrames: [],
+  }));
+  return {
+    file,
+    analysisVersion: 1,
+    width: info.width,
+    height: info.height,
+    frameRate: info.frameRate,
+    frameCount: det.frameCount,
+    startTimecode: tc,
+    shots,
   };
 }

@@ -34,6 +34,7 @@ interface JsonFile {
   status: string;
   error?: string;
   shots?: {
+    areas: Record<string, number>;
     shot: number;
     start: number;
     end: number;
@@ -96,6 +97,9 @@ describe('mlxv analyze', () => {
     expect(cut[0]!.objects.person).toBeLessThanOrEqual(10);
     expect(cut[1]!.objects.person).toBe(1);
     expect(cut[1]!.scale).toBe('close-up');
+    // DeepLabv3: the astronaut fills a large part of the close-up, and is a small part of the street.
+    expect(cut[1]!.areas.person).toBeGreaterThan(0.2);
+    expect(cut[0]!.areas.person ?? 0).toBeLessThan(0.1);
     expect(['wide', 'extreme-wide']).toContain(cut[0]!.scale);
   });
 

@@ -17,49 +17,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { smallFrames } from '../../core/src/analysis/frame-source.ts';
-import { ShotDetector } from '../../core/src/analysis/shots.ts';
-import { classifyMotion } from '../../core/src/analysis/motion.ts';
 import { toCsv, toEdl, toFcpxml, toOtio, type MarkerSource } from '../../core/src/analysis/markers/index.ts';
-import { probeMedia } from '../../core/src/media/probe.ts';
-import { offsetTimecode } from '../../core/src/media/timecode.ts';
 import { fixture } from '../support/paths.ts';
-import { makeClips } from './clips.ts';
-
-/** Real shot boundaries of a clip with stand-in descriptions (no models: this test is about the formats). */
-async function source(file: string): Promise<MarkerSource> {
-  const info = await probeMedia(file);
-  const det = new ShotDetector();
-  for await (const f of smallFrames(info, 96)) det.push(f);
-  const tc = info.timecode ?? '00:00:00:00';
-  const shots = det.finish().shots.map((s, i) => ({
-    shot: i + 1,
-    start: s.start,
-    end: s.end,
-    startTimecode: offsetTimecode(tc, s.start, info.frameRate),
-    endTimecode: offsetTimecode(tc, s.end, info.frameRate),
-    black: s.black,
-    objects: { person: i + 1 },
-    tags: [{ label: 'street', synonyms: [], score: 0.5 }],
-    faces: { count: 0, largestHeight: 0 },
-    scale: 'wide' as const,
-    text: i === 1 ? ['EXIT, "this way"', 'second line'] : [],
-    lighting: null,
-    motion: classifyMotion([], 25),
-    colours: [],
-    sampledFrames: [],
-  }));
-  return {
-    file,
-    analysisVersion: 1,
-    width: info.width,
-    height: info.height,
-    frameRate: info.frameRate,
-    frameCount: det.frameCount,
-    startTimecode: tc,
-    shots,
-  };
-}
+import { makeClips, shotSource as source } from './clips.ts';
 
 let cut: MarkerSource;
 let dropFrame: MarkerSource;
@@ -236,14 +196,22 @@ describe('CSV', () => {
     for (let i = 0; i < csv.length; i++) {
       const c = csv[i]!;
       if (quoted) {
-        if (c === '"' && csv[i + 1] === '"') ((cell += '"'), i++);
-        else if (c === '"') quoted = false;
+        if (c === '"' && csv[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else if (c === '"') quoted = false;
         else cell += c;
       } else if (c === '"') quoted = true;
-      else if (c === ',') (row.push(cell), (cell = ''));
-      else if (c === '\r' && csv[i + 1] === '\n')
-        (row.push(cell), rows.push(row), (row = []), (cell = ''), i++);
-      else cell += c;
+      else if (c === ',') {
+        row.push(cell);
+        cell = '';
+      } else if (c === '\r' && csv[i + 1] === '\n') {
+        row.push(cell);
+        rows.push(row);
+        row = [];
+        cell = '';
+        i++;
+      } else cell += c;
     }
     expect(rows[0]!.slice(0, 6)).toEqual(['file', 'shot', 'start_frame', 'end_frame', 'start_tc', 'end_tc']);
     expect(rows.slice(1).map((r) => [r[1], r[2], r[3]])).toEqual([

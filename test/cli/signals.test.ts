@@ -1,4 +1,5 @@
 /**
+ * Ctrl-C (SIGINT) mid-job stops ffmpeg and the effect, removes the temporary output and exits 130.
  * Issue 9, defect 4: SIGTERM (kill, `timeout`, systemd, farm managers) and SIGHUP (terminal closed) during
  * `mlxv run` must clean up like Ctrl-C does and exit 128 + the signal number; a run killed outright (SIGKILL,
  * which no process can catch) leaves its temporary output, and the next run into that output removes it.
@@ -18,7 +19,7 @@ beforeAll(async () => {
   clip = path.join(dir, 'long.mp4');
   // Long enough that the job is surely still running when the signal arrives.
   await makeClip(clip, { frames: FRAMES, size: '160x120', rate: '25' });
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -40,6 +41,7 @@ async function startJob(out: string) {
 
 describe('terminating signals during mlxv run', () => {
   for (const [signal, code] of [
+    ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
   ] as const) {
@@ -48,11 +50,13 @@ describe('terminating signals during mlxv run', () => {
       expect((await readdir(dir)).some((n) => n.includes('.partial-'))).toBe(true);
       child.kill(signal);
       const r = await result;
-      expect(r.stderr).toContain(`${signal} received, cancelling`);
+      expect(r.stderr).toContain(
+        signal === 'SIGINT' ? 'cancelling (press Ctrl-C again' : `${signal} received`,
+      );
       expect(r.stderr).toMatch(/\[CANCELLED\]/);
       expect(r.code).toBe(code);
       expect(await readdir(dir)).toEqual(['long.mp4']);
-    }, 120_000);
+    }, 300_000);
   }
 
   it('SIGKILL leaves a partial; the next run into that output sweeps it and says so', async () => {
@@ -67,5 +71,5 @@ describe('terminating signals during mlxv run', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toContain(`note: removed 1 temporary output(s) an interrupted run left behind`);
     expect((await readdir(dir)).sort()).toEqual(['killed.mov', 'long.mp4']);
-  }, 120_000);
+  }, 300_000);
 });

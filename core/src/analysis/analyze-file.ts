@@ -3,7 +3,7 @@
  *
  * 1. every frame, small: shot boundaries and camera motion (shots.ts, motion.ts);
  * 2. the sampled frames only, at `maxSide`: per sample objects (NanoDet), faces (BlazeFace), ImageNet tags
- *    (MobileNetV2), lighting and colours; on-screen text (PP-OCRv4) on each shot's middle frame and every
+ *    (MobileNetV2), semantic areas (DeepLabv3, PASCAL VOC), lighting and colours; on-screen text (PP-OCRv4) on each shot's middle frame and every
  *    `ocrEverySeconds` within it (OCR costs the most, and text on screen rarely changes faster).
  *
  * Samples: every `stride`-th frame (default: one per second) and every shot's middle frame, so a shot shorter
@@ -13,7 +13,7 @@
  * most common, text the distinct lines, lighting and colours from the middle frame.
  */
 import sharp from 'sharp';
-import type { Frame } from '../effects/frame.ts';
+import type { F32Frame } from '../effects/frame.ts';
 import { getManifest } from '../models/manifests.ts';
 import { probeMedia } from '../media/probe.ts';
 import { rationalValue } from '../media/rational.ts';
@@ -21,18 +21,19 @@ import { offsetTimecode } from '../media/timecode.ts';
 import type { EffectContext } from '../effects/types.ts';
 import { JobError } from '../pipeline/types.ts';
 import { selectedFrames, smallFrames } from './frame-source.ts';
-import { classifyMotion, type ShotMotion } from './motion.ts';
-import { ShotDetector, type Transition } from './shots.ts';
+import { classifyMotion, type FrameMotion, type ShotMotion } from './motion.ts';
+import { ShotDetector, type Shot, type Transition } from './shots.ts';
 import { detectFaces } from './models/faces.ts';
 import { detectObjects } from './models/objects.ts';
 import { readText } from './models/ocr.ts';
+import { semanticAreas } from './models/areas.ts';
 import type { AnalysisModel } from './models/run-model.ts';
 import { classify, type Tag } from './models/tags.ts';
 import { dominantColours, lightingOf, type DominantColour, type Lighting } from './picture-stats.ts';
 import { shotScale, type ShotScale } from './shot-scale.ts';
 
 /** Bump when any stage's output changes: indexed files analysed by an older version are analysed again. */
-export const ANALYSIS_VERSION = 1;
+export const ANALYSIS_VERSION = 2;
 
 export interface AnalysisOptions {
   /** Sample every this many frames for the models; default one per second of footage. */
@@ -65,6 +66,8 @@ export interface ShotAnalysis {
   black: boolean;
   objects: Record<string, number>;
   tags: Tag[];
+  /** Share of the frame per PASCAL VOC class (mean over the samples), classes over 2%. */
+  areas: Record<string, number>;
   faces: { count: number; largestHeight: number };
   scale: ShotScale | null;
   text: string[];
@@ -85,14 +88,25 @@ export interface FileAnalysis {
   frameCount: number;
   startTimecode: string;
   shots: ShotAnalysis[];
-  /** Wall time per stage in ms (decode included), and pure model time per model id. */
-  timings: { shotsMs: number; modelsMs: number; inferenceMs: Record<string, number> };
+  /**
+   * Wall time of the two passes in ms (decode included), wall time per per-sample stage (objects, faces,
+   * tags, ocr, picture, thumbnail), pure session.run time per model id, and how many frames were sampled.
+   */
+  timings: {
+    shotsMs: number;
+    modelsMs: number;
+    stageMs: Record<string, number>;
+    inferenceMs: Record<string, number>;
+    samples: number;
+    ocrSamples: number;
+  };
 }
 
 export interface AnalysisModels {
   objects: AnalysisModel;
   faces: AnalysisModel;
   tags: AnalysisModel;
+  areas: AnalysisModel;
   ocrDetect: AnalysisModel;
   ocrRecognise: AnalysisModel;
 }
@@ -101,6 +115,7 @@ export const ANALYSIS_MODEL_IDS = {
   objects: 'person-detector-nanodet',
   faces: 'blazeface',
   tags: 'mobilenetv2-int8',
+  areas: 'deeplabv3-mnv2-257',
   ocrDetect: 'ppocr-v4-det',
   ocrRecognise: 'ppocr-v4-rec',
 } as const;
@@ -116,9 +131,11 @@ export async function loadAnalysisModels(ctx: EffectContext): Promise<AnalysisMo
   return Object.fromEntries(entries) as AnalysisModels;
 }
 
-interface Sample {
+/** What one sampled frame gave (analyseSample). */
+export interface Sample {
   objects: Record<string, number>;
   tags: Tag[];
+  areas: Record<string, number>;
   faces: { count: number; largestHeight: number };
   personHeight: number;
   text: string[];
@@ -167,7 +184,9 @@ export async function analyzeFile(
   const loaded = indices.length > 0 ? (typeof models === 'function' ? await models() : models) : undefined;
   const before = loaded ? inferenceTotals(loaded) : {};
   const samples = new Map<number, Sample>();
+  const stageMs: Record<string, number> = {};
   let done = 0;
+  let ocrSamples = 0;
   for await (const { index, frame } of selectedFrames(
     info,
     indices,
@@ -175,40 +194,15 @@ export async function analyzeFile(
     options.signal,
   )) {
     const plan = wanted.get(index)!;
-    samples.set(index, await analyseSample(loaded!, frame, plan.ocr, plan.middle));
+    samples.set(index, await analyseSample(loaded!, frame, plan.ocr, plan.middle, stageMs));
+    if (plan.ocr) ocrSamples++;
     progress('models', ++done, indices.length);
   }
   const after = loaded ? inferenceTotals(loaded) : {};
   const inferenceMs = Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)]));
 
   const tc = info.timecode ?? '00:00:00:00';
-  const result: ShotAnalysis[] = shots.map((s, i) => {
-    const own = indices.filter((f) => wanted.get(f)!.shot === i && samples.has(f));
-    const mid = samples.get(Math.floor((s.start + s.end) / 2));
-    const list = own.map((f) => samples.get(f)!);
-    return {
-      shot: i + 1,
-      start: s.start,
-      end: s.end,
-      startTimecode: offsetTimecode(tc, s.start, info.frameRate),
-      endTimecode: offsetTimecode(tc, s.end, info.frameRate),
-      ...(s.transitionIn ? { transitionIn: s.transitionIn } : {}),
-      black: s.black,
-      objects: maxCounts(list.map((x) => x.objects)),
-      tags: meanTags(list.map((x) => x.tags)),
-      faces: {
-        count: Math.max(0, ...list.map((x) => x.faces.count)),
-        largestHeight: Math.max(0, ...list.map((x) => x.faces.largestHeight)),
-      },
-      scale: mostCommon(list.map((x) => shotScale(x.faces.largestHeight, x.personHeight))),
-      text: [...new Set(list.flatMap((x) => x.text))],
-      lighting: mid?.lighting ?? null,
-      motion: classifyMotion(detector.motions.slice(s.start + 1, s.end + 1), fps),
-      colours: mid?.colours ?? [],
-      ...(mid?.thumbnail ? { thumbnail: mid.thumbnail } : {}),
-      sampledFrames: own,
-    };
-  });
+  const result = describeShots(shots, samples, detector.motions, info.frameRate, tc);
   return {
     file: info.path,
     analysisVersion: ANALYSIS_VERSION,
@@ -218,8 +212,63 @@ export async function analyzeFile(
     frameCount: detector.frameCount,
     startTimecode: tc,
     shots: result,
-    timings: { shotsMs, modelsMs: performance.now() - t1, inferenceMs },
+    timings: {
+      shotsMs,
+      modelsMs: performance.now() - t1,
+      stageMs,
+      inferenceMs,
+      samples: samples.size,
+      ocrSamples,
+    },
   };
+}
+
+/**
+ * Merges each shot's samples (the sampled frames inside it) into its description; lighting, colours and
+ * the thumbnail come from the sample nearest the shot's middle.
+ */
+export function describeShots(
+  shots: readonly Shot[],
+  samples: ReadonlyMap<number, Sample>,
+  motions: readonly FrameMotion[],
+  frameRate: { num: number; den: number },
+  startTimecode: string,
+): ShotAnalysis[] {
+  const fps = frameRate.num / frameRate.den;
+  const sampled = [...samples.keys()].sort((x, y) => x - y);
+  return shots.map((s, i) => {
+    const own = s.black ? [] : sampled.filter((f) => f >= s.start && f <= s.end);
+    const middle = (s.start + s.end) / 2;
+    const midIndex = own.reduce<number | undefined>(
+      (best, f) => (best === undefined || Math.abs(f - middle) < Math.abs(best - middle) ? f : best),
+      undefined,
+    );
+    const mid = midIndex === undefined ? undefined : samples.get(midIndex);
+    const list = own.map((f) => samples.get(f)!);
+    return {
+      shot: i + 1,
+      start: s.start,
+      end: s.end,
+      startTimecode: offsetTimecode(startTimecode, s.start, frameRate),
+      endTimecode: offsetTimecode(startTimecode, s.end, frameRate),
+      ...(s.transitionIn ? { transitionIn: s.transitionIn } : {}),
+      black: s.black,
+      objects: maxCounts(list.map((x) => x.objects)),
+      tags: meanTags(list.map((x) => x.tags)),
+      areas: meanAreas(list.map((x) => x.areas)),
+      faces: {
+        count: Math.max(0, ...list.map((x) => x.faces.count)),
+        largestHeight: Math.max(0, ...list.map((x) => x.faces.largestHeight)),
+      },
+      scale: mostCommon(list.map((x) => shotScale(x.faces.largestHeight, x.personHeight))),
+      text: [...new Set(list.flatMap((x) => x.text))],
+      lighting: mid?.lighting ?? null,
+      motion: classifyMotion(motions.slice(s.start + 1, s.end + 1), fps),
+      colours: mid?.colours ?? [],
+      ...(mid?.thumbnail ? { thumbnail: mid.thumbnail } : {}),
+      sampledFrames: own,
+    };
+  });
 }
 
 function inferenceTotals(models: AnalysisModels): Record<string, number> {
@@ -228,33 +277,49 @@ function inferenceTotals(models: AnalysisModels): Record<string, number> {
   );
 }
 
-async function analyseSample(
+export async function analyseSample(
   m: AnalysisModels,
-  frame: Frame,
+  frame: F32Frame,
   ocr: boolean,
   middle: boolean,
+  stageMs: Record<string, number>,
 ): Promise<Sample> {
-  const objects = await detectObjects(m.objects, frame, 0.45);
+  const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      stageMs[stage] = (stageMs[stage] ?? 0) + performance.now() - t;
+    }
+  };
+  const objects = await timed('objects', () => detectObjects(m.objects, frame, 0.45));
   const counts: Record<string, number> = {};
   for (const o of objects) counts[o.label] = (counts[o.label] ?? 0) + 1;
   const personHeight = Math.max(
     0,
     ...objects.filter((o) => o.label === 'person').map((o) => o.h / frame.height),
   );
-  const faces = await detectFaces(m.faces, frame, 0.75);
-  return {
-    objects: counts,
-    tags: await classify(m.tags, frame),
-    faces: { count: faces.length, largestHeight: Math.max(0, ...faces.map((f) => f.h / frame.height)) },
-    personHeight,
-    text: ocr ? (await readText(m.ocrDetect, m.ocrRecognise, frame)).map((l) => l.text) : [],
+  const faces = await timed('faces', () => detectFaces(m.faces, frame, 0.75));
+  const tags = await timed('tags', () => classify(m.tags, frame));
+  const areas = await timed('areas', () => semanticAreas(m.areas, frame));
+  const text = ocr ? await timed('ocr', () => readText(m.ocrDetect, m.ocrRecognise, frame)) : [];
+  const picture = await timed('picture', () => ({
     lighting: lightingOf(frame),
     colours: dominantColours(frame),
-    ...(middle ? { thumbnail: await thumbnailOf(frame) } : {}),
+  }));
+  return {
+    objects: counts,
+    tags,
+    areas,
+    faces: { count: faces.length, largestHeight: Math.max(0, ...faces.map((f) => f.h / frame.height)) },
+    personHeight,
+    text: text.map((l) => l.text),
+    ...picture,
+    ...(middle ? { thumbnail: await timed('thumbnail', () => thumbnailOf(frame)) } : {}),
   };
 }
 
-async function thumbnailOf(frame: Frame): Promise<Buffer> {
+export async function thumbnailOf(frame: F32Frame): Promise<Buffer> {
   const bytes = Buffer.alloc(frame.width * frame.height * 3);
   for (let y = 0, o = 0; y < frame.height; y++) {
     for (let x = 0; x < frame.width; x++, o += 3) {
@@ -289,6 +354,13 @@ function meanTags(list: Tag[][]): Tag[] {
     .filter((t) => t.score >= 0.1)
     .sort((a, b) => b.score - a.score)
     .slice(0, 5);
+}
+
+function meanAreas(list: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of list) for (const [k, v] of Object.entries(a)) out[k] = (out[k] ?? 0) + v / list.length;
+  for (const k of Object.keys(out)) if (out[k]! < 0.02) delete out[k];
+  return out;
 }
 
 function mostCommon<T>(xs: T[]): T | null {

@@ -30,6 +30,9 @@ function card(e: SheetEntry): string {
   const s = e.shot;
   const name = e.file.split(/[\\/]/).pop()!;
   const objects = Object.entries(s.objects).map(([k, v]) => `${k} ×${v}`);
+  const areas = Object.entries(s.areas ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${Math.round(v * 100)}%`);
   const facts = [s.scale, s.motion.camera, s.lighting?.time, s.black ? 'black' : null].filter(
     Boolean,
   ) as string[];
@@ -51,6 +54,7 @@ function card(e: SheetEntry): string {
   <p class="tc">${escape(s.startTimecode)} – ${escape(s.endTimecode)} <span>(frames ${s.start}–${s.end})</span></p>
   <p class="facts">${facts.map((f) => `<span class="fact">${escape(f)}</span>`).join(' ')}</p>
   ${objects.length ? `<p class="objects">${objects.map(escape).join(', ')}</p>` : ''}
+  ${areas.length ? `<p class="areas">areas: ${areas.map(escape).join(', ')}</p>` : ''}
   ${s.tags.length ? `<p class="tags">${s.tags.map((t) => `<span class="tag">${escape(t.label)}</span>`).join(' ')}</p>` : ''}
   ${s.text.length ? `<p class="text">“${s.text.map(escape).join(' / ')}”</p>` : ''}
 </article>`;
@@ -77,6 +81,7 @@ export function renderContactSheet(entries: readonly SheetEntry[], title = 'mlxv
   .fact { background: #3d4f6b; padding: 0 6px; border-radius: 8px; }
   .tag { background: #4a3d6b; padding: 0 6px; border-radius: 8px; }
   .objects { color: #cfc; }
+  .areas { color: #aaa; }
   .text { color: #fd9; display: -webkit-box; -webkit-line-clamp: 4; -webkit-box-orient: vertical; overflow: hidden; }
 </style></head>
 <body>

@@ -12,7 +12,7 @@
  * timing, so output k is exactly the k-th requested frame.
  */
 import { execa } from 'execa';
-import type { Frame } from '../effects/frame.ts';
+import type { F32Frame } from '../effects/frame.ts';
 import { ffmpegPath, passthroughTimingArgs, summarizeErrors } from '../media/ffmpeg.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { JobError } from '../pipeline/types.ts';
@@ -134,7 +134,7 @@ export async function* selectedFrames(
   indices: readonly number[],
   maxSide: number,
   signal?: AbortSignal,
-): AsyncGenerator<{ index: number; frame: Frame }> {
+): AsyncGenerator<{ index: number; frame: F32Frame }> {
   if (indices.length === 0) return;
   const size = fitSize(info.width, info.height, maxSide);
   // Runs of consecutive indices compress to between(); the rest are eq() terms.
@@ -156,7 +156,7 @@ export async function* selectedFrames(
     const data = new Float32Array(buf.length);
     const scale = 1 / 255;
     for (let i = 0; i < buf.length; i++) data[i] = buf[i]! * scale;
-    const frame: Frame = {
+    const frame: F32Frame = {
       width: size.width,
       height: size.height,
       stride: size.width * 4,

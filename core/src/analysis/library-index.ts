@@ -264,6 +264,10 @@ function ftsColumns(s: StoredShot): [string, string, string, string] {
     s.lighting?.time,
     s.lighting ? `${s.lighting.key} key` : undefined,
     s.black ? 'black' : undefined,
+    // Areas covering a tenth of the frame or more are words too ("person", "car", "potted plant").
+    ...Object.entries(s.areas ?? {})
+      .filter(([, share]) => share >= 0.1)
+      .map(([label]) => label),
     s.transitionIn?.kind,
   ];
   return [

@@ -12,7 +12,7 @@
  * - dominant colours: k-means (k = 5, fixed seeds, 8 rounds) on a sample of pixels, with each colour's
  *   share of the frame.
  */
-import type { Frame } from '../effects/frame.ts';
+import type { F32Frame } from '../effects/frame.ts';
 import { srgbToLinear } from '../runtime/srgb.ts';
 
 export interface Lighting {
@@ -28,7 +28,7 @@ export interface DominantColour {
   share: number;
 }
 
-function* pixels(frame: Frame, maxSamples: number): Generator<[number, number, number]> {
+function* pixels(frame: F32Frame, maxSamples: number): Generator<[number, number, number]> {
   const step = Math.max(1, Math.floor(Math.sqrt((frame.width * frame.height) / maxSamples)));
   for (let y = 0; y < frame.height; y += step) {
     const row = y * frame.stride;
@@ -39,7 +39,7 @@ function* pixels(frame: Frame, maxSamples: number): Generator<[number, number, n
   }
 }
 
-export function lightingOf(frame: Frame): Lighting {
+export function lightingOf(frame: F32Frame): Lighting {
   const lumas: number[] = [];
   let lr = 0;
   let lg = 0;
@@ -85,7 +85,7 @@ export function cct(r: number, g: number, b: number): number {
   return Math.round(Math.max(1000, Math.min(25000, k)));
 }
 
-export function dominantColours(frame: Frame, k = 5): DominantColour[] {
+export function dominantColours(frame: F32Frame, k = 5): DominantColour[] {
   const pts = [...pixels(frame, 4000)];
   if (pts.length === 0) return [];
   // Seeds spread along the luma order: deterministic, and dark, mid and bright colours each get one.

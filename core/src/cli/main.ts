@@ -8,6 +8,7 @@ import { registerModelsCommands } from './models-command.ts';
 import { registerServeCommands } from './serve-command.ts';
 import { registerAnalyzeCommand } from './analyze-command.ts';
 import { registerSearchCommand } from './search-command.ts';
+import { registerFarmCommands } from './farm-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('mlxv')
@@ -19,6 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServeCommands(program);
   registerAnalyzeCommand(program);
   registerSearchCommand(program);
+  registerFarmCommands(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -46,9 +46,9 @@ function table(rows: string[][]): string {
 
 async function list(cmd: Command): Promise<number> {
   const m = manager(cmd);
-  const all = cmd.optsWithGlobals<{ all?: boolean }>().all === true;
-  // Test fixtures (manifest testFixture) are the suite's, not models a user can pick: hidden unless --all.
-  const manifests = m.list().filter((man) => all || !man.testFixture);
+  // Test fixtures stay out of a user's list (issue 10); --all shows them.
+  const all = cmd.opts<{ all?: boolean }>().all === true;
+  const manifests = m.list().filter((man) => all || !man.testOnly);
   const rows = await Promise.all(
     manifests.map(async (man) => {
       const cache = await m.checkCache(man.id);
@@ -185,9 +185,9 @@ export function registerModelsCommands(program: Command): void {
 
   models
     .command('list')
-    .description('every model: id, task, size, license, and whether a verified copy is cached')
+    .description('every model: id, task, size, license, model card, and whether a verified copy is cached')
     .option('--json', 'print as JSON')
-    .option('--all', 'also list the test-suite fixtures (models no effect uses)')
+    .option('--all', 'also list test fixtures (models tests use that are never offered by an effect)')
     .action(action((cmd) => list(cmd)));
 
   models

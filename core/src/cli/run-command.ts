@@ -27,6 +27,7 @@ import { cancelSignals, ExitCode, reportFailure, StoppedBySignal, type CancelSig
 import { createProgressReporter } from './progress.ts';
 import { runJobViaDaemon } from '../daemon/connect.ts';
 import { assertDaemonListening, expectedDaemonPort, wantsDaemon } from './daemon-run.ts';
+import { runFarmFromCli } from './farm-command.ts';
 
 /** The clip `mlxv demo` (and so `npm start`) runs on: people on a street, carried by the repository. */
 export const demoClip = path.join(repoRoot, 'test', 'fixtures', 'wide-street.mp4');
@@ -36,12 +37,13 @@ export function registerRunCommands(program: Command): void {
   usageErrorsExitWith2(
     program
       .command('run')
-      .description('apply an effect to a video file and write the result to a new file')
+      .description('apply an effect to a video file or an image and write the result to a new file')
       .argument('<effect>', 'effect id (see `mlxv effects`)')
-      .argument('<input>', 'input video file')
+      .argument('[input]', 'input video file or image (generators take none)')
       .requiredOption(
         '-o, --output <path>',
-        'output: .mov (ProRes 4444 + alpha), .webm (VP9 + alpha), .mp4 (H.264), or a folder / frame_%04d.png (RGBA PNGs)',
+        'output: .mov (ProRes 4444 + alpha), .webm (VP9 + alpha), .mp4 (H.264), a new or empty folder / ' +
+          'frame_%04d.png (RGBA PNGs), or one image: .png .jpg .tif .webp .exr',
       )
       .option('-p, --param <name=value>', 'effect parameter (repeatable)', collect, [])
       .option('--frames <a-b>', 'render only input frames a..b (0-based, inclusive; "a-" = to the end)')
@@ -58,9 +60,11 @@ export function registerRunCommands(program: Command): void {
         '--daemon',
         'run the job in the local daemon (`mlxv serve`) instead of in this process (also: MLXV_DAEMON=1)',
       )
+      .option('--farm <redis-url>', 'render on the farm: workers run `mlxv farm worker` (docs/farm.md)')
+      .option('--chunk <n>', 'frames per farm chunk (with --farm)', Number)
       .addHelpText('after', exitCodeHelp)
-      .action(async (effectId: string, input: string, opts: RunOptions) => {
-        process.exitCode = await runFromCli(effectId, input, opts);
+      .action(async (effectId: string, input: string | undefined, opts: RunOptions) => {
+        process.exitCode = await runFromCli(effectId, input ?? '', opts);
       }),
   );
 
@@ -109,6 +113,8 @@ interface RunOptions {
   modelPath: string[];
   json?: boolean;
   daemon?: boolean;
+  farm?: string;
+  chunk?: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -116,7 +122,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** Commander reports usage mistakes with exit code 1; ours is 2 so scripts can tell them from failures. */
-function usageErrorsExitWith2(command: Command): void {
+export function usageErrorsExitWith2(command: Command): void {
   command.exitOverride((err) => {
     throw err.exitCode === 0 ? err : new CommanderError(ExitCode.usage, err.code, err.message);
   });
@@ -125,6 +131,7 @@ function usageErrorsExitWith2(command: Command): void {
 async function runFromCli(effectId: string, input: string, opts: RunOptions): Promise<number> {
   try {
     const spec = buildSpec(effectId, input, opts);
+    if (opts.farm) return await runFarmFromCli(spec, { farm: opts.farm, chunk: opts.chunk, json: opts.json });
     const viaDaemon = wantsDaemon(opts.daemon);
     if (viaDaemon) {
       // The daemon loads models through its own context; a per-run model file cannot be handed to it.
@@ -136,6 +143,8 @@ async function runFromCli(effectId: string, input: string, opts: RunOptions): Pr
     const result = await runWithInterrupts(spec, `${effectId}`, viaDaemon);
     if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
     else printResult(result);
+    // Notes go to stderr either way: a script reading --json still leaves them visible in its log.
+    for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
     return ExitCode.ok;
   } catch (err) {
     return reportFailure(err);
@@ -243,7 +252,6 @@ function printResult(result: JobResult): void {
   process.stdout.write(
     `wrote ${result.output} (${result.frames} frames in ${result.seconds.toFixed(1)} s, ${fps.toFixed(1)} fps)\n`,
   );
-  for (const note of result.notes ?? []) process.stderr.write(`mlxv: note: ${note}\n`);
 }
 
 /**

@@ -100,7 +100,7 @@ export async function runJobViaDaemon(
     const done = await client.submitJob(
       {
         effect: spec.effect,
-        input: resolve(spec.input),
+        input: spec.input ? resolve(spec.input) : '',
         output: resolve(spec.output),
         params: spec.params,
         ...(spec.frames ? { frames: spec.frames } : {}),

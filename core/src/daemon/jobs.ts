@@ -206,6 +206,8 @@ export class JobManager {
       ['input', spec.input],
       ['output', spec.output],
     ] as const) {
+      // An empty input is a generator job; runJob refuses it for every other kind.
+      if (k === 'input' && p === '') continue;
       if (!isAbsolute(p)) {
         throw new JobRefusedError(
           'BAD_MESSAGE',
@@ -213,7 +215,7 @@ export class JobManager {
         );
       }
     }
-    if (resolve(spec.input) === resolve(spec.output)) {
+    if (spec.input !== '' && resolve(spec.input) === resolve(spec.output)) {
       throw new JobRefusedError(
         'OUTPUT_IS_INPUT',
         `output ${spec.output} is the input file; the daemon never writes over a source`,

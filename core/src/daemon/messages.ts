@@ -20,7 +20,8 @@ const shmTransport = z.object({
 
 const jobSpec = z.object({
   effect: shortString,
-  input: z.string().min(1).max(4096),
+  /** Empty for generators (they take no input file). */
+  input: z.string().max(4096),
   output: z.string().min(1).max(4096),
   params: z.record(z.string(), z.unknown()).optional(),
   frames: z.object({ start: z.number().int().min(0), end: z.number().int().min(0).optional() }).optional(),

@@ -8,6 +8,10 @@ import { upscaleEffect } from './upscale/descriptor.ts';
 import { interpolateEffect } from './interpolate/descriptor.ts';
 import { matteEffect } from './matte/descriptor.ts';
 import { styleEffect } from './style/descriptor.ts';
+import { faceAnonymizeEffect } from './faces/anonymize-descriptor.ts';
+import { faceTrackEffect } from './faces/face-track-descriptor.ts';
+import { latentWalkEffect } from './latent-walk/generator.ts';
+import { analyzeEffect } from '../analysis/descriptor.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -16,6 +20,10 @@ const effects: readonly EffectDescriptor[] = [
   upscaleEffect as EffectDescriptor,
   interpolateEffect as EffectDescriptor,
   styleEffect as EffectDescriptor,
+  faceAnonymizeEffect as EffectDescriptor,
+  faceTrackEffect as EffectDescriptor,
+  latentWalkEffect as EffectDescriptor,
+  analyzeEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {

@@ -88,6 +88,11 @@ export const modelManifestSchema = z.object({
     }),
   }),
   outputs: z.array(z.string()).min(1),
+  /**
+   * A test fixture (weights without a usable licence or trained on data we may not ship): tests resolve it,
+   * `mlxv models list` hides it unless asked (--all), no effect offers it.
+   */
+  testOnly: z.boolean().optional(),
   /** The model card shown wherever a model is chosen: these models learned from data; say from which. */
   card: z.object({
     /** The licence of the weights, in a few words. */
@@ -98,11 +103,6 @@ export const modelManifestSchema = z.object({
     knownBiases: z.string().min(1),
   }),
   sources: z.array(modelSourceSchema).min(1),
-  /**
-   * A fixture for the test suite only (no effect uses it; its weights may carry no licence): hidden from
-   * `mlxv models list` unless --all, so a user never takes it for a product model.
-   */
-  testFixture: z.boolean().optional(),
   upstream: z.string().optional(),
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;

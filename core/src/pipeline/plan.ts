@@ -20,7 +20,7 @@ import { formatFromOutputPath, isImageFormat, outputFormats } from './output-for
 import { checkOutput, type OutputTarget } from './output-checks.ts';
 import { toJobError } from './job-error.ts';
 import { JobError, type JobSpec, type OutputFormat } from './types.ts';
-import { outputSizeOf } from '../effects/descriptor-data.ts';
+import { alphaStateOf, outputSizeOf } from '../effects/descriptor-data.ts';
 
 export interface JobPlan {
   effect: FilterEffect | RetimeEffect;
@@ -63,6 +63,13 @@ export async function planJob(
     );
   }
   const effect = found;
+  if (!spec.input) {
+    throw new JobError(
+      'INPUT_MISSING',
+      `effect "${effect.id}" needs an input video or image`,
+      `mlxv run ${effect.id} <input> -o <output>`,
+    );
+  }
   const params = resolveParams(effect.params, spec.params ?? {});
   checkModelPaths(effect, spec.modelPaths);
   await checkModelFilesExist(spec.modelPaths);
@@ -95,6 +102,10 @@ export async function planJob(
   });
   const imageBitDepth = format === 'png-sequence' || info.bitDepth > 8 ? 16 : 8;
   const notes = [...target.notes];
+  const alpha = alphaStateOf(effect, params) ?? (info.hasAlpha ? 'straight' : 'opaque');
+  if (format === 'jpeg' && alpha !== 'opaque') {
+    notes.push('alpha dropped: JPEG has no alpha channel (write .png, .tif, .webp or .exr to keep it)');
+  }
   if (info.variableFrameRate) {
     notes.push(
       `variable frame rate input converted to a constant ${formatRate(info.frameRate)} fps: ` +
@@ -167,7 +178,7 @@ async function checkModelFilesExist(modelPaths: Record<string, string> | undefin
 }
 
 /** probeMedia names missing, unreadable and damaged inputs itself (JobErrors); anything else is "not video". */
-async function probeInput(input: string): Promise<MediaInfo> {
+export async function probeInput(input: string): Promise<MediaInfo> {
   let info: MediaInfo;
   try {
     info = await probeMedia(input);

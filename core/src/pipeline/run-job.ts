@@ -22,6 +22,9 @@ import { createEncoder, type AudioSource, type Encoder } from '../media/encode.t
 import { offsetTimecode } from '../media/timecode.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import { planJob, type JobPlan } from './plan.ts';
+import { runAnalyzerJob, runGeneratorJob } from './run-generated.ts';
+import { progressReporter } from './progress-reporter.ts';
+import { getEffect } from '../effects/registry.ts';
 import { recordSessions } from './session-recorder.ts';
 import { cancelledError, toJobError } from './job-error.ts';
 import { JobError, type JobProgress, type JobResult, type JobSessionStats, type JobSpec } from './types.ts';
@@ -41,6 +44,10 @@ export interface RunJobOptions {
 export async function runJob(spec: JobSpec, options: RunJobOptions): Promise<JobResult> {
   try {
     options.signal?.throwIfAborted();
+    // Generators (no input) and analyzers (records out) have their own loops; filters and retimes plan here.
+    const effect = (options.getEffect ?? getEffect)(spec.effect);
+    if (effect.kind === 'generator') return await runGeneratorJob(effect, spec, options);
+    if (effect.kind === 'analyzer') return await runAnalyzerJob(effect, spec, options);
     const plan = await planJob(spec, options.getEffect);
     options.signal?.throwIfAborted();
     return await execute(plan, options);
@@ -296,17 +303,5 @@ function audioOf(plan: JobPlan): AudioSource {
     ...(plan.info.audio?.codec ? { codec: plan.info.audio.codec } : {}),
     startSeconds: plan.range.start / rate,
     durationSeconds: (plan.range.end - plan.range.start + 1) / rate,
-  };
-}
-
-function progressReporter(total: number, onProgress: RunJobOptions['onProgress']) {
-  let processingStarted = 0;
-  return (stage: JobProgress['stage'], done: number) => {
-    if (!onProgress) return;
-    const now = performance.now();
-    if (stage === 'processing' && done === 0) processingStarted = now;
-    const elapsed = (now - processingStarted) / 1000;
-    const fps = done > 0 && elapsed > 0 ? done / elapsed : 0;
-    onProgress({ done, total, fps, etaSeconds: fps > 0 ? (total - done) / fps : null, stage });
   };
 }

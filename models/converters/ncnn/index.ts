@@ -11,8 +11,10 @@ import { OnnxGraph, type Dim } from '../onnx-graph.ts';
 import { NcnnWeightReader } from './bin.ts';
 import { EMITTERS, NCNN_ONNX_OPSET } from './layers.ts';
 import { LayerParams, NcnnFormatError, parseNcnnParam, type NcnnNet } from './param.ts';
+import { isBinaryParam, parseNcnnParamBin } from './param-bin.ts';
 
 export { NcnnFormatError } from './param.ts';
+export { isBinaryParam, parseNcnnParamBin } from './param-bin.ts';
 
 export interface NcnnConvertOptions {
   /** Channel count per graph input (e.g. { data: 3 }); unknown channels stay symbolic. */
@@ -21,6 +23,8 @@ export interface NcnnConvertOptions {
   extraOutputs?: readonly string[];
   /** Graph name stored in the model. */
   name?: string;
+  /** Binary .param only: blob index → name (the text form's names, e.g. { "0": "input1", "69": "output1" }). */
+  blobNames?: Record<string, string>;
 }
 
 /** Reads the files named by role (`param`, `bin`: absolute paths) and returns the ONNX model bytes. */
@@ -34,8 +38,9 @@ export async function convertNcnn(
     throw new Error(
       `ncnn converter needs files { param, bin }, got roles: ${Object.keys(files).join(', ') || '(none)'}`,
     );
-  const [paramText, bin] = await Promise.all([readFile(paramPath, 'utf8'), readFile(binPath)]);
-  return convertNcnnBuffers(paramText, new Uint8Array(bin), {
+  const [paramBytes, bin] = await Promise.all([readFile(paramPath), readFile(binPath)]);
+  const param = new Uint8Array(paramBytes);
+  return convertNcnnBuffers(isBinaryParam(param) ? param : paramBytes.toString('utf8'), new Uint8Array(bin), {
     ...(options as NcnnConvertOptions),
     paramFile: paramPath,
     binFile: binPath,
@@ -44,13 +49,17 @@ export async function convertNcnn(
 
 /** In-memory form (tests feed corrupted bytes through here). */
 export function convertNcnnBuffers(
-  paramText: string,
+  /** Text .param, or the bytes of a binary .param.bin. */
+  paramText: string | Uint8Array,
   bin: Uint8Array,
   options: NcnnConvertOptions & { paramFile?: string; binFile?: string } = {},
 ): Uint8Array {
   const paramFile = options.paramFile ?? 'model.param';
   const binFile = options.binFile ?? 'model.bin';
-  const net = parseNcnnParam(paramText, paramFile);
+  const net =
+    typeof paramText === 'string'
+      ? parseNcnnParam(paramText, paramFile)
+      : parseNcnnParamBin(paramText, paramFile, options.blobNames);
   const graph = new OnnxGraph(options.name ?? 'ncnn');
   const weights = new NcnnWeightReader(bin, binFile);
   emitNet(net, graph, weights, paramFile, options);

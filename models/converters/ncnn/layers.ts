@@ -72,11 +72,17 @@ function emitInstanceNorm(l: NcnnLayer, p: LayerParams, c: EmitContext): void {
   if (channels <= 0) fail(p, c, 'InstanceNorm needs its channel count (param 0)');
   const affine = p.int(2, 1) !== 0;
   const g = c.graph;
-  const gamma = affine ? c.weights.read(channels, false, `${l.name} gamma`) : new Float32Array(channels).fill(1);
+  const gamma = affine
+    ? c.weights.read(channels, false, `${l.name} gamma`)
+    : new Float32Array(channels).fill(1);
   const beta = affine ? c.weights.read(channels, false, `${l.name} beta`) : new Float32Array(channels);
   g.addNode(
     'InstanceNormalization',
-    [c.inputs[0]!, g.addFloat(g.uniqueName('in_gamma'), [channels], gamma), g.addFloat(g.uniqueName('in_beta'), [channels], beta)],
+    [
+      c.inputs[0]!,
+      g.addFloat(g.uniqueName('in_gamma'), [channels], gamma),
+      g.addFloat(g.uniqueName('in_beta'), [channels], beta),
+    ],
     [c.outputs[0]!],
     { epsilon: { float: p.float(1, 0.001) } },
   );

@@ -55,7 +55,7 @@ export function parseNcnnParam(text: string, file: string): NcnnNet {
       file,
       'line 1',
       `not an ncnn .param file (magic ${JSON.stringify(lines[0]?.slice(0, 20))}, expected ${NCNN_MAGIC}); ` +
-        'binary .param.bin files are not supported, use the text .param',
+        'a binary .param.bin is read by parseNcnnParamBin (convertNcnn detects it by its magic)',
     );
   const header = (lines[1] ?? '').trim().split(/\s+/).map(Number);
   const [layerCount, blobCount] = header;
@@ -165,6 +165,8 @@ export class LayerParams {
   ) {}
 
   int(id: number, dflt: number): number {
+    const raw = this.raw(id);
+    if (raw !== undefined) return raw;
     const v = this.layer.params.get(id) ?? dflt;
     if (typeof v !== 'number' || !Number.isInteger(v))
       throw new NcnnFormatError(this.file, this.where(), `param ${id} must be an integer, got ${String(v)}`);
@@ -172,6 +174,8 @@ export class LayerParams {
   }
 
   float(id: number, dflt: number): number {
+    const raw = this.raw(id);
+    if (raw !== undefined) return bitsAsFloat(raw);
     const v = this.layer.params.get(id) ?? dflt;
     if (typeof v !== 'number')
       throw new NcnnFormatError(this.file, this.where(), `param ${id} must be a number, got an array`);
@@ -181,10 +185,24 @@ export class LayerParams {
   array(id: number): readonly number[] {
     const v = this.layer.params.get(id);
     if (v === undefined) return [];
+    const raw = this.raw(id);
+    if (raw !== undefined) return [raw];
     return typeof v === 'number' ? [v] : v;
   }
 
   where(): string {
     return `line ${this.layer.line} (${this.layer.type} ${this.layer.name})`;
   }
+
+  /** The raw 32 bits of a scalar from a binary .param (param-bin.ts), which the caller types. */
+  private raw(id: number): number | undefined {
+    const v = this.layer.params.get(id) as unknown;
+    return typeof v === 'object' && v !== null && 'raw' in v ? (v as { raw: number }).raw : undefined;
+  }
+}
+
+const bits = new DataView(new ArrayBuffer(4));
+function bitsAsFloat(raw: number): number {
+  bits.setInt32(0, raw, true);
+  return bits.getFloat32(0, true);
 }

@@ -17,6 +17,8 @@ import type {
   AeItem,
   AeLayer,
   AeLayerCollection,
+  AeMarkerProperty,
+  AeMarkerValue,
   AeModule,
   AeProject,
 } from '../../../plugin-aftereffects/src/ae-types.ts';
@@ -69,8 +71,52 @@ export class FakeFootage implements AeFootageItem {
   }
 }
 
+/** AE's MarkerValue: a comment and a duration in seconds (>= 0). */
+export class FakeMarkerValue implements AeMarkerValue {
+  private length = 0;
+  constructor(public comment: string) {}
+  get duration(): number {
+    return this.length;
+  }
+  set duration(v: number) {
+    if (!(v >= 0)) throw new RangeError(`MarkerValue.duration must be >= 0, got ${v}`);
+    this.length = v;
+  }
+}
+
+/** A layer's marker stream: keys at comp times (sorted, 1-based), each an edit recorded against undo groups. */
+export class FakeMarkerProperty implements AeMarkerProperty {
+  readonly keys: { time: number; value: FakeMarkerValue }[] = [];
+  constructor(
+    private readonly app: FakeAeApp,
+    private readonly layerName: string,
+  ) {}
+  get numKeys(): number {
+    return this.keys.length;
+  }
+  setValueAtTime(time: number, value: AeMarkerValue): void {
+    if (!(value instanceof FakeMarkerValue))
+      throw new TypeError('setValueAtTime: the value must be a MarkerValue');
+    if (!Number.isFinite(time)) throw new RangeError(`setValueAtTime: bad time ${time}`);
+    this.app.edit(`${this.layerName}.marker@${time}`);
+    this.keys.push({ time, value });
+    this.keys.sort((a, b) => a.time - b.time);
+  }
+  keyTime(index: number): number {
+    const k = this.keys[index - 1];
+    if (!k) throw new RangeError(`no marker key ${index} (1-based; ${this.keys.length} keys)`);
+    return k.time;
+  }
+  keyValue(index: number): FakeMarkerValue {
+    const k = this.keys[index - 1];
+    if (!k) throw new RangeError(`no marker key ${index} (1-based; ${this.keys.length} keys)`);
+    return k.value;
+  }
+}
+
 export class FakeLayer implements AeLayer {
   private times: { inPoint: number; outPoint: number; startTime: number };
+  private markers: FakeMarkerProperty | undefined;
   stretch = 100;
   timeRemapEnabled = false;
   constructor(
@@ -125,6 +171,10 @@ export class FakeLayer implements AeLayer {
   }
   set startTime(v: number) {
     this.set('startTime', v);
+  }
+  property(name: 'Marker'): FakeMarkerProperty {
+    if (name !== 'Marker') throw new Error(`property("${name}"): only "Marker" is faked`);
+    return (this.markers ??= new FakeMarkerProperty(this.app, this.name));
   }
   moveBefore(layer: AeLayer): void {
     this.app.edit(`${this.name}.moveBefore`);
@@ -234,7 +284,7 @@ export function createFakeAfterEffects(known: Record<string, FakeMediaInfo>) {
   class ImportOptions implements AeImportOptions {
     constructor(public file: string) {}
   }
-  const module: AeModule = { app, ImportOptions };
+  const module: AeModule = { app, ImportOptions, MarkerValue: FakeMarkerValue };
   return { module, app, project: app.project, comp, known };
 }
 export type { MediaLookup };

@@ -8,7 +8,12 @@
  * - a transaction's actions apply together when its callback returns, and its undo label is recorded;
  * - `importFiles` resolves to a boolean only; new items land in the target bin;
  * - video tracks are 0-based; an overwrite onto an occupied range clobbers the clips there (recorded in
- *   `clobbered` so tests can assert that none were), and a track index past the end adds a track.
+ *   `clobbered` so tests can assert that none were), and a track index past the end adds a track;
+ * - markers: `Markers.getMarkers(owner)` is async and takes only a Sequence or a ClipProjectItem;
+ *   `createAddMarkerAction(name, type?, start?, duration?, comments?)` is synchronous, needs the lock, takes
+ *   TickTimes (not numbers) and one of the Marker.MARKER_TYPE_* strings, and a marker starting outside the
+ *   owner's media or sequence length is refused when applied; markers appear only when the transaction
+ *   commits.
  * No Node imports: the same fake runs in the headless-Chromium panel test.
  */
 import type {
@@ -20,6 +25,10 @@ import type {
   Project,
   ProjectItemStatic,
   ProjectStatic,
+  Marker,
+  Markers,
+  MarkersStatic,
+  MarkerStatic,
   Sequence,
   SequenceEditor,
   SequenceEditorStatic,
@@ -448,6 +457,77 @@ class FakeSequenceEditor implements FakeOf<SequenceEditor, 'createOverwriteItemA
   }
 }
 
+export const FAKE_MARKER_TYPES = {
+  MARKER_TYPE_COMMENT: 'Comment',
+  MARKER_TYPE_CHAPTER: 'Chapter',
+  MARKER_TYPE_FLVCUEPOINT: 'FLVCuePoint',
+  MARKER_TYPE_WEBLINK: 'WebLink',
+} as const;
+
+export class FakeMarker implements FakeOf<
+  Marker,
+  'getName' | 'getComments' | 'getType' | 'getStart' | 'getDuration'
+> {
+  constructor(
+    readonly name: string,
+    readonly type: string,
+    readonly startSeconds: number,
+    readonly durationSeconds: number,
+    readonly comments: string,
+  ) {}
+  getName(): string {
+    return this.name;
+  }
+  getComments(): string {
+    return this.comments;
+  }
+  getType(): string {
+    return this.type;
+  }
+  getStart(): FakeTickTime {
+    return new FakeTickTime(this.startSeconds);
+  }
+  getDuration(): FakeTickTime {
+    return new FakeTickTime(this.durationSeconds);
+  }
+}
+
+export class FakeMarkers implements FakeOf<Markers, 'getMarkers' | 'createAddMarkerAction'> {
+  readonly list: FakeMarker[] = [];
+  constructor(
+    private readonly project: FakeProject,
+    private readonly ownerName: string,
+    /** Length of the owner (media or sequence) in seconds; markers must start inside it. */
+    private readonly lengthSeconds: () => number,
+  ) {}
+  getMarkers(filters?: string[]): FakeMarker[] {
+    return this.list.filter((m) => !filters || filters.includes(m.type));
+  }
+  createAddMarkerAction(
+    name: string,
+    markerType?: string,
+    startTime?: TickTime,
+    duration?: TickTime,
+    comments?: string,
+  ): FakeAction {
+    const tick = (t: unknown, what: string) => {
+      if (t !== undefined && !(t instanceof FakeTickTime))
+        throw new TypeError(`createAddMarkerAction: ${what} must be a TickTime, got ${typeof t}`);
+      return t === undefined ? 0 : t.seconds;
+    };
+    const type = markerType ?? FAKE_MARKER_TYPES.MARKER_TYPE_COMMENT;
+    if (!Object.values(FAKE_MARKER_TYPES).includes(type as never))
+      throw new TypeError(`createAddMarkerAction: unknown marker type "${type}"`);
+    const start = tick(startTime, 'startTime');
+    const length = tick(duration, 'duration');
+    return this.project.newAction(`add marker ${name} at ${start}s on ${this.ownerName}`, () => {
+      if (start < 0 || start >= this.lengthSeconds() + 1e-6)
+        throw new Error(`marker ${name} at ${start}s is outside ${this.ownerName}`);
+      this.list.push(new FakeMarker(name, type, start, length, comments ?? ''));
+    });
+  }
+}
+
 export interface FakePremiere {
   /** The object `require("premierepro")` would return; cast to `premierepro` only where it is injected. */
   module: {
@@ -458,8 +538,12 @@ export interface FakePremiere {
     TickTime: FakeOf<TickTimeStatic, 'createWithSeconds'>;
     SequenceEditor: FakeOf<SequenceEditorStatic, 'getEditor'>;
     Constants: typeof FAKE_CONSTANTS;
+    Markers: FakeOf<MarkersStatic, 'getMarkers'>;
+    Marker: FakeOf<MarkerStatic, 'MARKER_TYPE_COMMENT' | 'MARKER_TYPE_CHAPTER'>;
   };
   project: FakeProject;
+  /** The markers of each owner (sequence or clip project item) the panel asked for. */
+  markersOf(owner: object): FakeMarkers | undefined;
   sequence: FakeSequence;
 }
 
@@ -467,9 +551,13 @@ export function createFakePremiere(options: { lookup: MediaLookup; videoTracks?:
   const project = new FakeProject('Test project', options.lookup);
   const sequence = new FakeSequence('Sequence 01', options.videoTracks ?? 3);
   project.activeSequence = sequence;
+  const markers = new Map<object, FakeMarkers>();
+  const sequenceLength = () =>
+    Math.max(0, ...sequence.videoTracks.flatMap((t) => t.items.map((i) => i.endSeconds)));
   return {
     project,
     sequence,
+    markersOf: (owner) => markers.get(owner),
     module: {
       Project: { getActiveProject: async () => project },
       ClipProjectItem: { cast: (item: unknown) => (item instanceof FakeClipProjectItem ? item : null) },
@@ -483,6 +571,22 @@ export function createFakePremiere(options: { lookup: MediaLookup; videoTracks?:
         },
       },
       Constants: FAKE_CONSTANTS,
+      Marker: FAKE_MARKER_TYPES,
+      Markers: {
+        getMarkers: async (owner: unknown) => {
+          if (!(owner instanceof FakeSequence) && !(owner instanceof FakeClipProjectItem))
+            throw new TypeError('Markers.getMarkers: the owner must be a Sequence or a ClipProjectItem');
+          let m = markers.get(owner);
+          if (!m) {
+            m =
+              owner instanceof FakeSequence
+                ? new FakeMarkers(project, owner.name, sequenceLength)
+                : new FakeMarkers(project, owner.name, () => owner.media.durationSeconds);
+            markers.set(owner, m);
+          }
+          return m;
+        },
+      },
     },
   };
 }

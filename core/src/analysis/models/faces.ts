@@ -4,7 +4,7 @@
  * (stride 16) then 6 per cell on the 8x8 grid (stride 32), anchor centre ((x+0.5)·s, (y+0.5)·s); each box row
  * holds the centre offset and size in input pixels. Score = sigmoid(logit).
  */
-import type { Frame } from '../../effects/frame.ts';
+import type { F32Frame } from '../../effects/frame.ts';
 import { iou, type PersonBox } from '../../runtime/person-detections.ts';
 import { runOn, type AnalysisModel } from './run-model.ts';
 
@@ -13,7 +13,11 @@ const GRIDS = [
   { scores: 'scores_8', boxes: 'boxes_8', grid: 8, perCell: 6 },
 ];
 
-export async function detectFaces(model: AnalysisModel, frame: Frame, minScore = 0.6): Promise<PersonBox[]> {
+export async function detectFaces(
+  model: AnalysisModel,
+  frame: F32Frame,
+  minScore = 0.6,
+): Promise<PersonBox[]> {
   const { outputs, packed } = await runOn(model, frame, { fit: 'letterbox' });
   const side = packed.width;
   const t = packed.transform;

@@ -2,7 +2,7 @@
  * COCO-80 objects with NanoDet (`person-detector-nanodet`): one pass over the whole frame, every class
  * decoded by the shared NanoDet decoder (runtime/person-detections.ts) with its own non-maximum suppression.
  */
-import type { Frame } from '../../effects/frame.ts';
+import type { F32Frame } from '../../effects/frame.ts';
 import { decodeNanoDetDetections, type PersonBox } from '../../runtime/person-detections.ts';
 import { runOn, type AnalysisModel } from './run-model.ts';
 
@@ -96,7 +96,7 @@ export interface ObjectBox extends PersonBox {
 
 export async function detectObjects(
   model: AnalysisModel,
-  frame: Frame,
+  frame: F32Frame,
   minScore = 0.4,
 ): Promise<ObjectBox[]> {
   const { outputs, packed } = await runOn(model, frame);

@@ -10,7 +10,7 @@
  *   npm package): blank, 6623 characters, space.
  */
 import { readFileSync } from 'node:fs';
-import type { Frame } from '../../effects/frame.ts';
+import type { F32Frame } from '../../effects/frame.ts';
 import { findPackageDir, packageFile } from '../../models/npm-package.ts';
 import { runOn, type AnalysisModel } from './run-model.ts';
 
@@ -40,7 +40,7 @@ const MAX_SIDE = 960;
 
 export async function detectTextBoxes(
   det: AnalysisModel,
-  frame: Frame,
+  frame: F32Frame,
 ): Promise<{ x: number; y: number; w: number; h: number }[]> {
   const k = Math.min(1, MAX_SIDE / Math.max(frame.width, frame.height));
   const W = Math.max(32, Math.round((frame.width * k) / 32) * 32);
@@ -99,7 +99,7 @@ export async function detectTextBoxes(
 
 export async function recognise(
   rec: AnalysisModel,
-  frame: Frame,
+  frame: F32Frame,
   box: { x: number; y: number; w: number; h: number },
 ): Promise<TextLine> {
   const region = {
@@ -142,7 +142,7 @@ export async function recognise(
 export async function readText(
   det: AnalysisModel,
   rec: AnalysisModel,
-  frame: Frame,
+  frame: F32Frame,
   minScore = 0.6,
 ): Promise<TextLine[]> {
   const lines: TextLine[] = [];

@@ -3,7 +3,7 @@
  * analysis models all go through here so packing and session use stay in one place.
  */
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
-import type { Frame } from '../../effects/frame.ts';
+import type { F32Frame } from '../../effects/frame.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { frameToTensor, type PackOptions, type PackedTensor } from '../../runtime/tensor.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
@@ -15,7 +15,7 @@ export interface AnalysisModel {
 
 export async function runOn(
   model: AnalysisModel,
-  frame: Frame,
+  frame: F32Frame,
   options: PackOptions = {},
 ): Promise<{ outputs: InferenceSession.OnnxValueMapType; packed: PackedTensor }> {
   const packed = frameToTensor(frame, model.spec, options);

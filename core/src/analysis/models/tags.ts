@@ -3,7 +3,7 @@
  * training crop), softmax over the 1000 logits, the labels above a floor.
  */
 import { readFileSync } from 'node:fs';
-import type { Frame } from '../../effects/frame.ts';
+import type { F32Frame } from '../../effects/frame.ts';
 import { runOn, type AnalysisModel } from './run-model.ts';
 
 let labels: string[][] | undefined;
@@ -24,7 +24,12 @@ export interface Tag {
   score: number;
 }
 
-export async function classify(model: AnalysisModel, frame: Frame, top = 5, minScore = 0.05): Promise<Tag[]> {
+export async function classify(
+  model: AnalysisModel,
+  frame: F32Frame,
+  top = 5,
+  minScore = 0.05,
+): Promise<Tag[]> {
   const side = Math.min(frame.width, frame.height);
   const region = {
     x: Math.floor((frame.width - side) / 2),

@@ -5,13 +5,12 @@
  * generators (a latent z → an image). The walk (walk.ts) is seeded, loopable, eased, slerped for Gaussian
  * latents; frame count and rate are exact (count = round(seconds × rate), rate a rational).
  *
- * Written against contract v2's GeneratorEffect signatures (frameRate / frameCount / size / createGenerator);
- * the registry entry is added when that contract lands on main.
+ * A contract v2 generator effect (frameRate / frameCount / size / createGenerator).
  */
 import { Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { createFrame, type Frame } from '../frame.ts';
-import type { EffectContext, ParamSchema, Rational } from '../types.ts';
+import type { EffectContext, Generator, GeneratorEffect, ParamSchema, ParamsOf, Rational } from '../types.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { upscaleTiled } from '../../runtime/tiling.ts';
 import { resizeFrame } from '../style/image-ops.ts';
@@ -19,30 +18,11 @@ import { arbitraryStyleRunner, predictStyle } from '../style/stylize.ts';
 import { loadPainting, PREDICTOR, TRANSFORMER, workingSize } from '../style/descriptor.ts';
 import { gaussian, LatentWalk, seededRandom, type Easing } from './walk.ts';
 
-export type LatentWalkParams = {
-  seconds: number;
-  fps: string;
-  seed: number;
-  points: number;
-  paintings: string;
-  image: string;
-  width: number;
-  height: number;
-  workingHeight: number;
-  easing: string;
-  loop: boolean;
-};
-
 /** A latent space the walk moves through: its keypoints and how one latent becomes a frame. */
 export interface LatentSpace {
   keypoints: Float32Array[];
   interpolation: 'slerp' | 'lerp';
   render(latent: Float32Array, width: number, height: number): Promise<Frame>;
-}
-
-export interface Generator {
-  render(index: number): Promise<Frame>;
-  dispose?(): Promise<void> | void;
 }
 
 const RATES: Readonly<Record<string, Rational>> = {
@@ -69,7 +49,7 @@ export function frameCount(p: Pick<LatentWalkParams, 'fps' | 'seconds'>): number
   return Math.max(1, Math.round((p.seconds * r.num) / r.den));
 }
 
-export const latentWalkParams: ParamSchema = {
+export const latentWalkParams = {
   seconds: {
     type: 'number',
     label: 'Duration (s)',
@@ -167,7 +147,8 @@ export const latentWalkParams: ParamSchema = {
     help: 'The last frame leads smoothly into the first',
     default: true,
   },
-};
+} as const satisfies ParamSchema;
+export type LatentWalkParams = ParamsOf<typeof latentWalkParams>;
 
 /** A seeded procedural still (sums of smooth sinusoids): content for the style walk when no image is given. */
 export function proceduralStill(width: number, height: number, seed: number): Frame {
@@ -283,22 +264,21 @@ export function walkGenerator(space: LatentSpace, p: LatentWalkParams): Generato
   return { render: (index) => space.render(walk.at(index), p.width, p.height) };
 }
 
-/** The generator effect, in contract v2's shape. */
-export const latentWalkEffect = {
+export const latentWalkEffect: GeneratorEffect<LatentWalkParams> = {
+  kind: 'generator',
   id: 'latent-walk',
   label: 'Latent walk',
-  category: 'style' as const,
+  category: 'style',
   description:
     'Renders a seeded, loopable walk through the style space of the Magenta stylization model (through N paintings or random points), restyling a still or a seeded pattern.',
   params: latentWalkParams,
   models: [PREDICTOR, TRANSFORMER],
-  outputs: ['rgba'] as const,
-  kind: 'generator' as const,
+  outputs: ['rgba'],
   generator: {
     frameRate,
     frameCount,
-    size: (p: LatentWalkParams) => ({ width: p.width, height: p.height }),
-    async createGenerator(ctx: EffectContext, p: LatentWalkParams): Promise<Generator> {
+    size: (p) => ({ width: p.width, height: p.height }),
+    async createGenerator(ctx, p) {
       return walkGenerator(await styleSpace(ctx, p), p);
     },
   },

@@ -8,14 +8,8 @@
  */
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { EffectContext, FilterEffect, Processor } from '../types.ts';
-import {
-  firstNonFinite,
-  packed,
-  toFloat32,
-  type F32Frame as Frame,
-  type Frame as AnyFrame,
-} from '../frame.ts';
+import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
+import { firstNonFinite, packed, toFloat32, type F32Frame, type Frame } from '../frame.ts';
 import { upscaleTiled } from '../../runtime/tiling.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import {
@@ -28,16 +22,6 @@ import {
 } from './image-ops.ts';
 import { arbitraryStyleRunner, fastStyleRunner, predictStyle } from './stylize.ts';
 import { TemporalBlender, FLOW_MODEL } from './temporal.ts';
-
-export type StyleParams = {
-  style: string;
-  strength: number;
-  keepColors: boolean;
-  workingHeight: number;
-  tileSize: number;
-  temporalConsistency: boolean;
-  temporalWeight: number;
-};
 
 /** Fast style name → manifest id. */
 export const FAST_STYLES: Readonly<Record<string, string>> = {
@@ -81,7 +65,7 @@ export async function loadPainting(file: string): Promise<Float32Array> {
 }
 
 /** A display frame as the predictor's input (its own "style": what strength < 1 blends towards). */
-function frameAs256(frame: Frame): Float32Array {
+function frameAs256(frame: F32Frame): Float32Array {
   const small = packed(resizeFrame(frame, 256, 256));
   const out = new Float32Array(256 * 256 * 3);
   for (let i = 0; i < 256 * 256; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = small.data[i * 4 + c]!;
@@ -99,6 +83,75 @@ export function workingSize(
   return { width: Math.max(4, Math.round(width * s)), height: workingHeight };
 }
 
+const styleParams = {
+  style: {
+    type: 'string',
+    label: 'Style',
+    help: 'candy | mosaic | pointilism | rain-princess | udnie, or the path of a painting (arbitrary style)',
+    default: 'mosaic',
+    kind: 'text',
+  },
+  strength: {
+    type: 'number',
+    label: 'Strength',
+    help: "Painting path: blends the style vector with the shot's own; fast styles: blends with the original",
+    default: 1,
+    min: 0,
+    max: 1,
+    displayMin: 0,
+    displayMax: 1,
+    step: 0.05,
+  },
+  keepColors: {
+    type: 'boolean',
+    label: 'Keep original colours',
+    help: "Transfer only the luminance of the style; the chroma stays the shot's",
+    default: false,
+  },
+  workingHeight: {
+    type: 'number',
+    label: 'Working height',
+    help: 'Stylise at this height (px), then resize back; lower gives bigger strokes and runs faster; 0 = full size',
+    default: 720,
+    min: 0,
+    max: 4320,
+    displayMin: 256,
+    displayMax: 2160,
+    step: 4,
+    integer: true,
+  },
+  tileSize: {
+    type: 'number',
+    label: 'Tile size',
+    help: 'Working pixels per tile side; frames larger than this run in feathered tiles (bounded memory)',
+    default: 1024,
+    min: 64,
+    max: 4096,
+    displayMin: 256,
+    displayMax: 2048,
+    step: 4,
+    integer: true,
+  },
+  temporalConsistency: {
+    type: 'boolean',
+    label: 'Temporal consistency',
+    help: 'Warp the previous stylised frame along optical flow (RIFE) and blend where the flow is reliable',
+    default: true,
+  },
+  temporalWeight: {
+    type: 'number',
+    label: 'Temporal weight',
+    help: 'How much of the warped previous frame is kept where the flow is reliable',
+    default: 0.7,
+    min: 0,
+    max: 0.95,
+    displayMin: 0,
+    displayMax: 0.95,
+    step: 0.05,
+  },
+} as const satisfies ParamSchema;
+export type StyleParams = ParamsOf<typeof styleParams>;
+
 export const styleEffect: FilterEffect<StyleParams> = {
   kind: 'filter',
   id: 'style',
@@ -107,73 +160,7 @@ export const styleEffect: FilterEffect<StyleParams> = {
   description:
     "Repaints the shot in a painting's style: one of five fast styles (candy, mosaic, pointilism, rain-princess, udnie) or any painting given by path. " +
     'Temporal consistency warps the previous stylised frame along RIFE optical flow to stop flicker.',
-  params: {
-    style: {
-      type: 'string',
-      label: 'Style',
-      help: 'candy | mosaic | pointilism | rain-princess | udnie, or the path of a painting (arbitrary style)',
-      default: 'mosaic',
-      kind: 'text',
-    },
-    strength: {
-      type: 'number',
-      label: 'Strength',
-      help: "Painting path: blends the style vector with the shot's own; fast styles: blends with the original",
-      default: 1,
-      min: 0,
-      max: 1,
-      displayMin: 0,
-      displayMax: 1,
-      step: 0.05,
-    },
-    keepColors: {
-      type: 'boolean',
-      label: 'Keep original colours',
-      help: "Transfer only the luminance of the style; the chroma stays the shot's",
-      default: false,
-    },
-    workingHeight: {
-      type: 'number',
-      label: 'Working height',
-      help: 'Stylise at this height (px), then resize back; lower gives bigger strokes and runs faster; 0 = full size',
-      default: 720,
-      min: 0,
-      max: 4320,
-      displayMin: 256,
-      displayMax: 2160,
-      step: 4,
-      integer: true,
-    },
-    tileSize: {
-      type: 'number',
-      label: 'Tile size',
-      help: 'Working pixels per tile side; frames larger than this run in feathered tiles (bounded memory)',
-      default: 1024,
-      min: 64,
-      max: 4096,
-      displayMin: 256,
-      displayMax: 2048,
-      step: 4,
-      integer: true,
-    },
-    temporalConsistency: {
-      type: 'boolean',
-      label: 'Temporal consistency',
-      help: 'Warp the previous stylised frame along optical flow (RIFE) and blend where the flow is reliable',
-      default: true,
-    },
-    temporalWeight: {
-      type: 'number',
-      label: 'Temporal weight',
-      help: 'How much of the warped previous frame is kept where the flow is reliable',
-      default: 0.7,
-      min: 0,
-      max: 0.95,
-      displayMin: 0,
-      displayMax: 0.95,
-      step: 0.05,
-    },
-  },
+  params: styleParams,
   models: [...Object.values(FAST_STYLES), PREDICTOR, TRANSFORMER, FLOW_MODEL],
   temporal: 'sequential',
   outputs: ['rgba'],
@@ -183,7 +170,7 @@ export const styleEffect: FilterEffect<StyleParams> = {
     let contentVector: Float32Array | undefined;
     let temporal: TemporalBlender | undefined;
 
-    const styleVector = async (params: StyleParams, frame: Frame): Promise<Float32Array> => {
+    const styleVector = async (params: StyleParams, frame: F32Frame): Promise<Float32Array> => {
       const predictor = await ctx.sessions.get(PREDICTOR);
       let v = vectors.get(params.style);
       if (!v) {
@@ -199,12 +186,12 @@ export const styleEffect: FilterEffect<StyleParams> = {
     };
 
     return {
-      async process(source: AnyFrame, params: StyleParams): Promise<Frame> {
+      async process(source: Frame, params: StyleParams): Promise<Frame> {
         const input = toFloat32(source);
         const bad = firstNonFinite(input);
         if (bad >= 0)
           throw new RangeError(`style: input frame has a non-finite sample at float index ${bad}`);
-        if (params.strength <= 0) return input;
+        if (params.strength <= 0) return source;
         const display = toDisplay(input);
         const size = workingSize(display.width, display.height, params.workingHeight);
         const work = resizeFrame(display, size.width, size.height);

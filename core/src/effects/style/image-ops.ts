@@ -2,11 +2,11 @@
  * Small whole-frame operations the style effect composes: resizing (area down, bilinear up), sRGB encoding
  * for models trained on sRGB images, luminance-only transfer and blending.
  */
-import { createFrame, type F32Frame as Frame } from '../frame.ts';
+import { createFrame, type F32Frame } from '../frame.ts';
 import { resampleRows } from '../../runtime/resample.ts';
 import { linearToSrgb, srgbToLinear } from '../../runtime/srgb.ts';
 
-export function resizeFrame(frame: Frame, width: number, height: number): Frame {
+export function resizeFrame(frame: F32Frame, width: number, height: number): F32Frame {
   if (frame.width === width && frame.height === height) return frame;
   const out = createFrame(width, height, 'f32', frame.colorSpace);
   resampleRows(
@@ -21,7 +21,7 @@ export function resizeFrame(frame: Frame, width: number, height: number): Frame 
 }
 
 /** A display-referred (sRGB-encoded) copy of a linear frame; display frames are returned as they are. */
-export function toDisplay(frame: Frame): Frame {
+export function toDisplay(frame: F32Frame): F32Frame {
   if (frame.colorSpace === 'display') return frame;
   const out = createFrame(frame.width, frame.height, 'f32', 'display');
   mapRgb(frame, out, linearToSrgb);
@@ -29,14 +29,14 @@ export function toDisplay(frame: Frame): Frame {
 }
 
 /** Back to the colour space of `like` (decodes sRGB when `like` is linear). */
-export function toColorSpaceOf(frame: Frame, like: Frame): Frame {
+export function toColorSpaceOf(frame: F32Frame, like: F32Frame): F32Frame {
   if (like.colorSpace === frame.colorSpace) return frame;
   const out = createFrame(frame.width, frame.height, 'f32', like.colorSpace);
   mapRgb(frame, out, srgbToLinear);
   return out;
 }
 
-function mapRgb(src: Frame, out: Frame, f: (v: number) => number): void {
+function mapRgb(src: F32Frame, out: F32Frame, f: (v: number) => number): void {
   for (let y = 0; y < src.height; y++)
     for (let x = 0; x < src.width; x++) {
       const s = y * src.stride + x * 4;
@@ -55,7 +55,7 @@ const KB = 0.0722;
  * Luminance-only transfer ("preserving colour", Gatys et al. 2016): the stylised frame's luma with the
  * original's chroma, i.e. out = styled + (Y_orig-chroma offsets): out_c = orig_c - Y_orig + Y_styled.
  */
-export function keepOriginalColors(styled: Frame, original: Frame): void {
+export function keepOriginalColors(styled: F32Frame, original: F32Frame): void {
   for (let y = 0; y < styled.height; y++)
     for (let x = 0; x < styled.width; x++) {
       const s = y * styled.stride + x * 4;
@@ -67,7 +67,7 @@ export function keepOriginalColors(styled: Frame, original: Frame): void {
 }
 
 /** a ← a·t + b·(1−t) on RGB, per pixel weight `t` (a number or a per-pixel array). */
-export function blendInto(a: Frame, b: Frame, t: number | Float32Array): void {
+export function blendInto(a: F32Frame, b: F32Frame, t: number | Float32Array): void {
   for (let y = 0; y < a.height; y++)
     for (let x = 0; x < a.width; x++) {
       const w = typeof t === 'number' ? t : t[y * a.width + x]!;
@@ -83,7 +83,7 @@ export function clamp01(v: number): number {
 }
 
 /** Copies the alpha channel of `from` into `to` (same size): style changes colour, never coverage. */
-export function copyAlpha(to: Frame, from: Frame): void {
+export function copyAlpha(to: F32Frame, from: F32Frame): void {
   for (let y = 0; y < to.height; y++)
     for (let x = 0; x < to.width; x++)
       to.data[y * to.stride + x * 4 + 3] = from.data[y * from.stride + x * 4 + 3]!;

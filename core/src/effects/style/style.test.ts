@@ -222,7 +222,7 @@ describe('style on a real clip: flicker', () => {
     for await (const f of decodeFrames(path.join(root, 'test/fixtures/wide-street.mp4'), {
       range: { start: 0, end: 7 },
     }))
-      frames.push(f);
+      frames.push(toFloat32(f));
     // Static pixels: the input hardly changes there between consecutive frames.
     const flicker = async (temporalConsistency: boolean): Promise<number> => {
       const p = await styleEffect.createProcessor(ctx);

@@ -1,0 +1,200 @@
+/**
+ * Jobs for the two kinds that are not frame-in/frame-out: a generator renders frames from its parameters
+ * (no input file: latent walks, parallax from a still) and an analyzer reads frames and writes records
+ * (a JSON file). Both keep the job rules of runJob: the output is checked before any work, written under a
+ * temporary name and moved into place only on success; progress, ETA and cancel work the same way.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { AnalyzerEffect, EffectContext, GeneratorEffect } from '../effects/types.ts';
+import { resolveParams } from '../effects/params.ts';
+import { decodeFrames } from '../media/decode.ts';
+import { createEncoder, type Encoder } from '../media/encode.ts';
+import { resolveFrameRange } from './frame-range.ts';
+import { formatFromOutputPath, outputFormats } from './output-format.ts';
+import { assertWritableFolder, checkOutput } from './output-checks.ts';
+import { probeInput } from './plan.ts';
+import { progressReporter } from './progress-reporter.ts';
+import { JobError, type JobProgress, type JobResult, type JobSpec } from './types.ts';
+
+export interface GeneratedJobOptions {
+  ctx: EffectContext;
+  onProgress?: (progress: JobProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** A generator has no input; the output checks compare against a path that can never be an output. */
+const NO_INPUT = os.devNull;
+
+export async function runGeneratorJob(
+  effect: GeneratorEffect,
+  spec: JobSpec,
+  options: GeneratedJobOptions,
+): Promise<JobResult> {
+  if (spec.input) {
+    throw new JobError(
+      'BAD_PARAM',
+      `effect "${effect.id}" is a generator and takes no input file (got ${spec.input})`,
+      `drop the input; a still to work from is a param (see \`mlxv effects\` for ${effect.id})`,
+    );
+  }
+  const started = performance.now();
+  const params = resolveParams(effect.params, spec.params ?? {});
+  const format = spec.format ?? formatFromOutputPath(spec.output);
+  if (!outputFormats.includes(format)) {
+    throw new JobError(
+      'BAD_PARAM',
+      `unknown output format "${format}"`,
+      `use one of: ${outputFormats.join(', ')}`,
+    );
+  }
+  const count = effect.generator.frameCount(params);
+  const range = resolveFrameRange(spec.frames, count);
+  const frameRate = effect.generator.frameRate(params);
+  const { width, height } = effect.generator.size(params);
+  const overwrite = spec.overwrite ?? false;
+  const total = range.end - range.start + 1;
+  const target = await checkOutput(NO_INPUT, spec.output, format, overwrite, {
+    first: range.start,
+    count: total,
+  });
+  const report = progressReporter(total, options.onProgress);
+  report('loading-models', 0);
+  const generator = await effect.generator.createGenerator(options.ctx, params);
+  let encoder: Encoder | undefined;
+  try {
+    options.signal?.throwIfAborted();
+    encoder = await createEncoder({
+      output: target.path,
+      format,
+      width,
+      height,
+      frameRate,
+      overwrite,
+      imageBitDepth: 8,
+      firstFrameNumber: range.start,
+    });
+    report('processing', 0);
+    for (let i = range.start; i <= range.end; i++) {
+      options.signal?.throwIfAborted();
+      await encoder.write(await generator.render(i));
+      report('processing', i - range.start + 1);
+    }
+    report('finalizing', total);
+    await encoder.finish();
+    return {
+      output: target.path,
+      frames: total,
+      seconds: (performance.now() - started) / 1000,
+      inferenceMs: 0,
+      frameRate,
+      notes: [...target.notes, ...encoder.notes],
+    };
+  } catch (err) {
+    await encoder?.abort().catch(() => {});
+    throw err;
+  } finally {
+    await generator.dispose?.();
+  }
+}
+
+export async function runAnalyzerJob(
+  effect: AnalyzerEffect,
+  spec: JobSpec,
+  options: GeneratedJobOptions,
+): Promise<JobResult> {
+  const started = performance.now();
+  const params = resolveParams(effect.params, spec.params ?? {});
+  const output = path.resolve(spec.output);
+  if (path.extname(output).toLowerCase() !== '.json') {
+    throw new JobError(
+      'BAD_PARAM',
+      `effect "${effect.id}" is an analyzer: it writes records as JSON, not ${path.basename(output)}`,
+      'name a .json output, e.g. -o tracks.json',
+    );
+  }
+  const input = path.resolve(spec.input);
+  if (input === output) throw new JobError('OUTPUT_IS_INPUT', `output ${output} is the input file`);
+  await assertWritableFolder(path.dirname(output));
+  const exists = await stat(output).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !spec.overwrite) {
+    throw new JobError(
+      'OUTPUT_EXISTS',
+      `output ${output} already exists`,
+      'pick another name, or pass --overwrite to replace it when the job succeeds',
+    );
+  }
+  const info = await probeInput(input);
+  const range = resolveFrameRange(spec.frames, info.frameCount);
+  const total = range.end - range.start + 1;
+  const report = progressReporter(total, options.onProgress);
+  report('loading-models', 0);
+  const analyzer = await effect.createAnalyzer(options.ctx, params, {
+    width: info.width,
+    height: info.height,
+    frameRate: info.frameRate,
+    frameCount: info.frameCount,
+  });
+  const temp = path.join(
+    path.dirname(output),
+    `.${path.basename(output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  try {
+    report('processing', 0);
+    let index = range.start;
+    for await (const frame of decodeFrames(input, {
+      range,
+      info,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      options.signal?.throwIfAborted();
+      await analyzer.push(frame, index++);
+      report('processing', index - range.start);
+    }
+    if (index - range.start < total) {
+      throw new JobError(
+        'INPUT_CORRUPT',
+        `input ${input} ended after ${index - range.start} of ${total} frames: it is truncated or damaged`,
+        'repair or re-export the input, or analyse a shorter range with --frames',
+      );
+    }
+    report('finalizing', total);
+    const result = await analyzer.finish();
+    const doc = {
+      effect: effect.id,
+      input,
+      frames: range,
+      frameRate: info.frameRate,
+      width: info.width,
+      height: info.height,
+      params,
+      records: result.records,
+    };
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(`${JSON.stringify(doc, null, 2)}\n`);
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, output);
+    return {
+      output,
+      frames: total,
+      seconds: (performance.now() - started) / 1000,
+      inferenceMs: 0,
+      frameRate: info.frameRate,
+      notes: [`${result.records.length} record(s) written`],
+    };
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  } finally {
+    await analyzer.dispose?.();
+  }
+}
