@@ -108,12 +108,6 @@ export async function run(): Promise<BenchSection> {
           'interval, so other load on the machine affects both alike; this is the figure we track. pure / end-to-end ' +
           'compares timings taken at different moments and swings widely on a shared machine (values above 1 mean the ' +
           'pure runs hit a busy moment).',
-        'Reading: with ISNet the effect stage is idle for only a few percent of the wall time, so decode and encode are ' +
-          'overlapped; over six runs on this 2-core machine the ISNet efficiency stayed around 0.74-0.84, at or just short of the 0.85 aim. The rest is ' +
-          'the matte post-processing at 1080p on the JS thread (serial with inference, since matte is a sequential ' +
-          'effect) and ffmpeg competing with the inference threads for the 2 cores. With light models (selfie: a few ms) ' +
-          'the 1080p pixel work (float unpacking, matte post-processing, ProRes 4444 packing and encoding) costs far ' +
-          'more CPU than inference and cannot be hidden on 2 cores.',
         'On a 2-core machine ffmpeg and onnxruntime share the same two cores, so overlap cannot hide CPU work the way it ' +
           'hides I/O: efficiency below 1 here is mostly encode/decode CPU time competing with inference threads.',
       ],

@@ -29,9 +29,13 @@ async function mlxv(...args: string[]): Promise<{ code: number; out: string; err
 
 describe('mlxv models', () => {
   it('fetch puts a model into the cache with progress lines; list shows it cached', async () => {
-    // The DCGAN is a test fixture: listed only with --all.
-    const hidden = JSON.parse((await mlxv('list', '--json')).out) as { id: string }[];
-    expect(hidden.map((r) => r.id)).not.toContain('omori-sprite-dcgan');
+    // Test fixtures are hidden from a user's list and shown with --all (mobilenetv2-int8 is the analysis
+    // effect's model, so it is listed).
+    const plain = JSON.parse((await mlxv('list', '--json')).out) as { id: string }[];
+    expect(plain.map((r) => r.id)).toContain('isnet-general');
+    expect(plain.map((r) => r.id)).toContain('mobilenetv2-int8');
+    for (const fixture of ['omori-sprite-dcgan', 'style-mosaic-nc16'])
+      expect(plain.map((r) => r.id)).not.toContain(fixture);
     const before = await mlxv('list', '--json', '--all');
     const row = (JSON.parse(before.out) as { id: string; cached: string; license: string }[]).find(
       (r) => r.id === 'omori-sprite-dcgan',

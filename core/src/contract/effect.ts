@@ -36,6 +36,17 @@ export interface EffectContext {
   models: ModelResolver;
   /** Cancels model loading / warm-up, and the work of a job. */
   signal?: AbortSignal;
+  /**
+   * How an engine worker rebuilds this context (set by runtime/context.ts createEffectContext). Present:
+   * registered effects run in the worker pool (core/src/engine); absent (a test's hand-made context):
+   * they run in-process.
+   */
+  worker?: {
+    cacheDir?: string;
+    manifestsDir?: string;
+    providers?: readonly string[];
+    modelPaths?: Record<string, string>;
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- P keeps every kind's signature uniform

@@ -8,6 +8,7 @@ import type { EffectContext, FilterEffect, Processor } from '../effects/types.ts
 import type { Frame } from '../effects/frame.ts';
 import type { ParamValues } from '../effects/types.ts';
 import type { EffectContextProvider } from './effect-context.ts';
+import { createProcessorFor } from '../engine/index.ts';
 
 interface Instance {
   effect: FilterEffect;
@@ -38,7 +39,8 @@ export class FrameSessions {
     if (existing) this.close(name);
     const inst: Instance = {
       effect,
-      processor: this.context().then((ctx: EffectContext) => effect.createProcessor(ctx)),
+      // In the engine's worker pool when the effect is a registered one (core/src/engine).
+      processor: this.context().then((ctx: EffectContext) => createProcessorFor(effect, ctx)),
       lastIndex: null,
       chain: Promise.resolve(),
     };

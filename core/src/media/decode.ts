@@ -12,7 +12,7 @@
  * passthrough timing, not by seeking to seconds. The price is decoding from the clip's start.
  */
 import { execa } from 'execa';
-import type { F32Frame } from '../contract/frame.ts';
+import type { F32Frame, U16Frame, U8Frame } from '../contract/frame.ts';
 import { JobError, type FrameRange } from '../pipeline/types.ts';
 import { ffmpegPath, passthroughTimingArgs, summarizeErrors } from './ffmpeg.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
@@ -31,6 +31,12 @@ export interface DecodeOptions {
    * start. Default: 10 seconds' worth. Infinity disables seeking.
    */
   seekAfterFrames?: number;
+  /**
+   * 'f32' (default): float frames. 'native': the decoder's own samples, u8 for 8-bit sources and u16 for
+   * deeper ones, straight over ffmpeg's bytes (no conversion pass on this thread); the effect converts
+   * once, where it needs floats, fused with its resize/normalise (jobs use this).
+   */
+  samples?: 'f32' | 'native';
 }
 
 const SEEK_AFTER_SECONDS = 10;
@@ -139,7 +145,15 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
   return { args, first, last, bytesPerSample };
 }
 
-export async function* decodeFrames(file: string, options: DecodeOptions = {}): AsyncGenerator<F32Frame> {
+export function decodeFrames(
+  file: string,
+  options: DecodeOptions & { samples: 'native' },
+): AsyncGenerator<U8Frame | U16Frame>;
+export function decodeFrames(file: string, options?: DecodeOptions): AsyncGenerator<F32Frame>;
+export async function* decodeFrames(
+  file: string,
+  options: DecodeOptions = {},
+): AsyncGenerator<F32Frame | U8Frame | U16Frame> {
   const info = options.info ?? (await probeMedia(file));
   const plan = planDecode(info, options.range, options.seekAfterFrames);
   const expected = plan.last - plan.first + 1;
@@ -157,7 +171,7 @@ export async function* decodeFrames(file: string, options: DecodeOptions = {}): 
   });
 
   let delivered = 0;
-  let pending = Buffer.alloc(frameBytes);
+  let pending = Buffer.allocUnsafeSlow(frameBytes);
   let filled = 0;
   let finished = false;
   try {
@@ -169,9 +183,14 @@ export async function* decodeFrames(file: string, options: DecodeOptions = {}): 
         filled += take;
         offset += take;
         if (filled === frameBytes) {
-          const frame = toFrame(pending, width, height, plan.bytesPerSample);
-          // A fresh buffer per frame: the consumer may still hold the previous Frame's data.
-          pending = Buffer.alloc(frameBytes);
+          const frame =
+            options.samples === 'native'
+              ? nativeFrame(pending, width, height, plan.bytesPerSample)
+              : toFrame(pending, width, height, plan.bytesPerSample);
+          // A fresh buffer per frame: the consumer may still hold the previous Frame's data (a native
+          // frame IS this buffer, and may be transferred to a worker). allocUnsafeSlow: every byte is
+          // overwritten by ffmpeg's output before use, and it never shares Node's small-buffer pool.
+          pending = Buffer.allocUnsafeSlow(frameBytes);
           filled = 0;
           // Chunks already read may hold more frames; none is handed out after an abort.
           if (options.signal?.aborted) throw cancelled(file);
@@ -202,6 +221,20 @@ export async function* decodeFrames(file: string, options: DecodeOptions = {}): 
 
 function cancelled(file: string): JobError {
   return new JobError('CANCELLED', `decoding ${file} was cancelled`);
+}
+
+/** The decoder's samples as a frame without copying (ffmpeg writes rgba / rgba64le, little-endian hosts). */
+function nativeFrame(
+  bytes: Buffer,
+  width: number,
+  height: number,
+  bytesPerSample: 1 | 2,
+): U8Frame | U16Frame {
+  const count = width * height * 4;
+  const base = { width, height, stride: width * 4, colorSpace: 'display' as const };
+  return bytesPerSample === 2
+    ? { ...base, format: 'u16', data: new Uint16Array(bytes.buffer, bytes.byteOffset, count) }
+    : { ...base, format: 'u8', data: new Uint8Array(bytes.buffer, bytes.byteOffset, count) };
 }
 
 function toFrame(bytes: Buffer, width: number, height: number, bytesPerSample: 1 | 2): F32Frame {

@@ -71,6 +71,8 @@ export interface Encoder {
   /** Kills ffmpeg and removes the temporary output. Safe to call at any time, and a no-op after finish(). */
   abort(): Promise<void>;
   readonly framesWritten: number;
+  /** The samples ffmpeg reads: frames already in this format are written without conversion. */
+  readonly sampleFormat: 'u8' | 'u16';
   /** What happens to the audio source, with the reason in `notes`. */
   readonly audio: AudioHandling;
   readonly notes: readonly string[];
@@ -204,6 +206,7 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
     audio,
     notes,
     tempPath: target.temp,
+    sampleFormat: deep ? 'u16' : 'u8',
     async write(frame) {
       if (state !== 'open')
         throw new JobError('INTERNAL', `encoder for ${target.final} is ${state}; cannot write`);

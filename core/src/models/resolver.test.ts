@@ -19,6 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createModelResolver } from './resolver.ts';
+
 import { getManifest, listManifests } from './manifests.ts';
 import {
   ManifestError,
@@ -29,7 +30,11 @@ import {
 } from './errors.ts';
 import { readVerifiedFile, sha256Bytes, sha256File, verifyFile } from './hash.ts';
 import { JobError } from '../pipeline/types.ts';
-import { defaultManifestsDir } from './paths.ts';
+import { defaultManifestsDir, repoRoot } from './paths.ts';
+
+// The shared weights folder next to the checkout (../shared/models, as the manifests' local sources name it),
+// not a path of one machine.
+const sharedModelsDir = path.resolve(repoRoot, '..', 'shared', 'models');
 
 let dir: string;
 beforeEach(() => {
@@ -248,7 +253,7 @@ describe('resolver', () => {
 
   it('a source that produces other bytes is rejected and leaves nothing in the cache', async () => {
     const wrong = path.join(dir, 'wrong.onnx');
-    writeFileSync(wrong, readFileSync('/work/shared/models/mobilenetv2-12-int8.onnx'));
+    writeFileSync(wrong, readFileSync(path.join(sharedModelsDir, 'mobilenetv2-12-int8.onnx')));
     const base = getManifest('omori-sprite-dcgan');
     const mdir = manifestsWith({
       swapped: { ...base, id: 'swapped', sources: [{ kind: 'local', path: wrong }] },
@@ -262,7 +267,7 @@ describe('resolver', () => {
     const r = createModelResolver({ cacheDir: path.join(dir, 'cache') });
     const cached = await r.resolve('omori-sprite-dcgan');
     const explicit = path.join(dir, 'my-gan.onnx');
-    cpSync('/work/shared/models/omori-sprite-dcgan-z16-32px.onnx', explicit);
+    cpSync(path.join(sharedModelsDir, 'omori-sprite-dcgan-z16-32px.onnx'), explicit);
     expect(await r.resolve('omori-sprite-dcgan', { explicitPath: explicit })).toMatchObject({
       path: explicit,
       from: 'explicit',
@@ -274,7 +279,7 @@ describe('resolver', () => {
     expect((await viaOption.resolve('omori-sprite-dcgan')).from).toBe('explicit');
 
     const wrong = path.join(dir, 'not-the-gan.onnx');
-    cpSync('/work/shared/models/mobilenetv2-12-int8.onnx', wrong);
+    cpSync(path.join(sharedModelsDir, 'mobilenetv2-12-int8.onnx'), wrong);
     await expect(r.resolve('omori-sprite-dcgan', { explicitPath: wrong })).rejects.toThrow(
       ModelHashMismatchError,
     );

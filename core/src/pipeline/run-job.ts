@@ -2,7 +2,9 @@
  * runJob: file in -> effect -> file out, the one code path the CLI and the daemon share.
  *
  * Three stages run at once, joined by small bounded queues (a few frames each):
- *   decode (ffmpeg child + pixel unpacking) -> process (the effect; ORT runs off the JS thread) -> encode.
+ *   decode (ffmpeg child; frames stay in the source's u8/u16 samples) -> process (the effect, in an engine
+ *   worker: core/src/engine) -> encode (the worker already converted to the encoder's samples).
+ * This thread only moves buffers between ffmpeg pipes and workers, so a daemon running a job stays responsive.
  * While frame n is inferring, frame n+1 is being decoded and frame n-1 encoded, so the wall time per frame
  * approaches the inference time (the benchmark's pipeline efficiency). The queues bound memory on long clips.
  *
@@ -13,6 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { EffectContext, EffectDescriptor, Processor } from '../effects/types.ts';
+import { createProcessorFor, createRetimerFor, type SessionDelta } from '../engine/index.ts';
 import type { Frame } from '../effects/frame.ts';
 import { decodeFrames } from '../media/decode.ts';
 import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
@@ -24,7 +27,9 @@ import { progressReporter } from './progress-reporter.ts';
 import { getEffect } from '../effects/registry.ts';
 import { recordSessions } from './session-recorder.ts';
 import { cancelledError, toJobError } from './job-error.ts';
-import { JobError, type JobProgress, type JobResult, type JobSpec } from './types.ts';
+import { JobError, type JobProgress, type JobResult, type JobSessionStats, type JobSpec } from './types.ts';
+import type { PlacementOptions } from '../engine/index.ts';
+import type { Retimer } from '../effects/types.ts';
 
 export interface RunJobOptions {
   ctx: EffectContext;
@@ -89,12 +94,20 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
     (encoderAborted ??= encoder ? Promise.resolve(encoder.abort()).catch(() => {}) : undefined);
   stopper.whenStopped(() => void abortEncoder());
 
-  const stage = createStage(plan, ctx);
+  const remote = new Map<string, JobSessionStats>();
+  const onSessions = (deltas: SessionDelta[]) => {
+    for (const d of deltas) {
+      const key = `${d.modelId}\u0000${d.provider}`;
+      const s = remote.get(key) ?? { modelId: d.modelId, provider: d.provider, runs: 0, inferenceMs: 0 };
+      s.runs += d.runs;
+      s.inferenceMs += d.inferenceMs;
+      remote.set(key, s);
+    }
+  };
+  let stage: EffectStage | undefined;
   try {
     report('loading-models', 0);
-    await stage.init();
-    stopper.controller.signal.throwIfAborted();
-
+    // The encoder first: its sample format tells the workers what to hand back (u16 for ProRes/PNG16).
     encoder = await createEncoder({
       output: plan.target.path,
       format: plan.format,
@@ -112,6 +125,9 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       overwrite: plan.overwrite,
     });
     stopper.controller.signal.throwIfAborted();
+    stage = createStage(plan, ctx, { onSessions, outFormat: encoder.sampleFormat });
+    await stage.init();
+    stopper.controller.signal.throwIfAborted();
 
     const window = options.window ?? 3;
     const decoded = new BoundedQueue<Frame>(window);
@@ -127,6 +143,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       guard(
         (async () => {
           const frames = decodeFrames(plan.input, {
+            samples: 'native',
             range: plan.range,
             info: plan.info,
             signal: stopper.controller.signal,
@@ -142,7 +159,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
           decoded.close();
         })(),
       ),
-      guard(stage.run(timedQueue(decoded, timing), timedQueue(processed, timing), timing)),
+      guard(stage!.run(timedQueue(decoded, timing), timedQueue(processed, timing), timing)),
       guard(
         (async () => {
           for (let frame = await processed.shift(); frame; frame = await processed.shift()) {
@@ -166,12 +183,13 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
     }
     report('finalizing', written);
     await encoder.finish();
+    const sessions = [...recorder.stats(), ...remote.values()];
     return {
       output: plan.target.path,
       frames: written,
       seconds: (performance.now() - started) / 1000,
-      inferenceMs: recorder.stats().reduce((sum, s) => sum + s.inferenceMs, 0),
-      sessions: recorder.stats(),
+      inferenceMs: sessions.reduce((sum, s) => sum + s.inferenceMs, 0),
+      sessions,
       frameRate: plan.frameRate,
       notes: [...plan.notes, ...encoder.notes],
       stageMs: timing,
@@ -182,7 +200,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
   } finally {
     options.signal?.removeEventListener('abort', onExternalAbort);
     await abortEncoder();
-    await stage.dispose();
+    await stage?.dispose();
   }
 }
 
@@ -197,14 +215,13 @@ interface EffectStage {
   dispose(): Promise<void>;
 }
 
-function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
+function createStage(plan: JobPlan, ctx: EffectContext, placement: PlacementOptions): EffectStage {
   const { effect, params } = plan;
   if (effect.kind === 'retime') {
-    const retime = effect.retime;
-    let retimer: Awaited<ReturnType<typeof retime.createRetimer>> | undefined;
+    let retimer: Retimer | undefined;
     return {
       async init() {
-        retimer = await retime.createRetimer(ctx, params, plan.info.frameRate);
+        retimer = await createRetimerFor(effect, ctx, params, plan.info.frameRate, placement);
       },
       async run(input, output, timing) {
         for (let frame = await input.shift(); frame; frame = await input.shift()) {
@@ -228,7 +245,7 @@ function createStage(plan: JobPlan, ctx: EffectContext): EffectStage {
   const processors: Processor[] = [];
   return {
     async init() {
-      for (let i = 0; i < lanes; i++) processors.push(await effect.createProcessor(ctx));
+      for (let i = 0; i < lanes; i++) processors.push(await createProcessorFor(effect, ctx, placement));
     },
     async run(input, output, timing) {
       const inFlight: Promise<Frame>[] = [];

@@ -32,5 +32,11 @@ export function createEffectContext(
     modelPaths: options.modelPaths,
     signal: options.signal,
   });
-  return { models, sessions, ...(options.signal ? { signal: options.signal } : {}) };
+  const worker = {
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.manifestsDir ? { manifestsDir: options.manifestsDir } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
+    ...(options.modelPaths ? { modelPaths: options.modelPaths } : {}),
+  };
+  return { models, sessions, worker, ...(options.signal ? { signal: options.signal } : {}) };
 }

@@ -14,6 +14,7 @@ import type {
 } from './types.ts';
 import { isProcessWideFailure, precheckProvider, providerChain } from './providers.ts';
 import { NoProviderError } from './errors.ts';
+import { productSessionOptions } from './session-options.ts';
 
 export { NoProviderError } from './errors.ts';
 
@@ -39,11 +40,7 @@ function defaultCreateSession(
   model: Uint8Array,
   provider: ExecutionProviderName,
 ): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(model, {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-    // intra-op threads: onnxruntime's default (one per physical core).
-  });
+  return ort.InferenceSession.create(model, productSessionOptions(provider));
 }
 
 /** First line of an onnxruntime error, without its source-file prefix noise. */

@@ -1,0 +1,28 @@
+/**
+ * The onnxruntime session options every product session uses (and the bench's bare session.run baseline
+ * uses too, so the two are comparable).
+ *
+ * Intra-op threads are set explicitly rather than left to onnxruntime's default (one per physical core,
+ * which on a 2-vCPU VM can be 1): all cores on a machine with up to 3, all but one from 4 up, so the
+ * ffmpeg decoder and encoder of a job keep a core's share without starving inference on small machines.
+ * MLXV_INTRA_OP_THREADS overrides. Inter-op parallelism is off (our graphs are chains; a second pool of
+ * threads would only compete with the first).
+ */
+import { availableParallelism } from 'node:os';
+import type { InferenceSession } from 'onnxruntime-node';
+
+export function intraOpThreads(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
+  const fromEnv = Number(env.MLXV_INTRA_OP_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return cores >= 4 ? cores - 1 : cores;
+}
+
+export function productSessionOptions(provider: string): InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: intraOpThreads(),
+    interOpNumThreads: 1,
+  };
+}
