@@ -13,7 +13,7 @@
  */
 import { execa } from 'execa';
 import type { F32Frame } from '../effects/frame.ts';
-import { ffmpegPath, passthroughTimingArgs, summarizeErrors } from '../media/ffmpeg.ts';
+import { RawFrameSplitter, ffmpegPath, passthroughTimingArgs, summarizeErrors } from '../media/ffmpeg.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { JobError } from '../pipeline/types.ts';
 
@@ -71,24 +71,13 @@ async function* rawFrames(
     cancelSignal: signal,
     maxBuffer: { stderr: 1 << 20 },
   });
-  let pending = Buffer.alloc(frameBytes);
-  let filled = 0;
+  const splitter = new RawFrameSplitter(frameBytes);
   let finished = false;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(frameBytes - filled, chunk.length - offset);
-        chunk.copy(pending, filled, offset, offset + take);
-        filled += take;
-        offset += take;
-        if (filled === frameBytes) {
-          const out = pending;
-          pending = Buffer.alloc(frameBytes);
-          filled = 0;
-          if (signal?.aborted) throw cancelled(info.path);
-          yield out;
-        }
+      for (const out of splitter.push(chunk)) {
+        if (signal?.aborted) throw cancelled(info.path);
+        yield out;
       }
     }
     const result = await child;

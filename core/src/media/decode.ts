@@ -14,7 +14,7 @@
 import { execa } from 'execa';
 import type { F32Frame, U16Frame, U8Frame } from '../contract/frame.ts';
 import { JobError, type FrameRange } from '../pipeline/types.ts';
-import { ffmpegPath, passthroughTimingArgs, summarizeErrors } from './ffmpeg.ts';
+import { RawFrameSplitter, ffmpegPath, passthroughTimingArgs, summarizeErrors } from './ffmpeg.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
 
 export interface DecodeOptions {
@@ -171,39 +171,26 @@ export async function* decodeFrames(
   });
 
   let delivered = 0;
-  let pending = Buffer.allocUnsafeSlow(frameBytes);
-  let filled = 0;
+  const splitter = new RawFrameSplitter(frameBytes);
   let finished = false;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(frameBytes - filled, chunk.length - offset);
-        chunk.copy(pending, filled, offset, offset + take);
-        filled += take;
-        offset += take;
-        if (filled === frameBytes) {
-          const frame =
-            options.samples === 'native'
-              ? nativeFrame(pending, width, height, plan.bytesPerSample)
-              : toFrame(pending, width, height, plan.bytesPerSample);
-          // A fresh buffer per frame: the consumer may still hold the previous Frame's data (a native
-          // frame IS this buffer, and may be transferred to a worker). allocUnsafeSlow: every byte is
-          // overwritten by ffmpeg's output before use, and it never shares Node's small-buffer pool.
-          pending = Buffer.allocUnsafeSlow(frameBytes);
-          filled = 0;
-          // Chunks already read may hold more frames; none is handed out after an abort.
-          if (options.signal?.aborted) throw cancelled(file);
-          delivered++;
-          yield frame;
-        }
+      for (const raw of splitter.push(chunk)) {
+        const frame =
+          options.samples === 'native'
+            ? nativeFrame(raw, width, height, plan.bytesPerSample)
+            : toFrame(raw, width, height, plan.bytesPerSample);
+        // Chunks already read may hold more frames; none is handed out after an abort.
+        if (options.signal?.aborted) throw cancelled(file);
+        delivered++;
+        yield frame;
       }
     }
     const result = await child;
     finished = true;
     if (options.signal?.aborted || result.isCanceled) throw cancelled(file);
     const stderr = summarizeErrors(Buffer.from(result.stderr as Uint8Array).toString('utf8'));
-    if (delivered < expected || filled > 0 || result.exitCode !== 0) {
+    if (delivered < expected || splitter.partialBytes > 0 || result.exitCode !== 0) {
       if (result.exitCode !== 0 && delivered === 0 && !stderr) {
         throw new JobError('INTERNAL', `ffmpeg failed decoding ${file} (exit ${result.exitCode})`);
       }

@@ -131,3 +131,38 @@ export function passthroughTimingArgs(): string[] {
   cachedPassthrough = modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
   return cachedPassthrough;
 }
+
+/**
+ * Cuts ffmpeg's rawvideo stdout (chunks of any size) into whole frames of `frameBytes`. Each frame is a
+ * fresh buffer: the consumer may keep or transfer it (a decoded frame can BE this buffer). allocUnsafeSlow:
+ * every byte is overwritten by ffmpeg's output before it is handed out, and it never shares Node's pool.
+ */
+export class RawFrameSplitter {
+  private pending: Buffer;
+  private filled = 0;
+
+  constructor(private readonly frameBytes: number) {
+    this.pending = Buffer.allocUnsafeSlow(frameBytes);
+  }
+
+  /** Bytes of an unfinished frame left over (non-zero at the end of a stream means it was cut short). */
+  get partialBytes(): number {
+    return this.filled;
+  }
+
+  *push(chunk: Buffer): Generator<Buffer> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(this.frameBytes - this.filled, chunk.length - offset);
+      chunk.copy(this.pending, this.filled, offset, offset + take);
+      this.filled += take;
+      offset += take;
+      if (this.filled === this.frameBytes) {
+        const frame = this.pending;
+        this.pending = Buffer.allocUnsafeSlow(this.frameBytes);
+        this.filled = 0;
+        yield frame;
+      }
+    }
+  }
+}
