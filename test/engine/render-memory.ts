@@ -1,34 +1,51 @@
 /**
- * Renders one job in a process of its own and reports its resident memory, so nothing loaded before (other
- * models, other tests) counts: what `mlxv run` costs a user. Used by test/engine/memory.test.ts and the
- * engine bench (bench/sections/engine.ts).
- *
- *   node --import tsx test/engine/render-memory.ts <input> <output> <effect> [<params json>]
- *
- * Prints one JSON line per sample ({ done, rss } every 250 ms, bytes) and a last line
- * { result: { frames, seconds }, peak } where peak is the kernel's high-water mark (VmHWM) of this process,
- * main thread and engine workers together (ffmpeg runs in child processes of its own and is not counted).
+ * A 4K render's memory, measured in a process of its own (render-memory-child.ts), for
+ * test/engine/memory.test.ts and the engine bench (bench/sections/engine.ts).
  */
-import { readFileSync } from 'node:fs';
-import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { runJob } from '../../core/src/pipeline/run-job.ts';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 
-function statusBytes(field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  if (!m) throw new Error(`no ${field} in /proc/self/status (Linux only)`);
-  return Number(m[1]) * 1024;
+const exec = promisify(execFile);
+
+/** An 8-bit 3840x2160 H.264 test pattern (ffmpeg testsrc2, moving), `frames` long at 25 fps. */
+export async function makePattern4k(out: string, frames: number): Promise<void> {
+  await exec(ffmpegPath(), [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=3840x2160:rate=25:duration=${frames / 25}`],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out],
+  ]);
 }
 
-const [input, output, effect, params] = process.argv.slice(2);
-if (!input || !output || !effect)
-  throw new Error('usage: render-memory.ts <input> <output> <effect> [params]');
-let done = 0;
-const sampler = setInterval(() => console.log(JSON.stringify({ done, rss: statusBytes('VmRSS') })), 250);
-const result = await runJob(
-  { effect, input, output, params: params ? (JSON.parse(params) as Record<string, unknown>) : {} },
-  { ctx: createEffectContext(), onProgress: (p) => p.stage === 'processing' && (done = p.done) },
-);
-clearInterval(sampler);
-console.log(
-  JSON.stringify({ result: { frames: result.frames, seconds: result.seconds }, peak: statusBytes('VmHWM') }),
-);
+export interface RenderMemory {
+  frames: number;
+  seconds: number;
+  /** VmHWM of the rendering process (main thread and engine workers; not ffmpeg), bytes. */
+  peak: number;
+  /** VmRSS every 250 ms with the frames written by then. */
+  samples: { done: number; rss: number }[];
+}
+
+export async function renderInOwnProcess(
+  input: string,
+  output: string,
+  effect: string,
+  params: Record<string, unknown>,
+): Promise<RenderMemory> {
+  const child = fileURLToPath(new URL('./render-memory-child.ts', import.meta.url));
+  const { stdout } = await exec(
+    process.execPath,
+    ['--import', 'tsx', child, input, output, effect, JSON.stringify(params)],
+    { maxBuffer: 64 << 20 },
+  );
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const end = lines.at(-1) as { result: { frames: number; seconds: number }; peak: number };
+  return {
+    ...end.result,
+    peak: end.peak,
+    samples: lines.slice(0, -1) as RenderMemory['samples'],
+  };
+}

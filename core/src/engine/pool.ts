@@ -138,19 +138,7 @@ export class EnginePool {
   }
 
   async createProcessor(effectId: string, options: InstanceOptions): Promise<RemoteProcessor> {
-    const worker = this.pick();
-    const pid = nextPid++;
-    worker.instances++;
-    try {
-      await worker.call(
-        { t: 'create', pid, effectId, role: 'processor', ctx: options.ctx },
-        [],
-        options.onSessions,
-      );
-    } catch (err) {
-      worker.instances--;
-      throw err;
-    }
+    const { worker, pid } = await this.create({ effectId, role: 'processor' }, options);
     return new RemoteProcessor(worker, pid, options);
   }
 
@@ -160,20 +148,25 @@ export class EnginePool {
     inputRate: Rational,
     options: InstanceOptions,
   ): Promise<RemoteRetimer> {
+    const { worker, pid } = await this.create({ effectId, role: 'retimer', params, inputRate }, options);
+    return new RemoteRetimer(worker, pid, options);
+  }
+
+  /** Places a new instance on the least loaded worker and builds it there. */
+  private async create(
+    what: Omit<Extract<ToWorker, { t: 'create' }>, 't' | 'call' | 'pid' | 'ctx'>,
+    options: InstanceOptions,
+  ): Promise<{ worker: EngineWorker; pid: number }> {
     const worker = this.pick();
     const pid = nextPid++;
     worker.instances++;
     try {
-      await worker.call(
-        { t: 'create', pid, effectId, role: 'retimer', ctx: options.ctx, params, inputRate },
-        [],
-        options.onSessions,
-      );
+      await worker.call({ t: 'create', pid, ctx: options.ctx, ...what }, [], options.onSessions);
     } catch (err) {
       worker.instances--;
       throw err;
     }
-    return new RemoteRetimer(worker, pid, options);
+    return { worker, pid };
   }
 }
 
@@ -202,37 +195,34 @@ function abortError(): Error {
   return e;
 }
 
-/** A Processor whose state and work live on a worker. `frame` is transferred: do not touch it after. */
-export class RemoteProcessor {
+/** An instance (processor or retimer) living on a worker: its calls, cancel wiring and disposal. */
+abstract class RemoteInstance {
   private readonly unwire: () => void;
   private disposed = false;
 
   constructor(
     private readonly worker: EngineWorker,
-    private readonly pid: number,
+    protected readonly pid: number,
     private readonly options: InstanceOptions,
   ) {
     this.unwire = wireCancel(worker, pid, options.signal);
   }
 
-  private fmt() {
-    return this.options.outFormat ? { outFormat: this.options.outFormat } : {};
-  }
-
-  async process(frame: Frame, params: ParamValues): Promise<Frame> {
+  /** One call carrying this instance's output format; frames are transferred; cancel stops the wait. */
+  protected async send(
+    msg: Extract<CallBody, { t: 'process' | 'push' | 'flush' }>,
+    frames: Frame[],
+  ): Promise<Frame[]> {
+    const fmt = this.options.outFormat ? { outFormat: this.options.outFormat } : {};
     const r = await abortable(
-      this.worker.call(
-        { t: 'process', pid: this.pid, params, ...this.fmt() },
-        [frame],
-        this.options.onSessions,
-      ),
+      this.worker.call({ ...msg, ...fmt }, frames, this.options.onSessions),
       this.options.signal,
     );
-    return r.frames[0]!;
+    return r.frames;
   }
 
-  reset(): void {
-    this.worker.post({ t: 'reset', pid: this.pid });
+  protected post(msg: Extract<ToWorker, { t: 'reset' | 'cancel' }>): void {
+    this.worker.post(msg);
   }
 
   async dispose(): Promise<void> {
@@ -244,44 +234,25 @@ export class RemoteProcessor {
   }
 }
 
-export class RemoteRetimer {
-  private readonly unwire: () => void;
-  private disposed = false;
-
-  constructor(
-    private readonly worker: EngineWorker,
-    private readonly pid: number,
-    private readonly options: InstanceOptions,
-  ) {
-    this.unwire = wireCancel(worker, pid, options.signal);
+/** A Processor whose state and work live on a worker. `frame` is transferred: do not touch it after. */
+export class RemoteProcessor extends RemoteInstance {
+  async process(frame: Frame, params: ParamValues): Promise<Frame> {
+    return (await this.send({ t: 'process', pid: this.pid, params }, [frame]))[0]!;
   }
 
-  private fmt() {
-    return this.options.outFormat ? { outFormat: this.options.outFormat } : {};
+  reset(): void {
+    this.post({ t: 'reset', pid: this.pid });
+  }
+}
+
+/** A Retimer on a worker. Pushed frames are transferred. */
+export class RemoteRetimer extends RemoteInstance {
+  push(frame: Frame): Promise<Frame[]> {
+    return this.send({ t: 'push', pid: this.pid }, [frame]);
   }
 
-  async push(frame: Frame): Promise<Frame[]> {
-    const r = await abortable(
-      this.worker.call({ t: 'push', pid: this.pid, ...this.fmt() }, [frame], this.options.onSessions),
-      this.options.signal,
-    );
-    return r.frames;
-  }
-
-  async flush(): Promise<Frame[]> {
-    const r = await abortable(
-      this.worker.call({ t: 'flush', pid: this.pid, ...this.fmt() }, [], this.options.onSessions),
-      this.options.signal,
-    );
-    return r.frames;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.unwire();
-    this.worker.instances--;
-    await this.worker.call({ t: 'dispose', pid: this.pid }).catch(() => {});
+  flush(): Promise<Frame[]> {
+    return this.send({ t: 'flush', pid: this.pid }, []);
   }
 }
 

@@ -71,7 +71,8 @@ export function computeTaps(srcStart: number, srcLen: number, dstLen: number): T
 }
 
 export interface SourceImage {
-  data: Float32Array;
+  /** Float samples, or a frame's integer samples (the caller folds 1/max into what it does with the rows). */
+  data: Float32Array | Uint8Array | Uint16Array;
   /** Floats per row. */
   rowStride: number;
   /** Floats per pixel (4 for RGBA frames, 1 for masks). */

@@ -3,7 +3,7 @@
  * controls, temporal stabilisation and four output modes. Method, measurements and limits: docs/matte.md.
  */
 import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
-import { toFloat32, type F32Frame } from '../frame.ts';
+import { toFloat32, type Frame } from '../frame.ts';
 import type { PersonBox } from '../../runtime/person-detections.ts';
 import { getManifest } from '../../models/manifests.ts';
 import { boxBlur, choke, levels, type Mask } from '../../runtime/mask-ops.ts';
@@ -207,20 +207,21 @@ async function createMatteProcessor(ctx: EffectContext): Promise<Processor<Matte
   const stabilizer = new MatteStabilizer();
   let plate: { path: string; plate: BackgroundPlate } | null = null;
 
-  async function rawMatte(frame: F32Frame, p: MatteParams): Promise<Mask> {
+  async function rawMatte(input: Frame, p: MatteParams): Promise<Mask> {
     const model = p.model as MatteModel;
     switch (model) {
       case 'isnet':
-        return segmentFrame(await load(MATTE_MODEL_IDS.isnet), frame);
+        return segmentFrame(await load(MATTE_MODEL_IDS.isnet), input);
       case 'isnet-small':
-        return segmentFrame(await load(MATTE_MODEL_IDS.isnetSmall), frame);
+        return segmentFrame(await load(MATTE_MODEL_IDS.isnetSmall), input);
       case 'selfie':
-        return segmentFrame(await load(MATTE_MODEL_IDS.selfie), frame);
+        return segmentFrame(await load(MATTE_MODEL_IDS.selfie), input);
       case 'auto':
       case 'people-fast': {
         const detector = await load(MATTE_MODEL_IDS.detector);
         const crop = await load(MATTE_MODEL_IDS.selfie);
         const detail = model === 'auto' ? () => load(MATTE_MODEL_IDS.isnet) : undefined;
+        const frame = toFloat32(input);
         const found = await detectPeople(detector.session, detector.spec, frame, p.detection * KEEP_FACTOR, {
           tiles: p.smallPeople,
         });
@@ -255,9 +256,9 @@ async function createMatteProcessor(ctx: EffectContext): Promise<Processor<Matte
   }
 
   return {
-    async process(input, p) {
-      // Full-resolution float work follows (stabiliser luma, compose), so convert once here.
-      const frame = toFloat32(input);
+    async process(frame, p) {
+      // No full-frame float conversion: the packer, the stabiliser's luma and compose read integer samples
+      // (what jobs decode) directly; only the person pipeline (auto, people-fast) converts, in rawMatte.
       // Open the plate first: a bad background path fails before minutes of inference.
       const bg = await plateFor(p);
       let alpha = await rawMatte(frame, p);

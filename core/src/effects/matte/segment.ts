@@ -3,7 +3,7 @@
  * returning the mask in frame pixels (whole frame) or region pixels (crop).
  */
 import { Tensor } from 'onnxruntime-node';
-import { toFloat32, type Frame, type F32Frame } from '../frame.ts';
+import type { Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import {
@@ -21,7 +21,7 @@ export interface Segmenter {
   spec: ModelManifest['input'];
 }
 
-async function runMask(seg: Segmenter, frame: F32Frame, options: PackOptions) {
+async function runMask(seg: Segmenter, frame: Frame, options: PackOptions) {
   const packed = frameToTensor(frame, seg.spec, options);
   const out = await seg.session.run({ [seg.spec.name]: new Tensor('float32', packed.data, packed.dims) });
   const first = seg.session.outputNames[0]!;
@@ -36,8 +36,8 @@ async function runMask(seg: Segmenter, frame: F32Frame, options: PackOptions) {
 }
 
 /** The model on the whole frame, stretched to its input (as the upstream libraries do); frame-size mask. */
-export async function segmentFrame(seg: Segmenter, input: Frame): Promise<Mask> {
-  const frame = toFloat32(input);
+export async function segmentFrame(seg: Segmenter, frame: Frame): Promise<Mask> {
+  // Any sample format: the packer reads integer frames directly (no full-frame float pass).
   return runMask(seg, frame, {});
 }
 
@@ -45,8 +45,7 @@ export async function segmentFrame(seg: Segmenter, input: Frame): Promise<Mask> 
  * The model on a crop of the frame. The crop is clamped to the frame and letterboxed into the model input
  * (aspect kept: a stretched person segments worse). Returns the mask over the clamped box.
  */
-export async function segmentCrop(seg: Segmenter, input: Frame, box: Box): Promise<{ box: Box; mask: Mask }> {
-  const frame = toFloat32(input);
+export async function segmentCrop(seg: Segmenter, frame: Frame, box: Box): Promise<{ box: Box; mask: Mask }> {
   const clamped = clampBox(box, frame.width, frame.height);
   const mask = await runMask(seg, frame, { region: clamped, fit: 'letterbox', padValue: 0 });
   return { box: clamped, mask };

@@ -16,7 +16,7 @@
  * restarted at the window's first frame gives that frame the weight the infinite average gave to
  * everything before it.
  */
-import { toFloat32, type Frame } from '../../contract/frame.ts';
+import { SAMPLE_MAX, toFloat32, type Frame } from '../../contract/frame.ts';
 import { boxBlur, dilate, type Mask } from '../../runtime/mask-ops.ts';
 import { linearToSrgb } from '../../runtime/srgb.ts';
 
@@ -34,6 +34,21 @@ export const STABILIZER_PRE_ROLL = 8;
 /** Rec.709 luma of the display-referred picture (a linear frame's luminance is sRGB-encoded first, so
  * the noise thresholds mean the same thing in shadows and highlights either way). */
 export function lumaOf(input: Frame): Float32Array {
+  // Display-referred integer samples are read as they are, 1/max folded into the weights (no float frame).
+  if ((input.format === 'u8' || input.format === 'u16') && input.colorSpace === 'display') {
+    const { width: w, height: h, stride, data } = input;
+    const unit = 1 / SAMPLE_MAX[input.format];
+    const kr = 0.2126 * unit;
+    const kg = 0.7152 * unit;
+    const kb = 0.0722 * unit;
+    const out = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0, i = y * stride, o = y * w; x < w; x++, i += 4, o++) {
+        out[o] = kr * data[i]! + kg * data[i + 1]! + kb * data[i + 2]!;
+      }
+    }
+    return out;
+  }
   const frame = toFloat32(input);
   const { width: w, height: h, stride, data } = frame;
   const out = new Float32Array(w * h);
@@ -74,8 +89,7 @@ export class MatteStabilizer {
   constructor(private readonly preRoll = STABILIZER_PRE_ROLL) {}
 
   /** Returns the stabilised alpha (a new mask); `alpha` is left unchanged. */
-  apply(input: Frame, alpha: Mask, strength: number): Mask {
-    const frame = toFloat32(input);
+  apply(frame: Frame, alpha: Mask, strength: number): Mask {
     const sameSize = this.width === alpha.width && this.height === alpha.height;
     if (!sameSize) this.reset();
     this.width = alpha.width;
