@@ -5,6 +5,8 @@
  * - tensor packing from u8 vs from the f32 frame: within 2e-6 per tensor value (ISNet normalisation; float
  *   rounding only);
  * - the stabiliser's luma from u8 vs f32: within 1e-6;
+ * - the stabiliser's row-wise motion map vs the same steps through runtime/mask-ops (boxBlur, dilate):
+ *   identical, bit for bit;
  * - matte compose from u8 (u16 out) vs the float path then fromFloat32(u16): identical for straight and alpha
  *   output, within 1/65535 for premultiplied and composite.
  */
@@ -14,7 +16,8 @@ import { expect, it } from 'vitest';
 import { frameOver, fromFloat32, toFloat32, type U8Frame } from '../../core/src/contract/frame.ts';
 import { frameToTensor } from '../../core/src/runtime/tensor.ts';
 import { getManifest } from '../../core/src/models/manifests.ts';
-import { lumaOf } from '../../core/src/effects/matte/stabilizer.ts';
+import { lumaOf, motionMap } from '../../core/src/effects/matte/stabilizer.ts';
+import { boxBlur, dilate } from '../../core/src/runtime/mask-ops.ts';
 import { composeOutput, type OutputMode } from '../../core/src/effects/matte/compose.ts';
 
 async function photo(): Promise<U8Frame> {
@@ -51,6 +54,26 @@ it('packs a tensor from u8 samples as from the float frame', async () => {
 it('computes the stabiliser luma from u8 samples as from the float frame', async () => {
   const u8 = await photo();
   expect(maxDiff(lumaOf(u8), lumaOf(toFloat32(u8)))).toBeLessThanOrEqual(1e-6);
+});
+
+it('computes the motion map as mask-ops blur and dilate do, bit for bit', async () => {
+  const u8 = await photo();
+  const { width: w, height: h } = u8;
+  const cur = lumaOf(u8);
+  // The previous frame: the photo moved 3 px right and 2 px down, plus a brightness drift.
+  const prev = new Float32Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      prev[y * w + x] = cur[Math.max(0, y - 2) * w + Math.max(0, x - 3)]! * 0.97 + 0.01;
+  const diff = new Float32Array(w * h);
+  for (let i = 0; i < diff.length; i++) diff[i] = Math.abs(cur[i]! - prev[i]!);
+  const want = dilate(boxBlur({ width: w, height: h, data: diff }, 2), 3).data;
+  for (let i = 0; i < want.length; i++)
+    want[i] = Math.min(1, Math.max(0, (want[i]! - 0.025) / (0.08 - 0.025)));
+  const got = motionMap(prev, cur, w, h).data;
+  expect(maxDiff(got, want)).toBe(0);
+  // Not a vacuous comparison: the map has moving, static and in-between pixels.
+  expect(got.some((v) => v === 1) && got.some((v) => v === 0) && got.some((v) => v > 0 && v < 1)).toBe(true);
 });
 
 it('composes from u8 to u16 as the float path does', async () => {

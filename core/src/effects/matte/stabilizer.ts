@@ -17,7 +17,7 @@
  * everything before it.
  */
 import { SAMPLE_MAX, toFloat32, type Frame } from '../../contract/frame.ts';
-import { boxBlur, dilate, type Mask } from '../../runtime/mask-ops.ts';
+import type { Mask } from '../../runtime/mask-ops.ts';
 import { linearToSrgb } from '../../runtime/srgb.ts';
 
 /** Luma differences (0..1 display-referred) below LOW count as static, above HIGH as moving. */
@@ -63,15 +63,85 @@ export function lumaOf(input: Frame): Float32Array {
   return out;
 }
 
-/** 0..1 motion map between two luma planes of the same size. */
+/**
+ * 0..1 motion map between two luma planes of the same size: |difference|, box blur of radius NOISE_BLUR_PX,
+ * dilation (local max) of radius EDGE_GROW_PX, then the LOW..HIGH ramp. The same arithmetic as
+ * runtime/mask-ops' boxBlur and dilate, bit for bit (test/engine/integer-paths.test.ts checks it), but every
+ * pass walks rows, so the vertical passes read memory in order instead of striding a column at a time
+ * through a 1080p plane (the stabiliser's largest cost per frame).
+ */
 export function motionMap(prev: Float32Array, cur: Float32Array, width: number, height: number): Mask {
-  const diff = new Float32Array(width * height);
-  for (let i = 0; i < diff.length; i++) diff[i] = Math.abs(cur[i]! - prev[i]!);
-  const smooth = boxBlur({ width, height, data: diff }, NOISE_BLUR_PX);
-  const grown = dilate(smooth, EDGE_GROW_PX);
-  const m = grown.data;
-  for (let i = 0; i < m.length; i++) m[i] = Math.min(1, Math.max(0, (m[i]! - LOW) / (HIGH - LOW)));
-  return grown;
+  const w = width;
+  const h = height;
+  const a = new Float32Array(w * h);
+  const b = new Float32Array(w * h);
+  for (let i = 0; i < a.length; i++) a[i] = Math.abs(cur[i]! - prev[i]!);
+  blurRows(a, b, w, h, NOISE_BLUR_PX);
+  blurColumns(b, a, w, h, NOISE_BLUR_PX);
+  maxRows(a, b, w, h, EDGE_GROW_PX);
+  maxColumns(b, a, w, h, EDGE_GROW_PX);
+  for (let i = 0; i < a.length; i++) a[i] = Math.min(1, Math.max(0, (a[i]! - LOW) / (HIGH - LOW)));
+  return { width, height, data: a };
+}
+
+/** Running-sum box blur along each row, edges clamped (mask-ops' blurLines on rows). */
+function blurRows(src: Float32Array, dst: Float32Array, w: number, h: number, r: number): void {
+  const norm = 1 / (2 * r + 1);
+  const last = w - 1;
+  for (let y = 0; y < h; y++) {
+    const base = y * w;
+    let sum = 0;
+    for (let i = -r; i <= r; i++) sum += src[base + Math.min(last, Math.max(0, i))]!;
+    for (let i = 0; i < w; i++) {
+      dst[base + i] = sum * norm;
+      sum += src[base + Math.min(last, i + r + 1)]! - src[base + Math.max(0, i - r)]!;
+    }
+  }
+}
+
+/** The same running sum down each column, all columns at once, one row at a time. */
+function blurColumns(src: Float32Array, dst: Float32Array, w: number, h: number, r: number): void {
+  const norm = 1 / (2 * r + 1);
+  const last = h - 1;
+  const sums = new Float64Array(w);
+  for (let i = -r; i <= r; i++) {
+    const row = Math.min(last, Math.max(0, i)) * w;
+    for (let x = 0; x < w; x++) sums[x] = sums[x]! + src[row + x]!;
+  }
+  for (let y = 0; y < h; y++) {
+    const out = y * w;
+    const add = Math.min(last, y + r + 1) * w;
+    const sub = Math.max(0, y - r) * w;
+    for (let x = 0; x < w; x++) {
+      dst[out + x] = sums[x]! * norm;
+      sums[x] = sums[x]! + (src[add + x]! - src[sub + x]!);
+    }
+  }
+}
+
+/** Local max over [x-r, x+r] along each row, the window clipped to the row. */
+function maxRows(src: Float32Array, dst: Float32Array, w: number, h: number, r: number): void {
+  for (let y = 0; y < h; y++) {
+    const base = y * w;
+    for (let x = 0; x < w; x++) {
+      const end = base + Math.min(w - 1, x + r);
+      let m = -Infinity;
+      for (let k = base + Math.max(0, x - r); k <= end; k++) if (src[k]! > m) m = src[k]!;
+      dst[base + x] = m;
+    }
+  }
+}
+
+/** Local max over rows [y-r, y+r] (clipped), one output row at a time. */
+function maxColumns(src: Float32Array, dst: Float32Array, w: number, h: number, r: number): void {
+  for (let y = 0; y < h; y++) {
+    const out = y * w;
+    dst.set(src.subarray(Math.max(0, y - r) * w, Math.max(0, y - r) * w + w), out);
+    for (let yy = Math.max(0, y - r) + 1, end = Math.min(h - 1, y + r); yy <= end; yy++) {
+      const row = yy * w;
+      for (let x = 0; x < w; x++) if (src[row + x]! > dst[out + x]!) dst[out + x] = src[row + x]!;
+    }
+  }
 }
 
 interface WindowEntry {
