@@ -38,9 +38,16 @@ const instances = new Map<number, Instance>();
 /** Remembers every session handed out, so a call can report the inference it did. */
 class TrackedSessions implements SessionManager {
   readonly seen = new Set<LoadedSession>();
+  /**
+   * Each session's stats when this instance first got it. Sessions are shared by every instance with the
+   * same context options (a daemon's earlier job), so a session first seen during a call counts from here,
+   * not from zero (that counted the earlier jobs' inference into this call's).
+   */
+  private readonly firstSeen = new Map<LoadedSession, { runs: number; inferenceMs: number }>();
   constructor(private readonly inner: SessionManager) {}
   async get(modelId: string, options?: Parameters<SessionManager['get']>[1]): Promise<LoadedSession> {
     const s = await this.inner.get(modelId, options);
+    if (!this.seen.has(s)) this.firstSeen.set(s, { ...s.stats });
     this.seen.add(s);
     return s;
   }
@@ -51,7 +58,7 @@ class TrackedSessions implements SessionManager {
   deltas(before: Map<LoadedSession, { runs: number; inferenceMs: number }>): SessionDelta[] {
     return [...this.seen]
       .map((s) => {
-        const b = before.get(s) ?? { runs: 0, inferenceMs: 0 };
+        const b = before.get(s) ?? this.firstSeen.get(s) ?? { runs: 0, inferenceMs: 0 };
         return {
           modelId: s.modelId,
           provider: s.provider,
