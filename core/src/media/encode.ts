@@ -58,6 +58,11 @@ export interface EncoderOptions {
   imageBitDepth?: 8 | 16;
   /** Number of the first PNG file; default 0 (a job rendering frames a-b passes a). */
   firstFrameNumber?: number;
+  /**
+   * Container (global) metadata, e.g. a synthetic-media declaration. Written into .mov/.mp4/.webm (custom
+   * keys kept in QuickTime/MP4 through use_metadata_tags); image outputs cannot carry it (a note says so).
+   */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 export type AudioHandling = 'none' | 'copy' | 'transcode' | 'dropped';
@@ -113,6 +118,11 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
   let audio: AudioHandling = 'none';
   const audioArgs: string[] = [];
   const audioInput: string[] = [];
+  if (options.metadata && Object.keys(options.metadata).length > 0 && target.container === 'image') {
+    notes.push(
+      `container metadata not written: ${format} files cannot carry it (${Object.keys(options.metadata).join(', ')})`,
+    );
+  }
   if (target.swept.length) {
     notes.push(
       `removed ${target.swept.length} temporary output(s) an interrupted run left behind: ${target.swept.join(', ')}`,
@@ -464,7 +474,13 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
   args.push('-colorspace', colorspace, '-color_range', range);
   args.push('-color_primaries', primaries, '-color_trc', transfer);
   if (options.timecode) args.push('-timecode', options.timecode);
-  if (target.container === 'mp4') args.push('-movflags', '+faststart');
+  const tagged = Object.keys(options.metadata ?? {}).length > 0;
+  for (const [key, value] of Object.entries(options.metadata ?? {}))
+    args.push('-metadata', `${key}=${value}`);
+  // Without use_metadata_tags the QuickTime/MP4 muxer drops keys it has no atom for.
+  if (target.container === 'mp4')
+    args.push('-movflags', tagged ? '+faststart+use_metadata_tags' : '+faststart');
+  if (target.container === 'mov' && tagged) args.push('-movflags', '+use_metadata_tags');
   args.push('-f', target.container);
   return args;
 }
