@@ -4,7 +4,7 @@
  * daemon does not know renders the defined on-image error, and a damaged catalog loads as zero plugins
  * with a message naming the file (never a crash in the host).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -95,5 +95,15 @@ describe('OFX effect catalog', () => {
       }
       if (fx.models.length === 0) expect(description).toBe(fx.description);
     }
+  });
+
+  it('style’s working height is in frame pixels, so proxy renders scale it (#11)', () => {
+    const catalog = JSON.parse(
+      readFileSync(path.join(build.bundle, 'Contents', 'Resources', 'effects.json'), 'utf8'),
+    ) as { effects: { id: string; params: { name: string; unit?: string }[] }[] };
+    const style = catalog.effects.find((e) => e.id === 'style')!;
+    expect(style.params.find((p) => p.name === 'workingHeight')).toMatchObject({ unit: 'px' });
+    // Tile size is a memory budget, not a picture size: it stays as set at any render scale.
+    expect(style.params.find((p) => p.name === 'tileSize')!.unit).toBeUndefined();
   });
 });
