@@ -128,6 +128,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       ...(plan.info.audio ? { audioSource: audioOf(plan) } : {}),
       color: plan.info.color,
       firstFrameNumber: plan.firstFrameNumber,
+      ...(plan.effect.containerMetadata ? { metadata: plan.effect.containerMetadata(plan.params) } : {}),
       imageBitDepth: plan.imageBitDepth,
       // Checked in planJob already; the encoder checks again when it moves the result into place.
       overwrite: plan.overwrite,
