@@ -9,7 +9,7 @@
  * storage, the schema migration and ranking are wired, not of CLIP's quality.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -21,6 +21,7 @@ import { analyzeFile, loadAnalysisModels } from '../../core/src/analysis/analyze
 import {
   CLIP_MEAN,
   CLIP_STD,
+  CLIP_FILES,
   clipImageTensor,
   type ClipEncoders,
 } from '../../core/src/analysis/clip/encoders.ts';
@@ -31,6 +32,7 @@ import { semanticSearch } from '../../core/src/analysis/search.ts';
 import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
 import { fixture } from '../support/paths.ts';
+import { mlxv } from '../cli/helpers.ts';
 
 const D = 8;
 /** Colour directions in CLIP-normalised RGB: a red picture is (+, -, -) after (x - mean) / std. */
@@ -90,7 +92,7 @@ describe('CLIP tokenizer', () => {
 });
 
 /** IMAGE [N,3,224,224] -> mean per channel -> [N,3] x W [3,D]: the embedding is the normalised mean colour. */
-async function imageEncoder(): Promise<InferenceSession> {
+function imageEncoder(): Uint8Array {
   const g = new OnnxGraph('clip-image-same-signature');
   g.addInput('IMAGE', 'float32', ['N', 3, 224, 224]);
   g.addOutput('image_embeds', 'float32', ['N', D]);
@@ -99,11 +101,11 @@ async function imageEncoder(): Promise<InferenceSession> {
   g.addFloat('W', [3, D], w);
   const [mean] = g.addNode('ReduceMean', ['IMAGE'], 1, { axes: [2, 3], keepdims: 0 });
   g.addNode('MatMul', [mean!, 'W'], ['image_embeds']);
-  return InferenceSession.create(g.toBytes(13));
+  return g.toBytes(13);
 }
 
 /** TEXT int64 [N,77] -> rows of a [49408,D] table -> sum over tokens: colour words point at their colour. */
-async function textEncoder(): Promise<InferenceSession> {
+function textEncoder(): Uint8Array {
   const g = new OnnxGraph('clip-text-same-signature');
   g.addInput('TEXT', 'int64', ['N', 77]);
   g.addOutput('text_embeds', 'float32', ['N', D]);
@@ -116,7 +118,7 @@ async function textEncoder(): Promise<InferenceSession> {
   g.addInt64('axis1', [1], [1]);
   const [rows] = g.addNode('Gather', ['table', 'TEXT'], 1, { axis: 0 });
   g.addNode('ReduceSum', [rows!, 'axis1'], ['text_embeds'], { keepdims: 0 });
-  return InferenceSession.create(g.toBytes(13));
+  return g.toBytes(13);
 }
 
 describe('CLIP image preprocessing', () => {
@@ -145,8 +147,8 @@ describe('CLIP image preprocessing', () => {
 describe('semantic search', () => {
   it('the shot of the colour named in the query comes first; filters still apply', async () => {
     const encoders: ClipEncoders = {
-      image: await imageEncoder(),
-      text: await textEncoder(),
+      image: await InferenceSession.create(imageEncoder()),
+      text: await InferenceSession.create(textEncoder()),
       modelId: 'clip-test:colour',
     };
     const analysis = await analyzeFile(clip, () => loadAnalysisModels(ctx), {
@@ -193,5 +195,27 @@ describe('semantic search', () => {
     const db = new Database(lib, { readonly: true });
     expect((db.prepare('SELECT count(*) AS n FROM shot_embeddings').get() as { n: number }).n).toBe(3);
     db.close();
+  }, 300_000);
+});
+
+describe('mlxv analyze --clip and mlxv search --clip', () => {
+  it('store embeddings and rank by the words, with the encoders from a folder', async () => {
+    const models = join(dir, 'clip-models');
+    mkdirSync(models);
+    writeFileSync(join(models, CLIP_FILES.image), imageEncoder());
+    writeFileSync(join(models, CLIP_FILES.text), textEncoder());
+    const lib = join(dir, 'cli.db');
+    const analysed = await mlxv([
+      ...['analyze', clip, '--index', lib, '--clip', models, '--stride', '10', '--resolution', '320'],
+    ]);
+    expect(analysed.code, analysed.stderr).toBe(0);
+    const found = await mlxv(['search', 'a blue street', '--index', lib, '--clip', models, '--json']);
+    expect(found.code, found.stderr).toBe(0);
+    const results = JSON.parse(found.stdout) as { shot: number; score: number }[];
+    expect(results.map((r) => r.shot)[0]).toBe(3);
+    // Missing encoders: a clear error naming the files to put there.
+    const missing = await mlxv(['search', 'blue', '--index', lib, '--clip', join(dir, 'nowhere'), '--json']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(CLIP_FILES.image);
   }, 300_000);
 });

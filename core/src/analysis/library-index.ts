@@ -270,6 +270,18 @@ export class LibraryIndex {
     }
   }
 
+  /** True when the file's shots carry embeddings of this CLIP model (or it has no non-black shot). */
+  hasEmbeddings(file: string, model: string): boolean {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS missing FROM shots s JOIN files f ON f.id = s.file_id
+         WHERE f.path = ? AND s.black = 0
+           AND NOT EXISTS (SELECT 1 FROM shot_embeddings e WHERE e.shot_id = s.id AND e.model = ?)`,
+      )
+      .get(path.resolve(file), model) as { missing: number };
+    return row.missing === 0;
+  }
+
   /** The CLIP models whose embeddings the index holds, with their shot counts. */
   embeddingModels(): { model: string; shots: number }[] {
     return this.db
