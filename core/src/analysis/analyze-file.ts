@@ -29,6 +29,7 @@ import { readText } from './models/ocr.ts';
 import { semanticAreas } from './models/areas.ts';
 import type { AnalysisModel } from './models/run-model.ts';
 import { classify, type Tag } from './models/tags.ts';
+import { embedImage, type ClipEncoders } from './clip/encoders.ts';
 import { dominantColours, lightingOf, type DominantColour, type Lighting } from './picture-stats.ts';
 import { shotScale, type ShotScale } from './shot-scale.ts';
 
@@ -44,6 +45,8 @@ export interface AnalysisOptions {
   maxSide?: number;
   /** Seconds between OCR samples within a shot (its middle frame is always read). Default 5. */
   ocrEverySeconds?: number;
+  /** CLIP encoders: each shot also gets an image embedding for semantic search (clip/encoders.ts). */
+  clip?: ClipEncoders;
   signal?: AbortSignal;
   onProgress?: (p: AnalysisProgress) => void;
 }
@@ -76,6 +79,8 @@ export interface ShotAnalysis {
   colours: DominantColour[];
   /** JPEG of the middle frame, 320 px wide (absent for black shots). */
   thumbnail?: Buffer;
+  /** CLIP image embedding of the middle frame (unit length), when CLIP encoders were given. */
+  embedding?: Float32Array;
   sampledFrames: number[];
 }
 
@@ -88,6 +93,8 @@ export interface FileAnalysis {
   frameCount: number;
   startTimecode: string;
   shots: ShotAnalysis[];
+  /** The CLIP pair the shots' embeddings come from (ClipEncoders.modelId), when they have any. */
+  clipModel?: string;
   /**
    * Wall time of the two passes in ms (decode included), wall time per per-sample stage (objects, faces,
    * tags, ocr, picture, thumbnail), pure session.run time per model id, and how many frames were sampled.
@@ -142,6 +149,7 @@ export interface Sample {
   lighting: Lighting;
   colours: DominantColour[];
   thumbnail?: Buffer;
+  embedding?: Float32Array;
 }
 
 export async function analyzeFile(
@@ -194,7 +202,8 @@ export async function analyzeFile(
     options.signal,
   )) {
     const plan = wanted.get(index)!;
-    samples.set(index, await analyseSample(loaded!, frame, plan.ocr, plan.middle, stageMs));
+    const sample = await analyseSample(loaded!, frame, plan.ocr, plan.middle, stageMs, options.clip);
+    samples.set(index, sample);
     if (plan.ocr) ocrSamples++;
     progress('models', ++done, indices.length);
   }
@@ -212,6 +221,7 @@ export async function analyzeFile(
     frameCount: detector.frameCount,
     startTimecode: tc,
     shots: result,
+    ...(options.clip ? { clipModel: options.clip.modelId } : {}),
     timings: {
       shotsMs,
       modelsMs: performance.now() - t1,
@@ -266,6 +276,7 @@ export function describeShots(
       motion: classifyMotion(motions.slice(s.start + 1, s.end + 1), fps),
       colours: mid?.colours ?? [],
       ...(mid?.thumbnail ? { thumbnail: mid.thumbnail } : {}),
+      ...(mid?.embedding ? { embedding: mid.embedding } : {}),
       sampledFrames: own,
     };
   });
@@ -283,6 +294,7 @@ export async function analyseSample(
   ocr: boolean,
   middle: boolean,
   stageMs: Record<string, number>,
+  clip?: ClipEncoders,
 ): Promise<Sample> {
   const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
     const t = performance.now();
@@ -316,6 +328,8 @@ export async function analyseSample(
     text: text.map((l) => l.text),
     ...picture,
     ...(middle ? { thumbnail: await timed('thumbnail', () => thumbnailOf(frame)) } : {}),
+    // One CLIP vector per shot, from its middle frame (the thumbnail's): what search compares queries with.
+    ...(middle && clip ? { embedding: await timed('clip', () => embedImage(clip, frame)) } : {}),
   };
 }
 

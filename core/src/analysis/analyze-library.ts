@@ -74,7 +74,11 @@ export async function analyzeLibrary(
     let outcome: FileOutcome;
     try {
       const hash = readableHash(file);
-      if (options.index?.isCurrent(file, hash, ANALYSIS_VERSION)) {
+      // Installing CLIP later makes indexed files current only once they have its embeddings.
+      const current =
+        options.index?.isCurrent(file, hash, ANALYSIS_VERSION) &&
+        (!options.clip || options.index.hasEmbeddings(file, options.clip.modelId));
+      if (current) {
         outcome = { file, status: 'unchanged' };
       } else {
         const analysis = await analyzeFile(file, loadModels, {

@@ -21,7 +21,7 @@ import type { FileAnalysis, ShotAnalysis } from './analyze-file.ts';
 
 type DB = Database.Database;
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const APP_ID = 'mlxvideo-library';
 
 /** MIGRATIONS[v] upgrades a version-v file to v+1. */
@@ -59,10 +59,20 @@ const MIGRATIONS: ((db: DB) => void)[] = [
     );
     for (const r of rows) insert.run(r.id, ...ftsColumns(JSON.parse(r.data) as StoredShot));
   },
+  // 2 -> 3: CLIP image embeddings per shot for semantic search (float32 little-endian), tagged with the
+  // model pair that made them; older files simply have none until re-analysed with CLIP.
+  (db) => {
+    db.exec(`
+      CREATE TABLE shot_embeddings (
+        shot_id INTEGER PRIMARY KEY REFERENCES shots(id) ON DELETE CASCADE,
+        model TEXT NOT NULL, vector BLOB NOT NULL);
+      CREATE INDEX shot_embeddings_model ON shot_embeddings(model);
+    `);
+  },
 ];
 
 /** What `shots.data` holds: the analysis of the shot without its thumbnail bytes. */
-export type StoredShot = Omit<ShotAnalysis, 'thumbnail'>;
+export type StoredShot = Omit<ShotAnalysis, 'thumbnail' | 'embedding'>;
 
 export interface OpenOptions {
   busyTimeoutMs?: number;
@@ -211,8 +221,11 @@ export class LibraryIndex {
       const insertText = this.db.prepare(
         'INSERT INTO shot_text (rowid, tags, objects, text, words) VALUES (?, ?, ?, ?, ?)',
       );
+      const insertEmbedding = this.db.prepare(
+        'INSERT INTO shot_embeddings (shot_id, model, vector) VALUES (?, ?, ?)',
+      );
       for (const s of analysis.shots) {
-        const { thumbnail, ...stored } = s;
+        const { thumbnail, embedding, ...stored } = s;
         let thumbPath: string | null = null;
         if (thumbnail) {
           mkdirSync(thumbsDir, { recursive: true });
@@ -241,6 +254,13 @@ export class LibraryIndex {
         ).lastInsertRowid as number;
         for (const [label, count] of Object.entries(s.objects)) insertObject.run(id, label, count);
         insertText.run(id, ...ftsColumns(stored));
+        if (embedding && analysis.clipModel) {
+          insertEmbedding.run(
+            id,
+            analysis.clipModel,
+            Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength),
+          );
+        }
       }
     });
     try {
@@ -248,6 +268,25 @@ export class LibraryIndex {
     } catch (err) {
       throw lockedOr(err, this.file, undefined);
     }
+  }
+
+  /** True when the file's shots carry embeddings of this CLIP model (or it has no non-black shot). */
+  hasEmbeddings(file: string, model: string): boolean {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS missing FROM shots s JOIN files f ON f.id = s.file_id
+         WHERE f.path = ? AND s.black = 0
+           AND NOT EXISTS (SELECT 1 FROM shot_embeddings e WHERE e.shot_id = s.id AND e.model = ?)`,
+      )
+      .get(path.resolve(file), model) as { missing: number };
+    return row.missing === 0;
+  }
+
+  /** The CLIP models whose embeddings the index holds, with their shot counts. */
+  embeddingModels(): { model: string; shots: number }[] {
+    return this.db
+      .prepare('SELECT model, count(*) AS shots FROM shot_embeddings GROUP BY model ORDER BY shots DESC')
+      .all() as { model: string; shots: number }[];
   }
 
   fileCount(): number {

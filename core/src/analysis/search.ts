@@ -16,10 +16,15 @@
  * Ranking: with words or text:/tag: filters, SQLite FTS5's bm25 (objects and on-screen text weigh twice as
  * much as tags, which are guesses of a 1000-class classifier); otherwise shots with more of the filtered
  * objects first, then by file and shot order. Black shots are never returned.
+ *
+ * Semantic search (`semanticSearch`, when CLIP encoders are installed and the index holds embeddings of that
+ * model): the free words are one sentence for CLIP's text encoder, and shots rank by the cosine similarity of
+ * its embedding with each shot's image embedding; the filters apply as above.
  */
 import { JobError } from '../pipeline/types.ts';
 import type { LibraryIndex, StoredShot } from './library-index.ts';
 import { SHOT_SCALES } from './shot-scale.ts';
+import { dot, embedText, type ClipEncoders } from './clip/encoders.ts';
 
 export interface SearchResult {
   file: string;
@@ -51,6 +56,8 @@ const MOTIONS = ['static', 'pan', 'tilt', 'zoom', 'handheld'];
 
 interface Parsed {
   fts: string[];
+  /** The free words as typed (no filters), for the CLIP text encoder. */
+  freeText: string[];
   where: string[];
   params: unknown[];
   objectLabels: string[];
@@ -66,10 +73,11 @@ const unquote = (s: string) => s.replace(/^"(.*)"$/, '$1');
 const phrase = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export function parseQuery(query: string): Parsed {
-  const out: Parsed = { fts: [], where: [], params: [], objectLabels: [] };
+  const out: Parsed = { fts: [], freeText: [], where: [], params: [], objectLabels: [] };
   for (const tok of tokens(query)) {
     const m = /^([a-z]+):(.+)$/i.exec(tok);
     if (!m) {
+      out.freeText.push(unquote(tok));
       for (const w of unquote(tok)
         .split(/[^\p{L}\p{N}]+/u)
         .filter(Boolean))
@@ -175,23 +183,70 @@ export function search(index: LibraryIndex, query: string, limit = 50): SearchRe
     limit,
   ];
   const rows = index.db.prepare(sql).all(...params) as Row[];
-  return rows.map((r) => {
-    const s = JSON.parse(r.data) as StoredShot;
-    return {
-      file: r.path,
-      shot: r.shot,
-      startFrame: r.start_frame,
-      endFrame: r.end_frame,
-      startTimecode: r.start_tc,
-      endTimecode: r.end_tc,
-      tags: s.tags.map((t) => t.label),
-      objects: s.objects,
-      text: s.text,
-      scale: s.scale,
-      motion: s.motion.camera,
-      light: s.lighting?.time ?? null,
-      thumbnail: r.thumbnail_path,
-      score: -r.rank,
-    };
-  });
+  return rows.map((r) => toResult(r, -r.rank));
+}
+
+/**
+ * Shots ranked by CLIP similarity between the query's free words and each shot's image embedding (score =
+ * cosine, -1..1), filters applied. Refused with the fix when the query has no free words or the index holds
+ * no embeddings of these encoders.
+ */
+export async function semanticSearch(
+  index: LibraryIndex,
+  query: string,
+  encoders: ClipEncoders,
+  limit = 50,
+): Promise<SearchResult[]> {
+  const q = parseQuery(query);
+  const sentence = q.freeText.join(' ').trim();
+  if (!sentence) {
+    throw bad(
+      'semantic search needs words to compare with the pictures',
+      'add free words, e.g. "a street at night"',
+    );
+  }
+  const stored = index.embeddingModels();
+  if (!stored.some((m) => m.model === encoders.modelId)) {
+    throw bad(
+      `the index ${index.file} holds no CLIP embeddings of ${encoders.modelId}` +
+        (stored.length ? ` (it has ${stored.map((m) => m.model).join(', ')})` : ''),
+      `run \`mlxv analyze <files> --index ${index.file}\` again with the CLIP models installed`,
+    );
+  }
+  const textVector = await embedText(encoders, sentence);
+  const sql = `
+    SELECT f.path, s.shot, s.start_frame, s.end_frame, s.start_tc, s.end_tc, s.data, s.thumbnail_path, e.vector
+    FROM shots s JOIN files f ON f.id = s.file_id JOIN shot_embeddings e ON e.shot_id = s.id
+    WHERE s.black = 0 AND e.model = ? ${q.where.map((w) => `AND ${w}`).join(' ')}`;
+  const rows = index.db.prepare(sql).all(encoders.modelId, ...q.params) as (Row & { vector: Buffer })[];
+  return rows
+    .map((r) => {
+      const v = new Float32Array(
+        r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength),
+      );
+      return { r, score: dot(textVector, v) };
+    })
+    .sort((a, b) => b.score - a.score || a.r.path.localeCompare(b.r.path) || a.r.shot - b.r.shot)
+    .slice(0, limit)
+    .map(({ r, score }) => toResult(r, score));
+}
+
+function toResult(r: Omit<Row, 'rank'>, score: number): SearchResult {
+  const s = JSON.parse(r.data) as StoredShot;
+  return {
+    file: r.path,
+    shot: r.shot,
+    startFrame: r.start_frame,
+    endFrame: r.end_frame,
+    startTimecode: r.start_tc,
+    endTimecode: r.end_tc,
+    tags: s.tags.map((t) => t.label),
+    objects: s.objects,
+    text: s.text,
+    scale: s.scale,
+    motion: s.motion.camera,
+    light: s.lighting?.time ?? null,
+    thumbnail: r.thumbnail_path,
+    score,
+  };
 }

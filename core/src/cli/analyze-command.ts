@@ -12,6 +12,7 @@ import { LibraryIndex } from '../analysis/library-index.ts';
 import { writeMarkerFiles } from '../analysis/markers/index.ts';
 import { renderContactSheet, sheetEntriesFromIndex } from '../analysis/contact-sheet.ts';
 import { createEffectContext } from '../runtime/context.ts';
+import { loadClipEncoders } from '../analysis/clip/encoders.ts';
 import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 import { formatEta } from './progress.ts';
@@ -23,6 +24,7 @@ interface AnalyzeOptions {
   markers?: string;
   stride?: string;
   resolution?: string;
+  clip?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -39,6 +41,11 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--markers <folder>', 'write CSV, EDL, FCPXML and OpenTimelineIO marker files per input file')
     .option('--stride <frames>', 'run the models on every Nth frame (default: one frame per second)')
     .option('--resolution <pixels>', 'longer side of the frames the models see (default 960)')
+    .option(
+      '--clip <dir>',
+      'also store CLIP image embeddings for `mlxv search --clip` (the encoders in this folder; ' +
+        'default $MLXV_CLIP_DIR)',
+    )
     .action(async (inputs: string[], opts: AnalyzeOptions) => {
       process.exitCode = await runAnalyze(inputs, opts);
     });
@@ -73,6 +80,8 @@ async function runAnalyze(inputs: string[], opts: AnalyzeOptions): Promise<numbe
       );
     if (opts.index) index = LibraryIndex.open(path.resolve(opts.index));
     const ctx = createEffectContext({ signal: controller.signal });
+    const clipDir = opts.clip ?? process.env.MLXV_CLIP_DIR;
+    const clip = clipDir ? await loadClipEncoders(path.resolve(clipDir)) : undefined;
     const started = Date.now();
     const analyses: FileAnalysis[] = [];
     let lastLine = 0;
@@ -80,6 +89,7 @@ async function runAnalyze(inputs: string[], opts: AnalyzeOptions): Promise<numbe
       ...(index ? { index } : {}),
       ...(stride ? { stride } : {}),
       ...(maxSide ? { maxSide } : {}),
+      ...(clip ? { clip } : {}),
       signal: controller.signal,
       onProgress: (p) => {
         const now = Date.now();

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { LibraryIndex } from '../analysis/library-index.ts';
-import { search } from '../analysis/search.ts';
+import { loadClipEncoders } from '../analysis/clip/encoders.ts';
+import { search, semanticSearch } from '../analysis/search.ts';
 import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 
@@ -20,19 +21,34 @@ export function registerSearchCommand(program: Command): void {
     .requiredOption('--index <file>', 'the library index (SQLite)')
     .option('--json', 'print the results as JSON')
     .option('--limit <n>', 'at most this many results (default 50)')
-    .action((query: string, opts: { index: string; json?: boolean; limit?: string }) => {
-      process.exitCode = runSearch(query, opts);
+    .option(
+      '--clip <dir>',
+      'semantic search: rank shots by CLIP similarity to the words, with the encoders in this folder ' +
+        '(default $MLXV_CLIP_DIR; the index must have been made with the same ones)',
+    )
+    .action(async (query: string, opts: SearchOptions) => {
+      process.exitCode = await runSearch(query, opts);
     });
 }
 
-function runSearch(query: string, opts: { index: string; json?: boolean; limit?: string }): number {
+interface SearchOptions {
+  index: string;
+  json?: boolean;
+  limit?: string;
+  clip?: string;
+}
+
+async function runSearch(query: string, opts: SearchOptions): Promise<number> {
   let index: LibraryIndex | undefined;
   try {
     const limit = opts.limit === undefined ? 50 : Number(opts.limit);
     if (!Number.isInteger(limit) || limit <= 0)
       throw new JobError('BAD_PARAM', `--limit must be a positive whole number, got "${opts.limit}"`);
     index = LibraryIndex.open(path.resolve(opts.index), { readonly: true });
-    const results = search(index, query, limit);
+    const clipDir = opts.clip ?? process.env.MLXV_CLIP_DIR;
+    const results = clipDir
+      ? await semanticSearch(index, query, await loadClipEncoders(path.resolve(clipDir)), limit)
+      : search(index, query, limit);
     if (opts.json) {
       process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     } else if (results.length === 0) {
