@@ -6,8 +6,11 @@
  * sending the same steps through `evalScript`.
  */
 import {
+  folderOf,
   HostError,
   RENDER_FOLDER_NAME,
+  type GeneratedPlaceOutcome,
+  type GeneratedPlaceRequest,
   type HostAdapter,
   type PlaceOptions,
   type PlaceOutcome,
@@ -130,5 +133,43 @@ export class AfterEffectsAdapter implements HostAdapter {
       app.endUndoGroup();
     }
     return outcomes;
+  }
+
+  async generatedFolder(): Promise<string> {
+    const folder = folderOf(this.ae.app.project.file ?? '');
+    if (!folder) throw new HostError('Save the project first: generated clips are written next to it.');
+    return folder;
+  }
+
+  /**
+   * A new top layer at the current time. `layers.add` honours the "Create Layers at Composition Start Time"
+   * preference (AE scripting guide, LayerCollection.add), so the start is set explicitly, then the out point.
+   */
+  async placeGenerated(
+    request: GeneratedPlaceRequest,
+    options: PlaceOptions,
+  ): Promise<GeneratedPlaceOutcome> {
+    const comp = this.activeComp();
+    const { app, ImportOptions } = this.ae;
+    const at = comp.time;
+    app.beginUndoGroup(options.undoLabel);
+    try {
+      let footage;
+      try {
+        footage = app.project.importFile(new ImportOptions(request.resultPath));
+      } catch (err) {
+        return {
+          ok: false,
+          message: `After Effects could not import ${request.resultPath}: ${(err as Error).message}`,
+        };
+      }
+      footage.parentFolder = this.renderFolder();
+      const layer = comp.layers.add(footage);
+      layer.startTime = at;
+      layer.outPoint = at + request.durationSeconds;
+      return { ok: true, startSeconds: at, trackIndex: layer.index - 1, where: `new layer ${layer.index}` };
+    } finally {
+      app.endUndoGroup();
+    }
   }
 }

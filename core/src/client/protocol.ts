@@ -290,6 +290,8 @@ export interface JobDoneEvent {
   jobId: string;
   output: string;
   frames: number;
+  /** The output's frame rate when it is a clip (a generator's duration is frames / rate). */
+  frameRate?: { num: number; den: number };
   /** What the user should know that did not stop the job (audio dropped, frame rate converted, ...). */
   notes?: string[];
 }

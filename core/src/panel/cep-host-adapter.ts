@@ -9,6 +9,8 @@
 import {
   HostError,
   RENDER_FOLDER_NAME,
+  type GeneratedPlaceOutcome,
+  type GeneratedPlaceRequest,
   type HostAdapter,
   type PlaceOptions,
   type PlaceOutcome,
@@ -175,5 +177,23 @@ export class CepHostAdapter implements HostAdapter {
       ),
       ...unknown,
     ];
+  }
+
+  async generatedFolder(): Promise<string> {
+    const folder = await this.call<string>('projectFolder', null);
+    if (!folder) throw new HostError('Save the project first: generated clips are written next to it.');
+    return /[\\/]$/.test(folder) ? folder : `${folder}/`;
+  }
+
+  async placeGenerated(
+    request: GeneratedPlaceRequest,
+    options: PlaceOptions,
+  ): Promise<GeneratedPlaceOutcome> {
+    return this.call<GeneratedPlaceOutcome>('placeGenerated', {
+      undoLabel: options.undoLabel,
+      folderName: RENDER_FOLDER_NAME,
+      resultPath: request.resultPath,
+      durationSeconds: request.durationSeconds,
+    });
   }
 }

@@ -81,6 +81,11 @@ export function outputPathFor(
   return `${folder}${stem}.mlxv-${effectId}-${first}-${last}-${stamp(now)}.mov`;
 }
 
+/** Where a generator's clip goes: `<folder>mlxv-<effect>-<stamp>.mov` (ProRes 4444, like every render). */
+export function generatedOutputPath(folder: string, effectId: string, now: Date): string {
+  return `${folder}mlxv-${effectId}-${stamp(now)}.mov`;
+}
+
 export function planClipJob(
   clip: SelectedClip,
   effectId: string,

@@ -5,9 +5,16 @@
  * step. No DOM and no host API here: the view (panel-view.ts) renders `state`, the adapter does the host.
  */
 import { DaemonClient, DaemonError, pairedToken, type WebSocketConstructor } from '../client/client.ts';
-import { DEFAULT_PORT, type ClientInfo, type EffectSummary, type ErrorCode } from '../client/protocol.ts';
+import {
+  DEFAULT_PORT,
+  type ClientInfo,
+  type EffectSummary,
+  type ErrorCode,
+  type JobDoneEvent,
+  type JobSpecMessage,
+} from '../client/protocol.ts';
 import type { HostAdapter, SelectedClip } from './host-adapter.ts';
-import { planClipJob, unsupportedReason, type ClipJobPlan } from './job-plan.ts';
+import { generatedOutputPath, planClipJob, unsupportedReason, type ClipJobPlan } from './job-plan.ts';
 import {
   coerceValue,
   defaultValues,
@@ -63,6 +70,9 @@ export interface PanelControllerOptions {
   now?: () => Date;
   connectTimeoutMs?: number;
 }
+
+/** The clip-list row of a generator's job (there is no source clip to name it after). */
+export const GENERATED_ROW = 'generated';
 
 const TERMINAL: readonly ClipStatus[] = ['rejected', 'placed', 'failed', 'cancelled'];
 
@@ -238,8 +248,13 @@ export class PanelController {
       this.update({ message: 'Pick an effect first.' });
       return [];
     }
+    if (effect.kind === 'analyzer') {
+      this.update({ message: `${effect.label} is an analysis, not a render: use Analyse.` });
+      return [];
+    }
     this.update({ busy: true, message: '', clips: [] });
     try {
+      if (effect.kind === 'generator') return await this.generate(client, effect);
       let clips: SelectedClip[];
       try {
         clips = await this.options.adapter.getSelectedClips();
@@ -283,47 +298,38 @@ export class PanelController {
     }
   }
 
-  private async render(
+  /**
+   * Runs one daemon job for one row of the clip list: its progress, cancel and errors land in that row.
+   * Resolves with the job's result, or null when it was cancelled or failed (the row says which and why).
+   */
+  private async runRowJob(
     client: DaemonClient,
-    effect: EffectSummary,
-    clips: SelectedClip[],
-    plan: ClipJobPlan,
-  ) {
-    const clip = clips.find((c) => c.id === plan.clipId)!;
+    row: { clipId: string; name: string },
+    job: JobSpecMessage,
+  ): Promise<JobDoneEvent | null> {
     const abort = new AbortController();
-    this.aborts.set(plan.clipId, abort);
+    this.aborts.set(row.clipId, abort);
     try {
-      const done = await client.submitJob(
-        {
-          effect: effect.id,
-          input: clip.mediaPath,
-          output: plan.output,
-          params: toJsonParams(this.current.values),
-          frames: { start: plan.startFrame, end: plan.endFrame },
-          format: 'prores4444',
+      return await client.submitJob(job, {
+        signal: abort.signal,
+        onAccepted: (jobId) => {
+          this.updateClip(row.clipId, { jobId });
+          // Cancel pressed while the submit was in flight: the job exists only now.
+          if (abort.signal.aborted) void client.cancelJob(jobId).catch(() => {});
         },
-        {
-          signal: abort.signal,
-          onAccepted: (jobId) => {
-            this.updateClip(plan.clipId, { jobId });
-            // Cancel pressed while the submit was in flight: the job exists only now.
-            if (abort.signal.aborted) void client.cancelJob(jobId).catch(() => {});
-          },
-          onProgress: (p) =>
-            this.updateClip(plan.clipId, {
-              status: 'running',
-              done: p.done,
-              total: p.total,
-              message: `${p.stage} ${p.done}/${p.total}`,
-            }),
-        },
-      );
-      this.updateClip(plan.clipId, { status: 'placing', output: done.output, message: 'Placing…' });
+        onProgress: (p) =>
+          this.updateClip(row.clipId, {
+            status: 'running',
+            done: p.done,
+            total: p.total,
+            message: `${p.stage} ${p.done}/${p.total}`,
+          }),
+      });
     } catch (err) {
       const code = err instanceof DaemonError ? err.code : null;
       if (code === 'CANCELLED' || abort.signal.aborted) {
-        this.updateClip(plan.clipId, { status: 'cancelled', message: 'Cancelled' });
-        return;
+        this.updateClip(row.clipId, { status: 'cancelled', message: 'Cancelled' });
+        return null;
       }
       if (code === 'CONNECTION_CLOSED') {
         this.client = null;
@@ -333,11 +339,90 @@ export class PanelController {
         });
       }
       const what = (code && JOB_ERROR_TEXT[code]) ?? 'the job failed';
-      this.updateClip(plan.clipId, {
+      this.updateClip(row.clipId, {
         status: 'failed',
-        message: `${clip.name}: ${what}${code ? ` [${code}]` : ''}: ${(err as Error).message}`,
+        message: `${row.name}: ${what}${code ? ` [${code}]` : ''}: ${(err as Error).message}`,
+      });
+      return null;
+    }
+  }
+
+  private async render(
+    client: DaemonClient,
+    effect: EffectSummary,
+    clips: SelectedClip[],
+    plan: ClipJobPlan,
+  ) {
+    const clip = clips.find((c) => c.id === plan.clipId)!;
+    const done = await this.runRowJob(
+      client,
+      { clipId: plan.clipId, name: clip.name },
+      {
+        effect: effect.id,
+        input: clip.mediaPath,
+        output: plan.output,
+        params: toJsonParams(this.current.values),
+        frames: { start: plan.startFrame, end: plan.endFrame },
+        format: 'prores4444',
+      },
+    );
+    if (done) this.updateClip(plan.clipId, { status: 'placing', output: done.output, message: 'Placing…' });
+  }
+
+  /**
+   * A generator makes a clip from its parameters alone: rendered next to the saved project, then placed on
+   * a new track (Premiere) or a new layer (After Effects) at the playhead, as long as the render is.
+   */
+  private async generate(client: DaemonClient, effect: EffectSummary): Promise<ClipJobState[]> {
+    let folder: string;
+    try {
+      folder = await this.options.adapter.generatedFolder();
+    } catch (err) {
+      this.update({ message: (err as Error).message });
+      return [];
+    }
+    const row = { clipId: GENERATED_ROW, name: effect.label };
+    const output = generatedOutputPath(folder, effect.id, this.options.now?.() ?? new Date());
+    this.update({ clips: [{ ...row, status: 'queued', done: 0, total: 0, message: 'Queued' }] });
+    const done = await this.runRowJob(client, row, {
+      effect: effect.id,
+      input: '',
+      output,
+      params: toJsonParams(this.current.values),
+      format: 'prores4444',
+    });
+    if (!done) return this.current.clips;
+    if (!done.frameRate || !(done.frameRate.num > 0) || !(done.frameRate.den > 0)) {
+      this.updateClip(row.clipId, {
+        status: 'failed',
+        message: `The daemon did not say the frame rate of ${done.output}, so its length is unknown: update the daemon.`,
+      });
+      return this.current.clips;
+    }
+    const durationSeconds = (done.frames * done.frameRate.den) / done.frameRate.num;
+    this.updateClip(row.clipId, { status: 'placing', output: done.output, message: 'Placing…' });
+    try {
+      const placed = await this.options.adapter.placeGenerated(
+        { resultPath: done.output, durationSeconds },
+        { undoLabel: `mlxvideo: ${effect.label}` },
+      );
+      this.updateClip(
+        row.clipId,
+        placed.ok
+          ? {
+              status: 'placed',
+              trackIndex: placed.trackIndex,
+              message: `Placed on ${placed.where} at ${placed.startSeconds.toFixed(2)} s (${durationSeconds.toFixed(2)} s long)`,
+            }
+          : { status: 'failed', message: placed.message },
+      );
+    } catch (err) {
+      this.updateClip(row.clipId, {
+        status: 'failed',
+        message: `Could not place the render: ${(err as Error).message}`,
       });
     }
+    return this.current.clips;
   }
 
   private async place(effect: EffectSummary, plans: ClipJobPlan[]): Promise<void> {

@@ -150,6 +150,10 @@ export class PanelView<E extends ViewElement<E>> {
     this.toggle(this.pairRow, 'hidden', connected);
     this.toggle(this.effectPicker, 'disabled', !connected || s.busy);
     this.toggle(this.applyButton, 'disabled', !connected || s.busy || !s.effectId);
+    // A generator makes a new clip rather than processing the selected ones.
+    const kind = s.effects.find((e) => e.id === s.effectId)?.kind;
+    this.applyButton.textContent =
+      kind === 'generator' ? 'Generate clip at the playhead' : 'Apply to selected clips';
     this.toggle(this.cancelButton, 'disabled', !s.busy);
     this.message.textContent = s.message;
     this.renderEffects(s);

@@ -244,14 +244,81 @@ var mlxvideoHost = (function () {
     return outcomes;
   }
 
-  var calls = { selection: selection, place: place };
+  /** Folder of the saved project (generated clips go next to it), or "" when it was never saved. @param {any} _arg */
+  function projectFolder(_arg) {
+    var file = app.project.file;
+    return file ? file.parent.fsName : '';
+  }
+
+  /**
+   * A generated clip on a new top layer at the current time, in one undo group. layers.add honours the
+   * "Create Layers at Composition Start Time" preference, so the start is set explicitly.
+   * @param {any} arg
+   */
+  function placeGenerated(arg) {
+    var comp = activeComp();
+    var file = new File(arg.resultPath);
+    if (!file.exists)
+      return { ok: false, message: 'The render ' + arg.resultPath + ' is not on disk any more.' };
+    var options = new ImportOptions(file);
+    if (!options.canImportAs(ImportAsType.FOOTAGE)) {
+      return { ok: false, message: 'After Effects cannot import ' + arg.resultPath + ' as footage.' };
+    }
+    var at = comp.time;
+    app.beginUndoGroup(arg.undoLabel);
+    try {
+      var folder = findFolder(arg.folderName);
+      var madeFolder = false;
+      if (!folder) {
+        folder = app.project.items.addFolder(arg.folderName);
+        madeFolder = true;
+      }
+      /** @type {FootageItem | null} */
+      var footage = null;
+      /** @type {AVLayer | null} */
+      var layer = null;
+      try {
+        var imported = app.project.importFile(options);
+        if (!(imported instanceof FootageItem)) {
+          if (imported) imported.remove();
+          throw new Error('it was not imported as footage');
+        }
+        footage = imported;
+        footage.parentFolder = folder;
+        layer = comp.layers.add(footage);
+        layer.startTime = at;
+        layer.outPoint = at + arg.durationSeconds;
+        return { ok: true, startSeconds: at, trackIndex: layer.index - 1, where: 'new layer ' + layer.index };
+      } catch (e) {
+        if (layer) layer.remove();
+        if (footage) footage.remove();
+        if (madeFolder) folder.remove();
+        return {
+          ok: false,
+          message: 'After Effects could not place ' + arg.resultPath + ': ' + messageOf(e)
+        };
+      }
+    } finally {
+      app.endUndoGroup();
+    }
+  }
+
+  var calls = {
+    selection: selection,
+    place: place,
+    projectFolder: projectFolder,
+    placeGenerated: placeGenerated
+  };
 
   return {
     /** The one entry point: a JSON string back, whatever happens. @param {string} name @param {any} arg */
     call: function (name, arg) {
       try {
         if (!Object.prototype.hasOwnProperty.call(calls, name)) throw new Error('unknown call ' + name);
-        return toJson({ ok: true, value: calls[/** @type {'selection' | 'place'} */ (name)](arg) });
+        return toJson({
+          ok: true,
+          value: calls[/** @type {'selection' | 'place' | 'projectFolder' | 'placeGenerated'} */ (name)](arg)
+        });
       } catch (e) {
         return toJson({ ok: false, error: messageOf(e) });
       }

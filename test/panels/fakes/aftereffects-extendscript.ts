@@ -20,6 +20,9 @@
  * - a layer's in/out stay inside its footage's time span (AE clamps; the fake throws, so a wrong order
  *   of assignments shows); a locked layer refuses every change (attributes, moveBefore, remove).
  * - offline footage (`footageMissing`) keeps its path in `mainSource.file`, as AE does.
+ * - `layers.add` honours the "Create Layers at Composition Start Time" preference (on: the layer starts at
+ *   0; off: at the current time `comp.time`), so a script must set the start it wants.
+ * - `app.project.file` is the saved .aep as a File (null when never saved); `File.parent` is its Folder.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -87,9 +90,15 @@ export class FakeFile {
   get name(): string {
     return this.fsName.slice(this.fsName.lastIndexOf('/') + 1);
   }
+  /** ExtendScript's File.parent: the Folder the file is in. */
+  get parent(): { fsName: string } {
+    return { fsName: this.fsName.slice(0, Math.max(0, this.fsName.lastIndexOf('/'))) || '/' };
+  }
 }
 
 export class FakeApp {
+  /** AE's preference "Create Layers at Composition Start Time" (on by default); off: at `comp.time`. */
+  createLayersAtCompStart = true;
   readonly project: FakeProject;
   readonly undoGroups: string[] = [];
   readonly editsOutsideUndoGroup: string[] = [];
@@ -267,6 +276,8 @@ export class FakeCompItem extends FakeItem {
   /** Top layer first (index 1). */
   readonly stack: FakeAVLayer[] = [];
   selected: FakeAVLayer[] = [];
+  /** The current time indicator (seconds). */
+  time = 0;
   readonly layers: { readonly length: number; add(item: unknown, duration?: number): FakeAVLayer };
   constructor(
     app: FakeApp,
@@ -289,10 +300,12 @@ export class FakeCompItem extends FakeItem {
         }
         app.edit(`layers.add(${item.name})`);
         const duration = item instanceof FakeFootageItem ? item.duration : 10;
+        // "The new layer honors the Create Layers at Composition Start Time preference" (scripting guide).
+        const start = app.createLayersAtCompStart ? 0 : this.time;
         const layer = new FakeAVLayer(app, this, item.name, item, {
-          inPoint: 0,
-          outPoint: duration,
-          startTime: 0,
+          inPoint: start,
+          outPoint: start + duration,
+          startTime: start,
         });
         stack.unshift(layer);
         return layer;
@@ -343,6 +356,8 @@ const IMPORT_AS = { COMP: 3814, COMP_CROPPED_LAYERS: 3812, FOOTAGE: 3813, PROJEC
 
 export class FakeProject {
   activeItem: FakeItem | null = null;
+  /** The saved .aep (a File); null for a project never saved. */
+  file: FakeFile | null = null;
   readonly all: FakeItem[] = [];
   readonly rootFolder: FakeFolderItem;
   readonly items: { addFolder(name: string): FakeFolderItem };
