@@ -37,6 +37,8 @@ const ORDER_PARAMS: Record<string, string[]> = {
   style: ['workingHeight=0', 'temporalConsistency=true'],
   // No declared preRoll (tracks carry history): the plugin pre-rolls from the clip start, so still exact.
   'face-anonymize': ['method=Pixelate'],
+  // Sequential, no declared preRoll (the driver's first face is its reference): pre-rolled from the clip start.
+  'face-puppet': ['portrait=/usr/lib/python3/dist-packages/skimage/data/astronaut.png'],
 };
 
 describe('OFX: IsIdentity and render order', () => {

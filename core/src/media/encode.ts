@@ -13,7 +13,6 @@
  * track in .mov/.mp4), audio (stream-copied when the container accepts the codec, otherwise transcoded; see
  * AUDIO_COPY) and colour tags (matrix/range/primaries/transfer), with RGB→YUV done by an explicit matrix.
  */
-import { once } from 'node:events';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -59,6 +58,11 @@ export interface EncoderOptions {
   imageBitDepth?: 8 | 16;
   /** Number of the first PNG file; default 0 (a job rendering frames a-b passes a). */
   firstFrameNumber?: number;
+  /**
+   * Container (global) metadata, e.g. a synthetic-media declaration. Written into .mov/.mp4/.webm (custom
+   * keys kept in QuickTime/MP4 through use_metadata_tags); image outputs cannot carry it (a note says so).
+   */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 export type AudioHandling = 'none' | 'copy' | 'transcode' | 'dropped';
@@ -114,6 +118,11 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
   let audio: AudioHandling = 'none';
   const audioArgs: string[] = [];
   const audioInput: string[] = [];
+  if (options.metadata && Object.keys(options.metadata).length > 0 && target.container === 'image') {
+    notes.push(
+      `container metadata not written: ${format} files cannot carry it (${Object.keys(options.metadata).join(', ')})`,
+    );
+  }
   if (target.swept.length) {
     notes.push(
       `removed ${target.swept.length} temporary output(s) an interrupted run left behind: ${target.swept.join(', ')}`,
@@ -218,11 +227,13 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
       }
       const bytes = frameToBytes(frame, bytesPerSample);
       if (child.exitCode !== null) throw await failure('writing');
-      if (!child.stdin.write(bytes)) {
-        const drained = once(child.stdin, 'drain').then(() => 'drained' as const);
-        if ((await Promise.race([drained, exited.then(() => 'exited' as const)])) === 'exited') {
-          throw await failure('writing');
-        }
+      // Resolves once ffmpeg's pipe has taken every byte (the write callback), so the caller may reuse or
+      // recycle the frame's buffer at once and nothing is copied for the stream to keep.
+      const flushed = new Promise<'flushed' | 'failed'>((resolve) =>
+        child.stdin.write(bytes, (err) => resolve(err ? 'failed' : 'flushed')),
+      );
+      if ((await Promise.race([flushed, exited.then(() => 'failed' as const)])) === 'failed') {
+        throw await failure('writing');
       }
       framesWritten++;
     },
@@ -463,7 +474,13 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
   args.push('-colorspace', colorspace, '-color_range', range);
   args.push('-color_primaries', primaries, '-color_trc', transfer);
   if (options.timecode) args.push('-timecode', options.timecode);
-  if (target.container === 'mp4') args.push('-movflags', '+faststart');
+  const tagged = Object.keys(options.metadata ?? {}).length > 0;
+  for (const [key, value] of Object.entries(options.metadata ?? {}))
+    args.push('-metadata', `${key}=${value}`);
+  // Without use_metadata_tags the QuickTime/MP4 muxer drops keys it has no atom for.
+  if (target.container === 'mp4')
+    args.push('-movflags', tagged ? '+faststart+use_metadata_tags' : '+faststart');
+  if (target.container === 'mov' && tagged) args.push('-movflags', '+use_metadata_tags');
   args.push('-f', target.container);
   return args;
 }
@@ -530,13 +547,10 @@ function proresColorMetadata(matrixTag: string, primaries: string, transfer: str
 
 /**
  * The frame as the integer samples ffmpeg reads (rgba / rgba64le). Any sample format: u8 → 8-bit and u16 →
- * 16-bit go straight through (no float detour); floats are clamped (NaN → 0) and rounded, so out-of-range
- * values never wrap around in the integer pipe. Always a fresh buffer: the stream keeps it until flushed,
- * while the caller may reuse the frame.
+ * 16-bit go straight through (no float detour, no copy: write() holds the frame until the pipe took it);
+ * floats are clamped (NaN → 0) and rounded, so out-of-range values never wrap around in the integer pipe.
  */
 function frameToBytes(frame: Frame, bytesPerSample: 1 | 2): Buffer {
-  const converted = convertFrame(frame, bytesPerSample === 2 ? 'u16' : 'u8');
-  const tight = packed(converted);
-  const samples = tight === frame ? tight.data.slice() : tight.data;
+  const samples = packed(convertFrame(frame, bytesPerSample === 2 ? 'u16' : 'u8')).data;
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }
