@@ -9,6 +9,7 @@ import {
   folderOf,
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipShots,
   type GeneratedPlaceOutcome,
   type GeneratedPlaceRequest,
   type HostAdapter,
@@ -18,6 +19,7 @@ import {
   type SelectedClip,
 } from '../../core/src/panel/host-adapter.ts';
 import type { AeCompItem, AeFolderItem, AeLayer, AeModule } from './ae-types.ts';
+import { addLayerShotMarkers } from './layer-markers.ts';
 
 export class AfterEffectsAdapter implements HostAdapter {
   readonly hostName = 'aftereffects';
@@ -171,5 +173,13 @@ export class AfterEffectsAdapter implements HostAdapter {
     } finally {
       app.endUndoGroup();
     }
+  }
+
+  async addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number> {
+    const layers = items.flatMap((shots) => {
+      const layer = this.selected.get(shots.clipId);
+      return layer ? [{ layer, shots }] : [];
+    });
+    return addLayerShotMarkers(this.ae, layers, options.undoLabel);
   }
 }

@@ -22,6 +22,7 @@ import {
   folderOf,
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipShots,
   type GeneratedPlaceOutcome,
   type GeneratedPlaceRequest,
   type HostAdapter,
@@ -31,6 +32,7 @@ import {
   type SelectedClip,
 } from '../../core/src/panel/host-adapter.ts';
 import { TrackOccupancy } from '../../core/src/panel/track-occupancy.ts';
+import { addShotMarkers } from './shot-markers.ts';
 
 /** Selections mix video and linked audio items; only video items have video transitions. */
 function isVideoItem(item: VideoClipTrackItem | AudioClipTrackItem): item is VideoClipTrackItem {
@@ -315,5 +317,15 @@ export class PremiereAdapter implements HostAdapter {
       trackIndex: videoTrack,
       where: `new track V${videoTrack + 1}`,
     };
+  }
+
+  /** Comment markers on each clip's project item (media time: they travel with every use of the clip). */
+  async addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number> {
+    const { project, sequence } = await this.activeSequence();
+    const clips = items.flatMap((shots) => {
+      const item = this.selected.get(shots.clipId);
+      return item ? [{ item, shots }] : [];
+    });
+    return addShotMarkers(this.ppro, project, sequence, clips, 'clip', options.undoLabel);
   }
 }

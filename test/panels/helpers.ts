@@ -106,6 +106,7 @@ export function aeProbingAdapter(
       return adapter.placeResults(requests, options);
     },
     generatedFolder: () => adapter.generatedFolder(),
+    addShotMarkers: (items, options) => adapter.addShotMarkers(items, options),
     async placeGenerated(request, options) {
       await probe(request.resultPath);
       return adapter.placeGenerated(request, options);

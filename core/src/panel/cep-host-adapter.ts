@@ -9,6 +9,7 @@
 import {
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipShots,
   type GeneratedPlaceOutcome,
   type GeneratedPlaceRequest,
   type HostAdapter,
@@ -17,6 +18,7 @@ import {
   type PlaceRequest,
   type SelectedClip,
 } from './host-adapter.ts';
+import { layerMarkerTimes } from './layer-marker-times.ts';
 
 /** The one CSInterface method this adapter uses (Adobe's CSInterface.js, CEP 11/12). */
 export interface CsInterfaceLike {
@@ -195,5 +197,15 @@ export class CepHostAdapter implements HostAdapter {
       resultPath: request.resultPath,
       durationSeconds: request.durationSeconds,
     });
+  }
+
+  /** Layer markers at comp times computed here (the shared rules), written by the .jsx in one undo group. */
+  async addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number> {
+    const layers = items.flatMap((shots) => {
+      const layer = this.layers.get(shots.clipId);
+      return layer ? [{ layerId: layer.layerId, markers: layerMarkerTimes(layer, shots) }] : [];
+    });
+    if (this.compId === null || layers.every((l) => l.markers.length === 0)) return 0;
+    return this.call<number>('markers', { compId: this.compId, undoLabel: options.undoLabel, layers });
   }
 }

@@ -80,6 +80,13 @@ export type GeneratedPlaceOutcome =
     }
   | { ok: false; message: string };
 
+/** The shots found in one selected clip's media, as markers in media frames (an analysis job's result). */
+export interface ClipShots {
+  clipId: string;
+  markers: readonly { frame: number; duration: number; name: string; comment: string }[];
+  frameRate: number;
+}
+
 export interface HostAdapter {
   /** Shown in the panel header and in client info sent to the daemon. */
   readonly hostName: string;
@@ -93,6 +100,11 @@ export interface HostAdapter {
   generatedFolder(): Promise<string>;
   /** Imports a generated clip and places it on a new track/layer at the playhead, in one undo step. */
   placeGenerated(request: GeneratedPlaceRequest, options: PlaceOptions): Promise<GeneratedPlaceOutcome>;
+  /**
+   * Adds each clip's shots as markers where they travel with the clip (Premiere: its project item, in media
+   * time; After Effects: its layer, in comp time), all in one undo step. Returns how many were added.
+   */
+  addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number>;
 }
 
 /** The folder part of a file path (with its trailing separator), for either separator. */

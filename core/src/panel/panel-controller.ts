@@ -12,9 +12,16 @@ import {
   type ErrorCode,
   type JobDoneEvent,
   type JobSpecMessage,
+  type JsonParams,
 } from '../client/protocol.ts';
-import type { HostAdapter, SelectedClip } from './host-adapter.ts';
-import { generatedOutputPath, planClipJob, unsupportedReason, type ClipJobPlan } from './job-plan.ts';
+import type { ClipShots, HostAdapter, SelectedClip } from './host-adapter.ts';
+import {
+  analysisOutputPath,
+  generatedOutputPath,
+  planClipJob,
+  unsupportedReason,
+  type ClipJobPlan,
+} from './job-plan.ts';
 import {
   coerceValue,
   defaultValues,
@@ -69,7 +76,15 @@ export interface PanelControllerOptions {
   handleFrames?: number;
   now?: () => Date;
   connectTimeoutMs?: number;
+  /** Params of the `analyze` job the Analyse button runs (sampling stride, model resolution); default its own. */
+  analysisParams?: JsonParams;
 }
+
+/** The analyzer the Analyse button runs (core/src/analysis/descriptor.ts). */
+export const ANALYZE_EFFECT = 'analyze';
+/** The library index analyses go into, in the saved project's folder (`mlxv search --index` reads it). */
+export const PROJECT_LIBRARY_NAME = 'mlxvideo-library.db';
+export const SHOT_MARKERS_UNDO_LABEL = 'mlxvideo: shot markers';
 
 /** The clip-list row of a generator's job (there is no source clip to name it after). */
 export const GENERATED_ROW = 'generated';
@@ -462,6 +477,135 @@ export class PanelController {
       if (clip?.status === 'placing') {
         this.updateClip(p.clipId, { status: 'failed', message: `The host did not place ${p.output}.` });
       }
+    }
+  }
+
+  /**
+   * Analyses the media of every selected clip (one `analyze` job per media file, with progress and cancel),
+   * stores each analysis in the project's library index when the project is saved, and adds the shots as
+   * markers on the clips, all in one undo step. Never throws for a clip's failure: that is in its row.
+   */
+  async analyse(): Promise<ClipJobState[]> {
+    const client = this.client;
+    if (this.current.busy) return this.current.clips;
+    if (!client || this.current.connection !== 'connected') {
+      this.update({ message: 'Not connected to the mlxvideo daemon: press Connect first.' });
+      return [];
+    }
+    if (!this.current.effects.some((e) => e.id === ANALYZE_EFFECT)) {
+      this.update({ message: 'This daemon cannot analyse footage: update mlxvideo.' });
+      return [];
+    }
+    this.update({ busy: true, message: '', clips: [] });
+    try {
+      let clips: SelectedClip[];
+      try {
+        clips = await this.options.adapter.getSelectedClips();
+      } catch (err) {
+        this.update({ message: (err as Error).message });
+        return [];
+      }
+      if (clips.length === 0) {
+        this.update({ message: 'Select one or more clips in the timeline, then press Analyse.' });
+        return [];
+      }
+      // One job per media file; every selected clip of that file gets its markers. Speed and reverse are
+      // fine here (markers are placed through them), unlike for renders.
+      const byMedia = new Map<string, SelectedClip[]>();
+      const rows: ClipJobState[] = [];
+      for (const clip of clips) {
+        const reason = clip.offline
+          ? `"${clip.name}" is offline: relink its media, then analyse again.`
+          : (clip.unsupportedReason ??
+            (clip.mediaPath ? null : `"${clip.name}" is not a media file: nothing to analyse.`));
+        if (reason) {
+          rows.push({
+            clipId: clip.id,
+            name: clip.name,
+            status: 'rejected',
+            done: 0,
+            total: 0,
+            message: reason,
+          });
+          continue;
+        }
+        const same = byMedia.get(clip.mediaPath);
+        if (same) same.push(clip);
+        else {
+          byMedia.set(clip.mediaPath, [clip]);
+          rows.push({
+            clipId: clip.id,
+            name: clip.name,
+            status: 'queued',
+            done: 0,
+            total: 0,
+            message: 'Queued',
+          });
+        }
+      }
+      this.update({ clips: rows });
+      let index: string | undefined;
+      try {
+        index = `${await this.options.adapter.generatedFolder()}${PROJECT_LIBRARY_NAME}`;
+      } catch {
+        index = undefined; // an unsaved project: markers only
+      }
+      const now = this.options.now?.() ?? new Date();
+      const found: { rowId: string; shots: ClipShots[]; indexed: boolean }[] = [];
+      await Promise.all(
+        [...byMedia].map(async ([mediaPath, sameMedia]) => {
+          const row = { clipId: sameMedia[0]!.id, name: sameMedia[0]!.name };
+          const done = await this.runRowJob(client, row, {
+            effect: ANALYZE_EFFECT,
+            input: mediaPath,
+            output: analysisOutputPath(mediaPath, now),
+            params: this.options.analysisParams ?? {},
+          });
+          if (!done) return;
+          this.updateClip(row.clipId, { status: 'placing', output: done.output, message: 'Adding markers…' });
+          try {
+            const r = await client.analysisMarkers(done.output, index);
+            const frameRate = r.frameRate.num / r.frameRate.den;
+            found.push({
+              rowId: row.clipId,
+              shots: sameMedia.map((c) => ({ clipId: c.id, markers: r.markers, frameRate })),
+              indexed: r.indexed,
+            });
+            this.updateClip(row.clipId, { message: `${r.markers.length} shot(s) found` });
+          } catch (err) {
+            this.updateClip(row.clipId, {
+              status: 'failed',
+              message: `${row.name}: the analysis could not be read: ${(err as Error).message}`,
+            });
+          }
+        }),
+      );
+      if (found.length === 0) return this.current.clips;
+      try {
+        const count = await this.options.adapter.addShotMarkers(
+          found.flatMap((f) => f.shots),
+          { undoLabel: SHOT_MARKERS_UNDO_LABEL },
+        );
+        for (const f of found) {
+          const shots = f.shots[0]!.markers.length;
+          this.updateClip(f.rowId, {
+            status: 'placed',
+            message: `${shots} shot(s) marked${f.indexed ? `, indexed in ${PROJECT_LIBRARY_NAME}` : ''}`,
+          });
+        }
+        this.update({ message: `Added ${count} shot marker(s).` });
+      } catch (err) {
+        for (const f of found) {
+          this.updateClip(f.rowId, {
+            status: 'failed',
+            message: `Could not add the markers: ${(err as Error).message}`,
+          });
+        }
+      }
+      return this.current.clips;
+    } finally {
+      this.aborts.clear();
+      this.update({ busy: false });
     }
   }
 

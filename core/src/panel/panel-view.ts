@@ -5,7 +5,12 @@
  * The document is passed in (UXP's `document`, or Chromium's in the headless test) through the small
  * structural interface below, so the view is typed without DOM lib types and without `any`.
  */
-import type { ClipJobState, PanelController, PanelState } from './panel-controller.ts';
+import {
+  ANALYZE_EFFECT,
+  type ClipJobState,
+  type PanelController,
+  type PanelState,
+} from './panel-controller.ts';
 import type { FieldValue, FormField } from './param-form.ts';
 import { effectCard } from './model-card.ts';
 
@@ -51,6 +56,7 @@ export class PanelView<E extends ViewElement<E>> {
   private readonly card: E;
   private readonly applyButton: E;
   private readonly cancelButton: E;
+  private readonly analyseButton: E;
   private readonly message: E;
   private readonly clipList: E;
   private renderedForm = '';
@@ -99,8 +105,14 @@ export class PanelView<E extends ViewElement<E>> {
     this.applyButton.addEventListener('click', () => void this.controller.apply());
     this.cancelButton = this.el('sp-button', { variant: 'warning', 'data-role': 'cancel-all' }, 'Cancel all');
     this.cancelButton.addEventListener('click', () => this.controller.cancel());
+    this.analyseButton = this.el(
+      'sp-button',
+      { variant: 'secondary', 'data-role': 'analyse' },
+      'Analyse: mark shots',
+    );
+    this.analyseButton.addEventListener('click', () => void this.controller.analyse());
     const actions = this.el('div', { class: 'mlxv-row' });
-    this.append(actions, [this.applyButton, this.cancelButton]);
+    this.append(actions, [this.applyButton, this.analyseButton, this.cancelButton]);
     this.message = this.el('sp-body', { size: 'S', class: 'mlxv-message', 'data-role': 'message' });
     this.clipList = this.el('div', { class: 'mlxv-clips', 'data-role': 'clips' });
     this.append(root, [
@@ -155,6 +167,11 @@ export class PanelView<E extends ViewElement<E>> {
     this.applyButton.textContent =
       kind === 'generator' ? 'Generate clip at the playhead' : 'Apply to selected clips';
     this.toggle(this.cancelButton, 'disabled', !s.busy);
+    this.toggle(
+      this.analyseButton,
+      'disabled',
+      !connected || s.busy || !s.effects.some((e) => e.id === ANALYZE_EFFECT),
+    );
     this.message.textContent = s.message;
     this.renderEffects(s);
     this.renderForm(s);

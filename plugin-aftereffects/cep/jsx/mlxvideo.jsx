@@ -303,11 +303,48 @@ var mlxvideoHost = (function () {
     }
   }
 
+  /**
+   * Shot markers on layers (comp times and comments computed by the panel), in one undo group; every layer
+   * is found and checked before the first edit. Returns how many markers were added.
+   * @param {any} arg
+   */
+  function markers(arg) {
+    var comp = app.project.itemByID(arg.compId);
+    if (!comp || !(comp instanceof CompItem)) throw new Error('The composition the layers were in is gone.');
+    /** @type {{ layer: Layer, markers: any[] }[]} */
+    var found = [];
+    var i;
+    var count = 0;
+    for (i = 0; i < arg.layers.length; i++) {
+      var layer = layerById(comp, arg.layers[i].layerId);
+      if (!layer) throw new Error('A layer was deleted since it was selected: select it and analyse again.');
+      if (layer.locked) throw new Error('"' + layer.name + '" is locked: unlock it, then analyse again.');
+      found.push({ layer: layer, markers: arg.layers[i].markers });
+      count += arg.layers[i].markers.length;
+    }
+    if (count === 0) return 0;
+    app.beginUndoGroup(arg.undoLabel);
+    try {
+      for (i = 0; i < found.length; i++) {
+        for (var k = 0; k < found[i].markers.length; k++) {
+          var m = found[i].markers[k];
+          var value = new MarkerValue(m.comment);
+          value.duration = m.duration;
+          found[i].layer.marker.setValueAtTime(m.compTime, value);
+        }
+      }
+    } finally {
+      app.endUndoGroup();
+    }
+    return count;
+  }
+
   var calls = {
     selection: selection,
     place: place,
     projectFolder: projectFolder,
-    placeGenerated: placeGenerated
+    placeGenerated: placeGenerated,
+    markers: markers
   };
 
   return {
@@ -317,7 +354,10 @@ var mlxvideoHost = (function () {
         if (!Object.prototype.hasOwnProperty.call(calls, name)) throw new Error('unknown call ' + name);
         return toJson({
           ok: true,
-          value: calls[/** @type {'selection' | 'place' | 'projectFolder' | 'placeGenerated'} */ (name)](arg)
+          value:
+            calls[
+              /** @type {'selection' | 'place' | 'projectFolder' | 'placeGenerated' | 'markers'} */ (name)
+            ](arg)
         });
       } catch (e) {
         return toJson({ ok: false, error: messageOf(e) });
