@@ -168,7 +168,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     runJob: injectedRunJob ? async () => injectedRunJob : defaultRunJob,
     context,
   });
-  const interrupted = jobs.recover();
+  const interrupted = await jobs.recover();
   for (const j of interrupted) log('warn', 'job interrupted by a previous daemon stop', { jobId: j.jobId });
 
   const shmAvailable = nativeAddon() !== null;
