@@ -217,6 +217,9 @@ export class PanelView<E extends ViewElement<E>> {
     this.card.appendChild(this.el('sp-body', { size: 'S' }, card.about));
     if (card.note)
       this.card.appendChild(this.el('sp-body', { size: 'S', 'data-role': 'card-note' }, card.note));
+    if (card.sections.length === 0) return;
+    // Collapsed to one line by default: a docked panel is short, and the clip rows must stay in view.
+    const details = this.el('div', { class: 'mlxv-card-models', 'data-role': 'card-models', hidden: '' });
     for (const section of card.sections) {
       const box = this.el('div', { class: 'mlxv-card-model', 'data-models': section.title });
       box.appendChild(this.el('sp-detail', { class: 'mlxv-card-title' }, section.title));
@@ -225,8 +228,25 @@ export class PanelView<E extends ViewElement<E>> {
           this.el('sp-body', { size: 'XS', 'data-card': row.label }, `${row.label}: ${row.text}`),
         );
       }
-      this.card.appendChild(box);
+      details.appendChild(box);
     }
+    const toggle = this.el(
+      'sp-button',
+      { variant: 'secondary', quiet: '', 'data-role': 'card-toggle' },
+      'Model cards',
+    );
+    let open = false;
+    toggle.addEventListener('click', () => {
+      open = !open;
+      this.toggle(details, 'hidden', !open);
+      toggle.textContent = open ? 'Hide model cards' : 'Model cards';
+    });
+    const row = this.el('div', { class: 'mlxv-row' });
+    this.append(row, [
+      this.el('sp-body', { size: 'XS', 'data-role': 'card-summary' }, card.summary ?? ''),
+      toggle,
+    ]);
+    this.append(this.card, [row, details]);
   }
 
   private fieldWidget(field: FormField, value: FieldValue): E {
