@@ -6,8 +6,12 @@
  * sending the same steps through `evalScript`.
  */
 import {
+  folderOf,
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipShots,
+  type GeneratedPlaceOutcome,
+  type GeneratedPlaceRequest,
   type HostAdapter,
   type PlaceOptions,
   type PlaceOutcome,
@@ -15,6 +19,7 @@ import {
   type SelectedClip,
 } from '../../core/src/panel/host-adapter.ts';
 import type { AeCompItem, AeFolderItem, AeLayer, AeModule } from './ae-types.ts';
+import { addLayerShotMarkers } from './layer-markers.ts';
 
 export class AfterEffectsAdapter implements HostAdapter {
   readonly hostName = 'aftereffects';
@@ -130,5 +135,51 @@ export class AfterEffectsAdapter implements HostAdapter {
       app.endUndoGroup();
     }
     return outcomes;
+  }
+
+  async generatedFolder(): Promise<string> {
+    const folder = folderOf(this.ae.app.project.file ?? '');
+    if (!folder) throw new HostError('Save the project first: generated clips are written next to it.');
+    return folder;
+  }
+
+  /**
+   * A new top layer at the current time. `layers.add` honours the "Create Layers at Composition Start Time"
+   * preference (AE scripting guide, LayerCollection.add), so the start is set explicitly, then the out point.
+   */
+  async placeGenerated(
+    request: GeneratedPlaceRequest,
+    options: PlaceOptions,
+  ): Promise<GeneratedPlaceOutcome> {
+    const comp = this.activeComp();
+    const { app, ImportOptions } = this.ae;
+    const at = comp.time;
+    app.beginUndoGroup(options.undoLabel);
+    try {
+      let footage;
+      try {
+        footage = app.project.importFile(new ImportOptions(request.resultPath));
+      } catch (err) {
+        return {
+          ok: false,
+          message: `After Effects could not import ${request.resultPath}: ${(err as Error).message}`,
+        };
+      }
+      footage.parentFolder = this.renderFolder();
+      const layer = comp.layers.add(footage);
+      layer.startTime = at;
+      layer.outPoint = at + request.durationSeconds;
+      return { ok: true, startSeconds: at, trackIndex: layer.index - 1, where: `new layer ${layer.index}` };
+    } finally {
+      app.endUndoGroup();
+    }
+  }
+
+  async addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number> {
+    const layers = items.flatMap((shots) => {
+      const layer = this.selected.get(shots.clipId);
+      return layer ? [{ layer, shots }] : [];
+    });
+    return addLayerShotMarkers(this.ae, layers, options.undoLabel);
   }
 }

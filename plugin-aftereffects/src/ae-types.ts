@@ -71,6 +71,8 @@ export interface AeCompItem {
   readonly typeName: 'Composition';
   readonly name: string;
   readonly frameRate: number;
+  /** The current time indicator, comp seconds (ExtendScript `CompItem.time`). */
+  readonly time: number;
   readonly selectedLayers: AeLayer[];
   readonly layers: AeLayerCollection;
 }
@@ -83,6 +85,8 @@ export interface AeImportOptions {
 
 export interface AeProject {
   readonly activeItem: AeItem | null;
+  /** [verify] Path of the saved .aep (ExtendScript: a File, null when never saved); a path string in UXP. */
+  readonly file: string | null;
   readonly numItems: number;
   /** 1-based. */
   item(index: number): AeItem;

@@ -4,7 +4,8 @@
  * group. Layer marker keys live at comp times: media second m of a layer shows at
  * startTime + m x stretch / 100, and only shots that start between the layer's in and out points are kept.
  */
-import { placeShotMarkers, type ShotMarkerLike } from '../../core/src/analysis/markers/placement.ts';
+import type { ShotMarkerLike } from '../../core/src/analysis/markers/placement.ts';
+import { layerMarkerTimes } from '../../core/src/panel/layer-marker-times.ts';
 import { HostError } from '../../core/src/panel/host-adapter.ts';
 import type { AeLayer, AeModule } from './ae-types.ts';
 
@@ -19,35 +20,23 @@ export interface LayerShots {
 export function addLayerShotMarkers(
   ae: AeModule,
   layers: readonly { layer: AeLayer; shots: LayerShots }[],
+  undoLabel: string = LAYER_MARKERS_UNDO,
 ): number {
   const MarkerValue = ae.MarkerValue;
   if (!MarkerValue) throw new HostError('This After Effects does not expose MarkerValue to plugins.');
   const plans = layers.map(({ layer, shots }) => {
     const marker = layer.property?.('Marker');
     if (!marker) throw new HostError(`Layer "${layer.name}" has no marker property.`);
-    const speed = 100 / layer.stretch;
-    const toMedia = (compTime: number) => (compTime - layer.startTime) * speed;
-    const placed = placeShotMarkers(shots.markers, shots.frameRate, {
-      sourceInSeconds: Math.min(toMedia(layer.inPoint), toMedia(layer.outPoint)),
-      sourceOutSeconds: Math.max(toMedia(layer.inPoint), toMedia(layer.outPoint)),
-      timelineStartSeconds: layer.startTime,
-      speed: Math.abs(speed),
-      reversed: false,
-    });
-    // Comp time of each marker from its media time (the layer's start is media second 0).
-    return {
-      marker,
-      placed: placed.map((p) => ({ ...p, compTime: layer.startTime + p.mediaSeconds / speed })),
-    };
+    return { marker, placed: layerMarkerTimes(layer, shots) };
   });
   const count = plans.reduce((n, p) => n + p.placed.length, 0);
   if (count === 0) return 0;
-  ae.app.beginUndoGroup(LAYER_MARKERS_UNDO);
+  ae.app.beginUndoGroup(undoLabel);
   try {
     for (const { marker, placed } of plans) {
       for (const p of placed) {
-        const value = new MarkerValue(`${p.name}: ${p.comment}`);
-        value.duration = p.timelineDuration;
+        const value = new MarkerValue(p.comment);
+        value.duration = p.duration;
         marker.setValueAtTime(p.compTime, value);
       }
     }

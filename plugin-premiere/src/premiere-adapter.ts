@@ -19,8 +19,12 @@ import type {
   VideoClipTrackItem,
 } from '@adobe/premierepro';
 import {
+  folderOf,
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipShots,
+  type GeneratedPlaceOutcome,
+  type GeneratedPlaceRequest,
   type HostAdapter,
   type PlaceOptions,
   type PlaceOutcome,
@@ -28,6 +32,7 @@ import {
   type SelectedClip,
 } from '../../core/src/panel/host-adapter.ts';
 import { TrackOccupancy } from '../../core/src/panel/track-occupancy.ts';
+import { addShotMarkers } from './shot-markers.ts';
 
 /** Selections mix video and linked audio items; only video items have video transitions. */
 function isVideoItem(item: VideoClipTrackItem | AudioClipTrackItem): item is VideoClipTrackItem {
@@ -257,5 +262,70 @@ export class PremiereAdapter implements HostAdapter {
       );
     }
     return outcomes;
+  }
+
+  async generatedFolder(): Promise<string> {
+    const project = await this.ppro.Project.getActiveProject();
+    if (!project) throw new HostError('No project is open in Premiere Pro.');
+    const folder = folderOf(project.path ?? '');
+    if (!folder) throw new HostError('Save the project first: generated clips are written next to it.');
+    return folder;
+  }
+
+  /**
+   * A new video track above all others (index = track count), inserted with limitShift so nothing on any
+   * existing track moves (HOSTS.md §1.3, gotcha 4), at the playhead; in/out set to the whole render first.
+   */
+  async placeGenerated(
+    request: GeneratedPlaceRequest,
+    options: PlaceOptions,
+  ): Promise<GeneratedPlaceOutcome> {
+    const { project, sequence } = await this.activeSequence();
+    const playhead = await sequence.getPlayerPosition();
+    const bin = await this.renderBin(project);
+    const imported = await project.importFiles([request.resultPath], true, this.ppro.ProjectItem.cast(bin));
+    const result = (await this.importedItems(bin)).find((i) => samePath(i.path, request.resultPath));
+    if (!result) {
+      const why = imported ? 'was not found in the bin after import' : 'could not be imported';
+      return { ok: false, message: `Premiere: the render ${request.resultPath} ${why}.` };
+    }
+    const [videoTrack, audioTrack] = await Promise.all([
+      sequence.getVideoTrackCount(),
+      sequence.getAudioTrackCount(),
+    ]);
+    const T = this.ppro.TickTime;
+    let committed = false;
+    project.lockedAccess(() => {
+      const editor = this.ppro.SequenceEditor.getEditor(sequence);
+      const actions: Action[] = [
+        result.clip.createSetInOutPointsAction(
+          T.createWithSeconds(0),
+          T.createWithSeconds(request.durationSeconds),
+        ),
+        editor.createInsertProjectItemAction(result.item, playhead, videoTrack, audioTrack, true),
+      ];
+      committed = project.executeTransaction((compound) => {
+        for (const a of actions) compound.addAction(a);
+      }, options.undoLabel);
+    });
+    if (!committed) {
+      return { ok: false, message: 'Premiere refused the edit (transaction failed); nothing was changed.' };
+    }
+    return {
+      ok: true,
+      startSeconds: playhead.seconds,
+      trackIndex: videoTrack,
+      where: `new track V${videoTrack + 1}`,
+    };
+  }
+
+  /** Comment markers on each clip's project item (media time: they travel with every use of the clip). */
+  async addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number> {
+    const { project, sequence } = await this.activeSequence();
+    const clips = items.flatMap((shots) => {
+      const item = this.selected.get(shots.clipId);
+      return item ? [{ item, shots }] : [];
+    });
+    return addShotMarkers(this.ppro, project, sequence, clips, 'clip', options.undoLabel);
   }
 }

@@ -13,6 +13,7 @@ import type {
   ClipProjectItem,
   Markers,
   premierepro,
+  Project,
   Sequence,
   VideoClipTrackItem,
 } from '@adobe/premierepro';
@@ -46,19 +47,38 @@ export async function markSelectedClips(
     (i): i is VideoClipTrackItem => 'createAddVideoTransitionAction' in i,
   );
   if (items.length === 0) throw new HostError('Select one or more video clips in the timeline.');
-
-  // Every read first (async getters), per clip: its media, its range, the markers object of the owner.
-  const plans: {
-    markers: Markers;
-    adds: { name: string; start: number; duration: number; comment: string }[];
-  }[] = [];
-  const sequenceMarkers =
-    owner === 'sequence' ? await ppro.Markers.getMarkers(sequence as Sequence) : undefined;
+  const analysed: { item: VideoClipTrackItem; shots: MediaShots }[] = [];
   for (const item of items) {
     const clip = ppro.ClipProjectItem.cast(await item.getProjectItem()) as ClipProjectItem | null;
     if (!clip || (await clip.isSequence())) continue;
     const path = await clip.getMediaFilePath();
     if (!path || (await clip.isOffline())) continue;
+    analysed.push({ item, shots: await analyse(path) });
+  }
+  return addShotMarkers(ppro, project, sequence, analysed, owner);
+}
+
+/**
+ * Adds each clip's shots as comment markers on its project item (`clip`) or on the sequence, in one
+ * transaction. Clips that are not media files (nested sequences, graphics) are skipped. Returns the count.
+ */
+export async function addShotMarkers(
+  ppro: premierepro,
+  project: Project,
+  sequence: Sequence,
+  clips: readonly { item: VideoClipTrackItem; shots: MediaShots }[],
+  owner: MarkerOwner = 'clip',
+  undoLabel: string = SHOT_MARKERS_UNDO,
+): Promise<number> {
+  // Every read first (async getters), per clip: its media, its range, the markers object of the owner.
+  const plans: {
+    markers: Markers;
+    adds: { name: string; start: number; duration: number; comment: string }[];
+  }[] = [];
+  const sequenceMarkers = owner === 'sequence' ? await ppro.Markers.getMarkers(sequence) : undefined;
+  for (const { item, shots } of clips) {
+    const clip = ppro.ClipProjectItem.cast(await item.getProjectItem()) as ClipProjectItem | null;
+    if (!clip || (await clip.isSequence())) continue;
     const [inPoint, outPoint, start, speed, reversed] = await Promise.all([
       item.getInPoint(),
       item.getOutPoint(),
@@ -66,7 +86,6 @@ export async function markSelectedClips(
       item.getSpeed(),
       item.isSpeedReversed(),
     ]);
-    const shots = await analyse(path);
     const placed = placeShotMarkers(shots.markers, shots.frameRate, {
       sourceInSeconds: inPoint.seconds,
       sourceOutSeconds: outPoint.seconds,
@@ -102,7 +121,7 @@ export async function markSelectedClips(
     );
     committed = project.executeTransaction((compound) => {
       for (const a of actions) compound.addAction(a);
-    }, SHOT_MARKERS_UNDO);
+    }, undoLabel);
   });
   if (!committed) throw new HostError('Premiere did not add the shot markers (the transaction was refused).');
   return count;

@@ -4,14 +4,20 @@
  * original, frame-aligned, all in one undo group; unsupported layers are refused with reasons.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostAdapter } from '../../core/src/panel/host-adapter.ts';
 import { PanelController } from '../../core/src/panel/panel-controller.ts';
 import { RENDER_FOLDER_NAME } from '../../core/src/panel/host-adapter.ts';
 import { AfterEffectsAdapter } from '../../plugin-aftereffects/src/ae-adapter.ts';
 import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
 import { createFakeAfterEffects, FakeFootage, type FakeLayer } from './fakes/aftereffects.ts';
 import type { FakeMediaInfo } from './fakes/premierepro.ts';
-import { NodeWebSocket, mediaFolder, memoryTokens, realLookup, type MediaFolder } from './helpers.ts';
+import {
+  NodeWebSocket,
+  aeProbingAdapter,
+  mediaFolder,
+  memoryTokens,
+  realLookup,
+  type MediaFolder,
+} from './helpers.ts';
 
 let t: TestDaemon;
 let media: MediaFolder;
@@ -44,18 +50,7 @@ afterAll(async () => {
 function rig() {
   const fake = createFakeAfterEffects({});
   const adapter = new AfterEffectsAdapter(fake.module);
-  // AE imports synchronously, so the fake's "disk" is probed before placing (the real probe, real files).
-  const probing: HostAdapter = {
-    hostName: adapter.hostName,
-    getSelectedClips: () => adapter.getSelectedClips(),
-    async placeResults(requests, options) {
-      for (const r of requests) {
-        const found = await realLookup(r.resultPath);
-        if (found) fake.known[r.resultPath] = found;
-      }
-      return adapter.placeResults(requests, options);
-    },
-  };
+  const probing = aeProbingAdapter(fake, adapter);
   return { fake, adapter: probing };
 }
 

@@ -90,6 +90,30 @@ describe('premierepro fake keeps the documented rules', () => {
     expect(sequence.videoTracks.map((v) => v.name)).toEqual(['V1', 'V2', 'V3']);
   });
 
+  it('an insert pushes later clips right (every track without limitShift) and cuts a straddled clip', () => {
+    const { item, project, sequence, module } = rig();
+    const editor = module.SequenceEditor.getEditor(sequence as never) as {
+      createInsertProjectItemAction: (...a: unknown[]) => unknown;
+    };
+    project.lockedAccess(() => {
+      // At 0.5 s on V1 without limitShift: V2's "existing" (1-3 s) moves right by the item's 4 s.
+      const ripple = editor.createInsertProjectItemAction(item, t(0.5), 0, 0, false);
+      project.executeTransaction((c) => void c.addAction(ripple as object), 'ripple');
+    });
+    expect(sequence.shifted).toEqual([{ track: 1, name: 'existing', bySeconds: 4 }]);
+    project.lockedAccess(() => {
+      // Inside the moved clip (now 5-7 s) on its own track, limited to it: cut in two.
+      const cut = editor.createInsertProjectItemAction(item, t(6), 1, 0, true);
+      // A track index past the end creates the track; nothing else moves.
+      const fresh = editor.createInsertProjectItemAction(item, t(0), 5, 0, true);
+      project.executeTransaction((c) => void (c.addAction(cut as object), c.addAction(fresh as object)), 'x');
+    });
+    expect(sequence.split).toEqual([{ track: 1, name: 'existing' }]);
+    expect(sequence.shifted).toHaveLength(1);
+    expect(sequence.videoTracks).toHaveLength(6);
+    expect(() => editor.createInsertProjectItemAction(item, t(0), 0, 0, true)).toThrow(/lockedAccess/);
+  });
+
   it('importFiles resolves to a boolean only', async () => {
     const { project } = rig();
     expect(await project.importFiles(['/m/b.mov'])).toBe(true);

@@ -11,6 +11,8 @@ import type { premierepro } from '@adobe/premierepro';
 import type { WebSocketConstructor } from '../../core/src/client/client.ts';
 import { probeMedia } from '../../core/src/media/probe.ts';
 import { PanelController, type TokenStore } from '../../core/src/panel/panel-controller.ts';
+import type { HostAdapter } from '../../core/src/panel/host-adapter.ts';
+import type { AfterEffectsAdapter } from '../../plugin-aftereffects/src/ae-adapter.ts';
 import { PremiereAdapter } from '../../plugin-premiere/src/premiere-adapter.ts';
 import { fixture } from '../support/paths.ts';
 import { createFakePremiere, type FakeMediaInfo, type FakePremiere } from './fakes/premierepro.ts';
@@ -82,4 +84,32 @@ export function premiereRig(
     now: () => new Date('2026-11-24T12:00:00Z'),
   });
   return { fake, adapter, controller, tokens };
+}
+
+/**
+ * The AE UXP adapter with the fake's "disk" filled in first: AE imports synchronously, so each render is
+ * probed (the real probe, real files) before the adapter imports it.
+ */
+export function aeProbingAdapter(
+  fake: { known: Record<string, FakeMediaInfo> },
+  adapter: AfterEffectsAdapter,
+): HostAdapter {
+  const probe = async (path: string) => {
+    const found = await realLookup(path);
+    if (found) fake.known[path] = found;
+  };
+  return {
+    hostName: adapter.hostName,
+    getSelectedClips: () => adapter.getSelectedClips(),
+    async placeResults(requests, options) {
+      for (const r of requests) await probe(r.resultPath);
+      return adapter.placeResults(requests, options);
+    },
+    generatedFolder: () => adapter.generatedFolder(),
+    addShotMarkers: (items, options) => adapter.addShotMarkers(items, options),
+    async placeGenerated(request, options) {
+      await probe(request.resultPath);
+      return adapter.placeGenerated(request, options);
+    },
+  };
 }

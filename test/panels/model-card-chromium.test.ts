@@ -118,6 +118,18 @@ it('shows the chosen effect’s model cards under its form', async () => {
   await tab.waitForSelector('[data-role=model-card] [data-models*="fast-neural-style-candy"]', {
     state: 'attached',
   });
+  // Collapsed at first to one line (a docked panel is short): the count and the licences.
+  const summary = (await tab.locator('[data-role=card-summary]').textContent()) ?? '';
+  expect(summary).toContain('8 models');
+  expect(summary).toContain(candy.license);
+  expect(await tab.locator('[data-role=card-models]').isVisible()).toBe(false);
+  mkdirSync(screenshots, { recursive: true });
+  writeFileSync(
+    join(screenshots, 'model-card-style-collapsed.png'),
+    await tab.screenshot({ fullPage: true }),
+  );
+  await tab.click('[data-role=card-toggle]');
+  await tab.waitForSelector('[data-role=card-models]', { state: 'visible' });
   const text = (await card.textContent()) ?? '';
   expect(text).toContain(candy.license);
   expect(text).toContain(candy.trainedOn);
@@ -129,7 +141,6 @@ it('shows the chosen effect’s model cards under its form', async () => {
   const cardBox = (await card.boundingBox())!;
   expect(cardBox.y).toBeGreaterThanOrEqual(formBox.y + formBox.height - 1);
   const shot = await tab.screenshot({ fullPage: true });
-  mkdirSync(screenshots, { recursive: true });
   writeFileSync(join(screenshots, 'model-card-style.png'), shot);
   expect(await inkFraction(shot, cardBox)).toBeGreaterThan(0.03);
 

@@ -412,6 +412,23 @@ export class DaemonClient {
     await this.request({ type: 'job.cancel', jobId });
   }
 
+  /** The shots of a finished `analyze` job's output as markers; with `index`, also stored in that library. */
+  async analysisMarkers(
+    analysis: string,
+    index?: string,
+  ): Promise<Omit<Extract<DaemonMessage, { type: 'analysis.markers.ok' }>, 'type' | 'id'>> {
+    const {
+      type: _type,
+      id: _id,
+      ...reply
+    } = await this.request<Extract<DaemonMessage, { type: 'analysis.markers.ok' }>>({
+      type: 'analysis.markers',
+      analysis,
+      ...(index !== undefined ? { index } : {}),
+    });
+    return reply;
+  }
+
   async listJobs(): Promise<JobInfo[]> {
     const r = await this.request<Extract<DaemonMessage, { type: 'job.list.ok' }>>({ type: 'job.list' });
     return r.jobs;

@@ -151,6 +151,16 @@ export interface PingRequest {
   type: 'ping';
   id: number;
 }
+/**
+ * The shots of a finished `analyze` job as markers (frames of the media file), and, with `index`, the
+ * analysis stored in that library index (SQLite, as `mlxv analyze --index`). Both paths absolute.
+ */
+export interface AnalysisMarkersRequest {
+  type: 'analysis.markers';
+  id: number;
+  analysis: string;
+  index?: string;
+}
 
 export type ClientMessage =
   | HelloMessage
@@ -166,6 +176,7 @@ export type ClientMessage =
   | JobListRequest
   | JobSubscribeRequest
   | OutputSizeRequest
+  | AnalysisMarkersRequest
   | PingRequest;
 
 // ---- daemon -> client -------------------------------------------------------------------------
@@ -290,6 +301,8 @@ export interface JobDoneEvent {
   jobId: string;
   output: string;
   frames: number;
+  /** The output's frame rate when it is a clip (a generator's duration is frames / rate). */
+  frameRate?: { num: number; den: number };
   /** What the user should know that did not stop the job (audio dropped, frame rate converted, ...). */
   notes?: string[];
 }
@@ -304,6 +317,23 @@ export interface OutputSizeReply {
   id: number;
   width: number;
   height: number;
+}
+/** One shot as a marker: its first frame and length in frames of the media file. */
+export interface ShotMarkerData {
+  frame: number;
+  duration: number;
+  name: string;
+  comment: string;
+}
+export interface AnalysisMarkersReply {
+  type: 'analysis.markers.ok';
+  id: number;
+  /** The media file that was analysed. */
+  file: string;
+  frameRate: { num: number; den: number };
+  markers: ShotMarkerData[];
+  /** True when the analysis was stored in the index asked for. */
+  indexed: boolean;
 }
 export interface PongReply {
   type: 'pong';
@@ -324,6 +354,7 @@ export type DaemonMessage =
   | JobDoneEvent
   | JobErrorEvent
   | OutputSizeReply
+  | AnalysisMarkersReply
   | PongReply;
 
 // ---- binary frame messages ------------------------------------------------------------------------

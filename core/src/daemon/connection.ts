@@ -34,6 +34,8 @@ import { createShm, openShm, unlinkShm, type ShmRegion } from './native.ts';
 import type { TokenKind } from './auth.ts';
 import { PreAuthGuard } from './pre-auth.ts';
 import { outputSizeOf } from '../effects/descriptor-data.ts';
+import { JobError } from '../pipeline/types.ts';
+import { analysisMarkers } from './analysis-markers.ts';
 
 type Req<T extends ParsedClientMessage['type']> = Extract<ParsedClientMessage, { type: T }>;
 
@@ -274,6 +276,18 @@ export class Connection {
       case 'job.subscribe':
         this.core.jobs.subscribe(msg.jobId, this.jobListener);
         return this.send({ type: 'ok', id: msg.id });
+      case 'analysis.markers':
+        return void analysisMarkers(msg.analysis, msg.index).then(
+          (reply) => this.send({ type: 'analysis.markers.ok', id: msg.id, ...reply }),
+          (err: unknown) =>
+            err instanceof JobError
+              ? this.error(
+                  msg.id,
+                  err.code as ErrorCode,
+                  err.hint ? `${err.message} (${err.hint})` : err.message,
+                )
+              : this.error(msg.id, 'INTERNAL', (err as Error).message),
+        );
     }
   }
 

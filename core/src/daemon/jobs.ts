@@ -281,6 +281,7 @@ export class JobManager {
         jobId: job.info.jobId,
         output: result.output,
         frames: result.frames,
+        ...(result.frameRate ? { frameRate: result.frameRate } : {}),
         ...(result.notes?.length ? { notes: [...result.notes] } : {}),
       });
     } catch (err) {

@@ -80,6 +80,12 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     width: z.number().int().positive(),
     height: z.number().int().positive(),
   }),
+  z.object({
+    type: z.literal('analysis.markers'),
+    id,
+    analysis: z.string().min(1).max(4096),
+    index: z.string().min(1).max(4096).optional(),
+  }),
   z.object({ type: z.literal('ping'), id }),
 ]);
 

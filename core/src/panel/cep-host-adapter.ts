@@ -9,12 +9,16 @@
 import {
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipShots,
+  type GeneratedPlaceOutcome,
+  type GeneratedPlaceRequest,
   type HostAdapter,
   type PlaceOptions,
   type PlaceOutcome,
   type PlaceRequest,
   type SelectedClip,
 } from './host-adapter.ts';
+import { layerMarkerTimes } from './layer-marker-times.ts';
 
 /** The one CSInterface method this adapter uses (Adobe's CSInterface.js, CEP 11/12). */
 export interface CsInterfaceLike {
@@ -175,5 +179,33 @@ export class CepHostAdapter implements HostAdapter {
       ),
       ...unknown,
     ];
+  }
+
+  async generatedFolder(): Promise<string> {
+    const folder = await this.call<string>('projectFolder', null);
+    if (!folder) throw new HostError('Save the project first: generated clips are written next to it.');
+    return /[\\/]$/.test(folder) ? folder : `${folder}/`;
+  }
+
+  async placeGenerated(
+    request: GeneratedPlaceRequest,
+    options: PlaceOptions,
+  ): Promise<GeneratedPlaceOutcome> {
+    return this.call<GeneratedPlaceOutcome>('placeGenerated', {
+      undoLabel: options.undoLabel,
+      folderName: RENDER_FOLDER_NAME,
+      resultPath: request.resultPath,
+      durationSeconds: request.durationSeconds,
+    });
+  }
+
+  /** Layer markers at comp times computed here (the shared rules), written by the .jsx in one undo group. */
+  async addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number> {
+    const layers = items.flatMap((shots) => {
+      const layer = this.layers.get(shots.clipId);
+      return layer ? [{ layerId: layer.layerId, markers: layerMarkerTimes(layer, shots) }] : [];
+    });
+    if (this.compId === null || layers.every((l) => l.markers.length === 0)) return 0;
+    return this.call<number>('markers', { compId: this.compId, undoLabel: options.undoLabel, layers });
   }
 }

@@ -63,12 +63,53 @@ export type PlaceOutcome =
     }
   | { clipId: string; ok: false; message: string };
 
+/** A generated clip (a generator's render, no source clip): it goes on a new track/layer at the playhead. */
+export interface GeneratedPlaceRequest {
+  resultPath: string;
+  /** Length of the render (frames / frame rate): the placed item covers exactly this. */
+  durationSeconds: number;
+}
+
+export type GeneratedPlaceOutcome =
+  | {
+      ok: true;
+      /** Timeline/comp second where it starts (the playhead or current time when it was placed). */
+      startSeconds: number;
+      trackIndex: number;
+      where: string;
+    }
+  | { ok: false; message: string };
+
+/** The shots found in one selected clip's media, as markers in media frames (an analysis job's result). */
+export interface ClipShots {
+  clipId: string;
+  markers: readonly { frame: number; duration: number; name: string; comment: string }[];
+  frameRate: number;
+}
+
 export interface HostAdapter {
   /** Shown in the panel header and in client info sent to the daemon. */
   readonly hostName: string;
   getSelectedClips(): Promise<SelectedClip[]>;
   /** Imports the results and places each above its original, all in one undo step. */
   placeResults(items: PlaceRequest[], options: PlaceOptions): Promise<PlaceOutcome[]>;
+  /**
+   * The folder (ending in a separator) a generated clip is written to: the saved project's folder, which
+   * the editor already manages and backs up. A HostError says to save the project first.
+   */
+  generatedFolder(): Promise<string>;
+  /** Imports a generated clip and places it on a new track/layer at the playhead, in one undo step. */
+  placeGenerated(request: GeneratedPlaceRequest, options: PlaceOptions): Promise<GeneratedPlaceOutcome>;
+  /**
+   * Adds each clip's shots as markers where they travel with the clip (Premiere: its project item, in media
+   * time; After Effects: its layer, in comp time), all in one undo step. Returns how many were added.
+   */
+  addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number>;
+}
+
+/** The folder part of a file path (with its trailing separator), for either separator. */
+export function folderOf(path: string): string {
+  return path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 /** A host-side problem with a message meant for the user (no active sequence, nothing selected...). */

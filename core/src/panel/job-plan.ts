@@ -81,6 +81,17 @@ export function outputPathFor(
   return `${folder}${stem}.mlxv-${effectId}-${first}-${last}-${stamp(now)}.mov`;
 }
 
+/** Where an analysis of a media file goes: next to it, `<stem>.mlxv-analyze-<stamp>.json`. */
+export function analysisOutputPath(mediaPath: string, now: Date): string {
+  const { folder, stem } = splitPath(mediaPath);
+  return `${folder}${stem}.mlxv-analyze-${stamp(now)}.json`;
+}
+
+/** Where a generator's clip goes: `<folder>mlxv-<effect>-<stamp>.mov` (ProRes 4444, like every render). */
+export function generatedOutputPath(folder: string, effectId: string, now: Date): string {
+  return `${folder}mlxv-${effectId}-${stamp(now)}.mov`;
+}
+
 export function planClipJob(
   clip: SelectedClip,
   effectId: string,

@@ -13,6 +13,8 @@ export interface CardSection {
 
 export interface EffectCard {
   about: string;
+  /** One line that is always shown: how many models and their licences ("3 models · MIT, Apache-2.0"). */
+  summary?: string;
   sections: CardSection[];
   /** Said instead of sections when there is nothing to show (no models, or a daemon without cards). */
   note?: string;
@@ -35,8 +37,11 @@ export function effectCard(effect: EffectSummary): EffectCard {
       note: `Models: ${effect.models.join(', ')}. This daemon sends no model cards: see \`mlxv models list\`.`,
     };
   }
+  const models = cards.reduce((n, c) => n + c.models.length, 0);
+  const licences = [...new Set(cards.map((c) => c.license))];
   return {
     about,
+    summary: `${models} model${models === 1 ? '' : 's'} · licences: ${licences.join('; ')}`,
     sections: cards.map((c) => ({
       title: c.models.join(', '),
       rows: [

@@ -5,9 +5,23 @@
  * step. No DOM and no host API here: the view (panel-view.ts) renders `state`, the adapter does the host.
  */
 import { DaemonClient, DaemonError, pairedToken, type WebSocketConstructor } from '../client/client.ts';
-import { DEFAULT_PORT, type ClientInfo, type EffectSummary, type ErrorCode } from '../client/protocol.ts';
-import type { HostAdapter, SelectedClip } from './host-adapter.ts';
-import { planClipJob, unsupportedReason, type ClipJobPlan } from './job-plan.ts';
+import {
+  DEFAULT_PORT,
+  type ClientInfo,
+  type EffectSummary,
+  type ErrorCode,
+  type JobDoneEvent,
+  type JobSpecMessage,
+  type JsonParams,
+} from '../client/protocol.ts';
+import type { ClipShots, HostAdapter, SelectedClip } from './host-adapter.ts';
+import {
+  analysisOutputPath,
+  generatedOutputPath,
+  planClipJob,
+  unsupportedReason,
+  type ClipJobPlan,
+} from './job-plan.ts';
 import {
   coerceValue,
   defaultValues,
@@ -62,7 +76,18 @@ export interface PanelControllerOptions {
   handleFrames?: number;
   now?: () => Date;
   connectTimeoutMs?: number;
+  /** Params of the `analyze` job the Analyse button runs (sampling stride, model resolution); default its own. */
+  analysisParams?: JsonParams;
 }
+
+/** The analyzer the Analyse button runs (core/src/analysis/descriptor.ts). */
+export const ANALYZE_EFFECT = 'analyze';
+/** The library index analyses go into, in the saved project's folder (`mlxv search --index` reads it). */
+export const PROJECT_LIBRARY_NAME = 'mlxvideo-library.db';
+export const SHOT_MARKERS_UNDO_LABEL = 'mlxvideo: shot markers';
+
+/** The clip-list row of a generator's job (there is no source clip to name it after). */
+export const GENERATED_ROW = 'generated';
 
 const TERMINAL: readonly ClipStatus[] = ['rejected', 'placed', 'failed', 'cancelled'];
 
@@ -238,8 +263,13 @@ export class PanelController {
       this.update({ message: 'Pick an effect first.' });
       return [];
     }
+    if (effect.kind === 'analyzer') {
+      this.update({ message: `${effect.label} is an analysis, not a render: use Analyse.` });
+      return [];
+    }
     this.update({ busy: true, message: '', clips: [] });
     try {
+      if (effect.kind === 'generator') return await this.generate(client, effect);
       let clips: SelectedClip[];
       try {
         clips = await this.options.adapter.getSelectedClips();
@@ -283,47 +313,38 @@ export class PanelController {
     }
   }
 
-  private async render(
+  /**
+   * Runs one daemon job for one row of the clip list: its progress, cancel and errors land in that row.
+   * Resolves with the job's result, or null when it was cancelled or failed (the row says which and why).
+   */
+  private async runRowJob(
     client: DaemonClient,
-    effect: EffectSummary,
-    clips: SelectedClip[],
-    plan: ClipJobPlan,
-  ) {
-    const clip = clips.find((c) => c.id === plan.clipId)!;
+    row: { clipId: string; name: string },
+    job: JobSpecMessage,
+  ): Promise<JobDoneEvent | null> {
     const abort = new AbortController();
-    this.aborts.set(plan.clipId, abort);
+    this.aborts.set(row.clipId, abort);
     try {
-      const done = await client.submitJob(
-        {
-          effect: effect.id,
-          input: clip.mediaPath,
-          output: plan.output,
-          params: toJsonParams(this.current.values),
-          frames: { start: plan.startFrame, end: plan.endFrame },
-          format: 'prores4444',
+      return await client.submitJob(job, {
+        signal: abort.signal,
+        onAccepted: (jobId) => {
+          this.updateClip(row.clipId, { jobId });
+          // Cancel pressed while the submit was in flight: the job exists only now.
+          if (abort.signal.aborted) void client.cancelJob(jobId).catch(() => {});
         },
-        {
-          signal: abort.signal,
-          onAccepted: (jobId) => {
-            this.updateClip(plan.clipId, { jobId });
-            // Cancel pressed while the submit was in flight: the job exists only now.
-            if (abort.signal.aborted) void client.cancelJob(jobId).catch(() => {});
-          },
-          onProgress: (p) =>
-            this.updateClip(plan.clipId, {
-              status: 'running',
-              done: p.done,
-              total: p.total,
-              message: `${p.stage} ${p.done}/${p.total}`,
-            }),
-        },
-      );
-      this.updateClip(plan.clipId, { status: 'placing', output: done.output, message: 'Placing…' });
+        onProgress: (p) =>
+          this.updateClip(row.clipId, {
+            status: 'running',
+            done: p.done,
+            total: p.total,
+            message: `${p.stage} ${p.done}/${p.total}`,
+          }),
+      });
     } catch (err) {
       const code = err instanceof DaemonError ? err.code : null;
       if (code === 'CANCELLED' || abort.signal.aborted) {
-        this.updateClip(plan.clipId, { status: 'cancelled', message: 'Cancelled' });
-        return;
+        this.updateClip(row.clipId, { status: 'cancelled', message: 'Cancelled' });
+        return null;
       }
       if (code === 'CONNECTION_CLOSED') {
         this.client = null;
@@ -333,11 +354,90 @@ export class PanelController {
         });
       }
       const what = (code && JOB_ERROR_TEXT[code]) ?? 'the job failed';
-      this.updateClip(plan.clipId, {
+      this.updateClip(row.clipId, {
         status: 'failed',
-        message: `${clip.name}: ${what}${code ? ` [${code}]` : ''}: ${(err as Error).message}`,
+        message: `${row.name}: ${what}${code ? ` [${code}]` : ''}: ${(err as Error).message}`,
+      });
+      return null;
+    }
+  }
+
+  private async render(
+    client: DaemonClient,
+    effect: EffectSummary,
+    clips: SelectedClip[],
+    plan: ClipJobPlan,
+  ) {
+    const clip = clips.find((c) => c.id === plan.clipId)!;
+    const done = await this.runRowJob(
+      client,
+      { clipId: plan.clipId, name: clip.name },
+      {
+        effect: effect.id,
+        input: clip.mediaPath,
+        output: plan.output,
+        params: toJsonParams(this.current.values),
+        frames: { start: plan.startFrame, end: plan.endFrame },
+        format: 'prores4444',
+      },
+    );
+    if (done) this.updateClip(plan.clipId, { status: 'placing', output: done.output, message: 'Placing…' });
+  }
+
+  /**
+   * A generator makes a clip from its parameters alone: rendered next to the saved project, then placed on
+   * a new track (Premiere) or a new layer (After Effects) at the playhead, as long as the render is.
+   */
+  private async generate(client: DaemonClient, effect: EffectSummary): Promise<ClipJobState[]> {
+    let folder: string;
+    try {
+      folder = await this.options.adapter.generatedFolder();
+    } catch (err) {
+      this.update({ message: (err as Error).message });
+      return [];
+    }
+    const row = { clipId: GENERATED_ROW, name: effect.label };
+    const output = generatedOutputPath(folder, effect.id, this.options.now?.() ?? new Date());
+    this.update({ clips: [{ ...row, status: 'queued', done: 0, total: 0, message: 'Queued' }] });
+    const done = await this.runRowJob(client, row, {
+      effect: effect.id,
+      input: '',
+      output,
+      params: toJsonParams(this.current.values),
+      format: 'prores4444',
+    });
+    if (!done) return this.current.clips;
+    if (!done.frameRate || !(done.frameRate.num > 0) || !(done.frameRate.den > 0)) {
+      this.updateClip(row.clipId, {
+        status: 'failed',
+        message: `The daemon did not say the frame rate of ${done.output}, so its length is unknown: update the daemon.`,
+      });
+      return this.current.clips;
+    }
+    const durationSeconds = (done.frames * done.frameRate.den) / done.frameRate.num;
+    this.updateClip(row.clipId, { status: 'placing', output: done.output, message: 'Placing…' });
+    try {
+      const placed = await this.options.adapter.placeGenerated(
+        { resultPath: done.output, durationSeconds },
+        { undoLabel: `mlxvideo: ${effect.label}` },
+      );
+      this.updateClip(
+        row.clipId,
+        placed.ok
+          ? {
+              status: 'placed',
+              trackIndex: placed.trackIndex,
+              message: `Placed on ${placed.where} at ${placed.startSeconds.toFixed(2)} s (${durationSeconds.toFixed(2)} s long)`,
+            }
+          : { status: 'failed', message: placed.message },
+      );
+    } catch (err) {
+      this.updateClip(row.clipId, {
+        status: 'failed',
+        message: `Could not place the render: ${(err as Error).message}`,
       });
     }
+    return this.current.clips;
   }
 
   private async place(effect: EffectSummary, plans: ClipJobPlan[]): Promise<void> {
@@ -377,6 +477,135 @@ export class PanelController {
       if (clip?.status === 'placing') {
         this.updateClip(p.clipId, { status: 'failed', message: `The host did not place ${p.output}.` });
       }
+    }
+  }
+
+  /**
+   * Analyses the media of every selected clip (one `analyze` job per media file, with progress and cancel),
+   * stores each analysis in the project's library index when the project is saved, and adds the shots as
+   * markers on the clips, all in one undo step. Never throws for a clip's failure: that is in its row.
+   */
+  async analyse(): Promise<ClipJobState[]> {
+    const client = this.client;
+    if (this.current.busy) return this.current.clips;
+    if (!client || this.current.connection !== 'connected') {
+      this.update({ message: 'Not connected to the mlxvideo daemon: press Connect first.' });
+      return [];
+    }
+    if (!this.current.effects.some((e) => e.id === ANALYZE_EFFECT)) {
+      this.update({ message: 'This daemon cannot analyse footage: update mlxvideo.' });
+      return [];
+    }
+    this.update({ busy: true, message: '', clips: [] });
+    try {
+      let clips: SelectedClip[];
+      try {
+        clips = await this.options.adapter.getSelectedClips();
+      } catch (err) {
+        this.update({ message: (err as Error).message });
+        return [];
+      }
+      if (clips.length === 0) {
+        this.update({ message: 'Select one or more clips in the timeline, then press Analyse.' });
+        return [];
+      }
+      // One job per media file; every selected clip of that file gets its markers. Speed and reverse are
+      // fine here (markers are placed through them), unlike for renders.
+      const byMedia = new Map<string, SelectedClip[]>();
+      const rows: ClipJobState[] = [];
+      for (const clip of clips) {
+        const reason = clip.offline
+          ? `"${clip.name}" is offline: relink its media, then analyse again.`
+          : (clip.unsupportedReason ??
+            (clip.mediaPath ? null : `"${clip.name}" is not a media file: nothing to analyse.`));
+        if (reason) {
+          rows.push({
+            clipId: clip.id,
+            name: clip.name,
+            status: 'rejected',
+            done: 0,
+            total: 0,
+            message: reason,
+          });
+          continue;
+        }
+        const same = byMedia.get(clip.mediaPath);
+        if (same) same.push(clip);
+        else {
+          byMedia.set(clip.mediaPath, [clip]);
+          rows.push({
+            clipId: clip.id,
+            name: clip.name,
+            status: 'queued',
+            done: 0,
+            total: 0,
+            message: 'Queued',
+          });
+        }
+      }
+      this.update({ clips: rows });
+      let index: string | undefined;
+      try {
+        index = `${await this.options.adapter.generatedFolder()}${PROJECT_LIBRARY_NAME}`;
+      } catch {
+        index = undefined; // an unsaved project: markers only
+      }
+      const now = this.options.now?.() ?? new Date();
+      const found: { rowId: string; shots: ClipShots[]; indexed: boolean }[] = [];
+      await Promise.all(
+        [...byMedia].map(async ([mediaPath, sameMedia]) => {
+          const row = { clipId: sameMedia[0]!.id, name: sameMedia[0]!.name };
+          const done = await this.runRowJob(client, row, {
+            effect: ANALYZE_EFFECT,
+            input: mediaPath,
+            output: analysisOutputPath(mediaPath, now),
+            params: this.options.analysisParams ?? {},
+          });
+          if (!done) return;
+          this.updateClip(row.clipId, { status: 'placing', output: done.output, message: 'Adding markers…' });
+          try {
+            const r = await client.analysisMarkers(done.output, index);
+            const frameRate = r.frameRate.num / r.frameRate.den;
+            found.push({
+              rowId: row.clipId,
+              shots: sameMedia.map((c) => ({ clipId: c.id, markers: r.markers, frameRate })),
+              indexed: r.indexed,
+            });
+            this.updateClip(row.clipId, { message: `${r.markers.length} shot(s) found` });
+          } catch (err) {
+            this.updateClip(row.clipId, {
+              status: 'failed',
+              message: `${row.name}: the analysis could not be read: ${(err as Error).message}`,
+            });
+          }
+        }),
+      );
+      if (found.length === 0) return this.current.clips;
+      try {
+        const count = await this.options.adapter.addShotMarkers(
+          found.flatMap((f) => f.shots),
+          { undoLabel: SHOT_MARKERS_UNDO_LABEL },
+        );
+        for (const f of found) {
+          const shots = f.shots[0]!.markers.length;
+          this.updateClip(f.rowId, {
+            status: 'placed',
+            message: `${shots} shot(s) marked${f.indexed ? `, indexed in ${PROJECT_LIBRARY_NAME}` : ''}`,
+          });
+        }
+        this.update({ message: `Added ${count} shot marker(s).` });
+      } catch (err) {
+        for (const f of found) {
+          this.updateClip(f.rowId, {
+            status: 'failed',
+            message: `Could not add the markers: ${(err as Error).message}`,
+          });
+        }
+      }
+      return this.current.clips;
+    } finally {
+      this.aborts.clear();
+      this.update({ busy: false });
     }
   }
 

@@ -5,7 +5,12 @@
  * The document is passed in (UXP's `document`, or Chromium's in the headless test) through the small
  * structural interface below, so the view is typed without DOM lib types and without `any`.
  */
-import type { ClipJobState, PanelController, PanelState } from './panel-controller.ts';
+import {
+  ANALYZE_EFFECT,
+  type ClipJobState,
+  type PanelController,
+  type PanelState,
+} from './panel-controller.ts';
 import type { FieldValue, FormField } from './param-form.ts';
 import { effectCard } from './model-card.ts';
 
@@ -51,6 +56,7 @@ export class PanelView<E extends ViewElement<E>> {
   private readonly card: E;
   private readonly applyButton: E;
   private readonly cancelButton: E;
+  private readonly analyseButton: E;
   private readonly message: E;
   private readonly clipList: E;
   private renderedForm = '';
@@ -99,8 +105,14 @@ export class PanelView<E extends ViewElement<E>> {
     this.applyButton.addEventListener('click', () => void this.controller.apply());
     this.cancelButton = this.el('sp-button', { variant: 'warning', 'data-role': 'cancel-all' }, 'Cancel all');
     this.cancelButton.addEventListener('click', () => this.controller.cancel());
+    this.analyseButton = this.el(
+      'sp-button',
+      { variant: 'secondary', 'data-role': 'analyse' },
+      'Analyse: mark shots',
+    );
+    this.analyseButton.addEventListener('click', () => void this.controller.analyse());
     const actions = this.el('div', { class: 'mlxv-row' });
-    this.append(actions, [this.applyButton, this.cancelButton]);
+    this.append(actions, [this.applyButton, this.analyseButton, this.cancelButton]);
     this.message = this.el('sp-body', { size: 'S', class: 'mlxv-message', 'data-role': 'message' });
     this.clipList = this.el('div', { class: 'mlxv-clips', 'data-role': 'clips' });
     this.append(root, [
@@ -150,7 +162,16 @@ export class PanelView<E extends ViewElement<E>> {
     this.toggle(this.pairRow, 'hidden', connected);
     this.toggle(this.effectPicker, 'disabled', !connected || s.busy);
     this.toggle(this.applyButton, 'disabled', !connected || s.busy || !s.effectId);
+    // A generator makes a new clip rather than processing the selected ones.
+    const kind = s.effects.find((e) => e.id === s.effectId)?.kind;
+    this.applyButton.textContent =
+      kind === 'generator' ? 'Generate clip at the playhead' : 'Apply to selected clips';
     this.toggle(this.cancelButton, 'disabled', !s.busy);
+    this.toggle(
+      this.analyseButton,
+      'disabled',
+      !connected || s.busy || !s.effects.some((e) => e.id === ANALYZE_EFFECT),
+    );
     this.message.textContent = s.message;
     this.renderEffects(s);
     this.renderForm(s);
@@ -196,6 +217,9 @@ export class PanelView<E extends ViewElement<E>> {
     this.card.appendChild(this.el('sp-body', { size: 'S' }, card.about));
     if (card.note)
       this.card.appendChild(this.el('sp-body', { size: 'S', 'data-role': 'card-note' }, card.note));
+    if (card.sections.length === 0) return;
+    // Collapsed to one line by default: a docked panel is short, and the clip rows must stay in view.
+    const details = this.el('div', { class: 'mlxv-card-models', 'data-role': 'card-models', hidden: '' });
     for (const section of card.sections) {
       const box = this.el('div', { class: 'mlxv-card-model', 'data-models': section.title });
       box.appendChild(this.el('sp-detail', { class: 'mlxv-card-title' }, section.title));
@@ -204,8 +228,25 @@ export class PanelView<E extends ViewElement<E>> {
           this.el('sp-body', { size: 'XS', 'data-card': row.label }, `${row.label}: ${row.text}`),
         );
       }
-      this.card.appendChild(box);
+      details.appendChild(box);
     }
+    const toggle = this.el(
+      'sp-button',
+      { variant: 'secondary', quiet: '', 'data-role': 'card-toggle' },
+      'Model cards',
+    );
+    let open = false;
+    toggle.addEventListener('click', () => {
+      open = !open;
+      this.toggle(details, 'hidden', !open);
+      toggle.textContent = open ? 'Hide model cards' : 'Model cards';
+    });
+    const row = this.el('div', { class: 'mlxv-row' });
+    this.append(row, [
+      this.el('sp-body', { size: 'XS', 'data-role': 'card-summary' }, card.summary ?? ''),
+      toggle,
+    ]);
+    this.append(this.card, [row, details]);
   }
 
   private fieldWidget(field: FormField, value: FieldValue): E {

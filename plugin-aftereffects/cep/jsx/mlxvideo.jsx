@@ -244,14 +244,121 @@ var mlxvideoHost = (function () {
     return outcomes;
   }
 
-  var calls = { selection: selection, place: place };
+  /** Folder of the saved project (generated clips go next to it), or "" when it was never saved. @param {any} _arg */
+  function projectFolder(_arg) {
+    var file = app.project.file;
+    return file ? file.parent.fsName : '';
+  }
+
+  /**
+   * A generated clip on a new top layer at the current time, in one undo group. layers.add honours the
+   * "Create Layers at Composition Start Time" preference, so the start is set explicitly.
+   * @param {any} arg
+   */
+  function placeGenerated(arg) {
+    var comp = activeComp();
+    var file = new File(arg.resultPath);
+    if (!file.exists)
+      return { ok: false, message: 'The render ' + arg.resultPath + ' is not on disk any more.' };
+    var options = new ImportOptions(file);
+    if (!options.canImportAs(ImportAsType.FOOTAGE)) {
+      return { ok: false, message: 'After Effects cannot import ' + arg.resultPath + ' as footage.' };
+    }
+    var at = comp.time;
+    app.beginUndoGroup(arg.undoLabel);
+    try {
+      var folder = findFolder(arg.folderName);
+      var madeFolder = false;
+      if (!folder) {
+        folder = app.project.items.addFolder(arg.folderName);
+        madeFolder = true;
+      }
+      /** @type {FootageItem | null} */
+      var footage = null;
+      /** @type {AVLayer | null} */
+      var layer = null;
+      try {
+        var imported = app.project.importFile(options);
+        if (!(imported instanceof FootageItem)) {
+          if (imported) imported.remove();
+          throw new Error('it was not imported as footage');
+        }
+        footage = imported;
+        footage.parentFolder = folder;
+        layer = comp.layers.add(footage);
+        layer.startTime = at;
+        layer.outPoint = at + arg.durationSeconds;
+        return { ok: true, startSeconds: at, trackIndex: layer.index - 1, where: 'new layer ' + layer.index };
+      } catch (e) {
+        if (layer) layer.remove();
+        if (footage) footage.remove();
+        if (madeFolder) folder.remove();
+        return {
+          ok: false,
+          message: 'After Effects could not place ' + arg.resultPath + ': ' + messageOf(e)
+        };
+      }
+    } finally {
+      app.endUndoGroup();
+    }
+  }
+
+  /**
+   * Shot markers on layers (comp times and comments computed by the panel), in one undo group; every layer
+   * is found and checked before the first edit. Returns how many markers were added.
+   * @param {any} arg
+   */
+  function markers(arg) {
+    var comp = app.project.itemByID(arg.compId);
+    if (!comp || !(comp instanceof CompItem)) throw new Error('The composition the layers were in is gone.');
+    /** @type {{ layer: Layer, markers: any[] }[]} */
+    var found = [];
+    var i;
+    var count = 0;
+    for (i = 0; i < arg.layers.length; i++) {
+      var layer = layerById(comp, arg.layers[i].layerId);
+      if (!layer) throw new Error('A layer was deleted since it was selected: select it and analyse again.');
+      if (layer.locked) throw new Error('"' + layer.name + '" is locked: unlock it, then analyse again.');
+      found.push({ layer: layer, markers: arg.layers[i].markers });
+      count += arg.layers[i].markers.length;
+    }
+    if (count === 0) return 0;
+    app.beginUndoGroup(arg.undoLabel);
+    try {
+      for (i = 0; i < found.length; i++) {
+        for (var k = 0; k < found[i].markers.length; k++) {
+          var m = found[i].markers[k];
+          var value = new MarkerValue(m.comment);
+          value.duration = m.duration;
+          found[i].layer.marker.setValueAtTime(m.compTime, value);
+        }
+      }
+    } finally {
+      app.endUndoGroup();
+    }
+    return count;
+  }
+
+  var calls = {
+    selection: selection,
+    place: place,
+    projectFolder: projectFolder,
+    placeGenerated: placeGenerated,
+    markers: markers
+  };
 
   return {
     /** The one entry point: a JSON string back, whatever happens. @param {string} name @param {any} arg */
     call: function (name, arg) {
       try {
         if (!Object.prototype.hasOwnProperty.call(calls, name)) throw new Error('unknown call ' + name);
-        return toJson({ ok: true, value: calls[/** @type {'selection' | 'place'} */ (name)](arg) });
+        return toJson({
+          ok: true,
+          value:
+            calls[
+              /** @type {'selection' | 'place' | 'projectFolder' | 'placeGenerated' | 'markers'} */ (name)
+            ](arg)
+        });
       } catch (e) {
         return toJson({ ok: false, error: messageOf(e) });
       }

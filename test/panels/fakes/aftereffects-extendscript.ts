@@ -20,6 +20,11 @@
  * - a layer's in/out stay inside its footage's time span (AE clamps; the fake throws, so a wrong order
  *   of assignments shows); a locked layer refuses every change (attributes, moveBefore, remove).
  * - offline footage (`footageMissing`) keeps its path in `mainSource.file`, as AE does.
+ * - `layers.add` honours the "Create Layers at Composition Start Time" preference (on: the layer starts at
+ *   0; off: at the current time `comp.time`), so a script must set the start it wants.
+ * - layer markers: `layer.marker.setValueAtTime(t, new MarkerValue(comment))`; a MarkerValue's duration is
+ *   >= 0; a locked layer refuses markers like any other change.
+ * - `app.project.file` is the saved .aep as a File (null when never saved); `File.parent` is its Folder.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -87,9 +92,15 @@ export class FakeFile {
   get name(): string {
     return this.fsName.slice(this.fsName.lastIndexOf('/') + 1);
   }
+  /** ExtendScript's File.parent: the Folder the file is in. */
+  get parent(): { fsName: string } {
+    return { fsName: this.fsName.slice(0, Math.max(0, this.fsName.lastIndexOf('/'))) || '/' };
+  }
 }
 
 export class FakeApp {
+  /** AE's preference "Create Layers at Composition Start Time" (on by default); off: at `comp.time`. */
+  createLayersAtCompStart = true;
   readonly project: FakeProject;
   readonly undoGroups: string[] = [];
   readonly editsOutsideUndoGroup: string[] = [];
@@ -168,8 +179,41 @@ export class FakeFootageItem extends FakeItem {
   }
 }
 
+/** ExtendScript's MarkerValue: a comment and a duration in seconds (>= 0). */
+export class FakeMarkerValue {
+  private length = 0;
+  constructor(public comment: string) {
+    if (typeof comment !== 'string') throw new AeError('MarkerValue() expects a comment string');
+  }
+  get duration(): number {
+    return this.length;
+  }
+  set duration(v: number) {
+    if (typeof v !== 'number' || !(v >= 0)) throw new AeError(`MarkerValue.duration must be >= 0, got ${v}`);
+    this.length = v;
+  }
+}
+
+/** A layer's marker stream (`layer.marker`): keys at comp times, each a MarkerValue; edits obey the lock. */
+export class FakeMarkerStream {
+  readonly keys: { time: number; value: FakeMarkerValue }[] = [];
+  constructor(private readonly layer: FakeAVLayer) {}
+  get numKeys(): number {
+    return this.keys.length;
+  }
+  setValueAtTime(time: number, value: unknown): void {
+    if (!(value instanceof FakeMarkerValue)) throw new AeError('setValueAtTime() expects a MarkerValue');
+    if (typeof time !== 'number' || !Number.isFinite(time)) throw new AeError(`bad marker time ${time}`);
+    this.layer.markerEdit(time);
+    this.keys.push({ time, value });
+    this.keys.sort((a, b) => a.time - b.time);
+  }
+}
+
 export class FakeAVLayer {
   readonly id = nextId++;
+  /** `layer.marker` (the Layer shortcut for property("Marker")). */
+  readonly marker: FakeMarkerStream = new FakeMarkerStream(this);
   private times: { inPoint: number; outPoint: number; startTime: number };
   private isLocked = false;
   stretch = 100;
@@ -198,6 +242,9 @@ export class FakeAVLayer {
   /** Test helper: the user clicks the lock switch in the timeline (not a script edit). */
   userLock(v = true): void {
     this.isLocked = v;
+  }
+  markerEdit(time: number): void {
+    this.mutable(`marker@${time}`);
   }
   private mutable(what: string): void {
     if (this.isLocked) throw new AeError(`cannot ${what}: layer "${this.name}" is locked`);
@@ -267,6 +314,8 @@ export class FakeCompItem extends FakeItem {
   /** Top layer first (index 1). */
   readonly stack: FakeAVLayer[] = [];
   selected: FakeAVLayer[] = [];
+  /** The current time indicator (seconds). */
+  time = 0;
   readonly layers: { readonly length: number; add(item: unknown, duration?: number): FakeAVLayer };
   constructor(
     app: FakeApp,
@@ -289,10 +338,12 @@ export class FakeCompItem extends FakeItem {
         }
         app.edit(`layers.add(${item.name})`);
         const duration = item instanceof FakeFootageItem ? item.duration : 10;
+        // "The new layer honors the Create Layers at Composition Start Time preference" (scripting guide).
+        const start = app.createLayersAtCompStart ? 0 : this.time;
         const layer = new FakeAVLayer(app, this, item.name, item, {
-          inPoint: 0,
-          outPoint: duration,
-          startTime: 0,
+          inPoint: start,
+          outPoint: start + duration,
+          startTime: start,
         });
         stack.unshift(layer);
         return layer;
@@ -343,6 +394,8 @@ const IMPORT_AS = { COMP: 3814, COMP_CROPPED_LAYERS: 3812, FOOTAGE: 3813, PROJEC
 
 export class FakeProject {
   activeItem: FakeItem | null = null;
+  /** The saved .aep (a File); null for a project never saved. */
+  file: FakeFile | null = null;
   readonly all: FakeItem[] = [];
   readonly rootFolder: FakeFolderItem;
   readonly items: { addFolder(name: string): FakeFolderItem };
@@ -462,6 +515,7 @@ export function createFakeAfterEffects(
     FootageItem: FakeFootageItem,
     FolderItem: FakeFolderItem,
     AVLayer: FakeAVLayer,
+    MarkerValue: FakeMarkerValue,
     FileSource: FakeFileSource,
     SolidSource: FakeSolidSource,
   };

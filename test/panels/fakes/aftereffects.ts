@@ -3,7 +3,9 @@
  * are no official AE types to check it against, so it implements those hand-written interfaces). Rules it
  * keeps: the DOM is synchronous; layer indexes are 1-based and `layers.add` puts the new layer on top;
  * `importFile` throws for a file it cannot import; a footage layer's in/out cannot leave its footage's
- * time span (AE clamps; the fake throws so a wrong order of assignments shows up); and every edit made
+ * time span (AE clamps; the fake throws so a wrong order of assignments shows up); `layers.add` honours the
+ * "Create Layers at Composition Start Time" preference (`createLayersAtCompStart`: at 0, else at the
+ * current time `comp.time`), so an adapter must set the start it wants; and every edit made
  * outside an open undo group is recorded, so tests can assert one undo group per apply and no stray edits.
  * No Node imports.
  */
@@ -27,6 +29,8 @@ import type { FakeMediaInfo, MediaLookup } from './premierepro.ts';
 const EPS = 1e-6;
 
 class FakeAeApp implements AeApp {
+  /** AE's preference "Create Layers at Composition Start Time" (on by default). */
+  createLayersAtCompStart = true;
   readonly undoGroups: string[] = [];
   readonly editsOutsideUndoGroup: string[] = [];
   openGroup: string | null = null;
@@ -189,6 +193,8 @@ export class FakeComp implements AeCompItem {
   /** Top layer first (index 1). */
   readonly stack: FakeLayer[] = [];
   selected: FakeLayer[] = [];
+  /** The current time indicator (seconds). */
+  time = 0;
   readonly layers: AeLayerCollection;
   constructor(
     private readonly app: FakeAeApp,
@@ -202,10 +208,11 @@ export class FakeComp implements AeCompItem {
       },
       add: (item: AeFootageItem) => {
         app.edit(`layers.add(${item.name})`);
+        const start = app.createLayersAtCompStart ? 0 : this.time;
         const layer = new FakeLayer(app, this, item.name, item, {
-          inPoint: 0,
-          outPoint: item.duration,
-          startTime: 0,
+          inPoint: start,
+          outPoint: start + item.duration,
+          startTime: start,
         });
         stack.unshift(layer);
         return layer;
@@ -228,6 +235,8 @@ export class FakeComp implements AeCompItem {
 
 class FakeAeProject implements AeProject {
   activeItem: AeItem | null = null;
+  /** The saved .aep; null for a project never saved. */
+  file: string | null = null;
   readonly all: AeItem[] = [];
   readonly root = new FakeFolder('Root');
   readonly items: { addFolder(name: string): AeFolderItem };

@@ -9,6 +9,11 @@
  * - `importFiles` resolves to a boolean only; new items land in the target bin;
  * - video tracks are 0-based; an overwrite onto an occupied range clobbers the clips there (recorded in
  *   `clobbered` so tests can assert that none were), and a track index past the end adds a track;
+ * - an insert edit (`createInsertProjectItemAction`) pushes later clips right by the inserted length: on the
+ *   target track only with limitShift, on every track without it (each moved clip is recorded in `shifted`),
+ *   and a clip the insert point falls inside is cut in two (recorded in `split`); a track index past the end
+ *   adds a track ("a new track will be created");
+ * - the playhead is `sequence.getPlayerPosition()` (async, a TickTime); the project's file is `project.path`;
  * - markers: `Markers.getMarkers(owner)` is async and takes only a Sequence or a ClipProjectItem;
  *   `createAddMarkerAction(name, type?, start?, duration?, comments?)` is synchronous, needs the lock, takes
  *   TickTimes (not numbers) and one of the Marker.MARKER_TYPE_* strings, and a marker starting outside the
@@ -249,6 +254,12 @@ export class FakeSequence implements FakeOf<
   readonly clobbered: Clobbered[] = [];
   /** Audio placements (the render's audio never goes onto an existing audio track). */
   readonly audioPlacements: { track: number; name: string }[] = [];
+  /** Clips an insert edit moved later (ripple): the adapter must keep this empty. */
+  readonly shifted: { track: number; name: string; bySeconds: number }[] = [];
+  /** Clips an insert edit cut in two. */
+  readonly split: { track: number; name: string }[] = [];
+  /** The playhead (current time indicator), seconds. */
+  playerPosition = 0;
 
   constructor(
     readonly name: string,
@@ -271,6 +282,9 @@ export class FakeSequence implements FakeOf<
   async getAudioTrackCount(): Promise<number> {
     return this.audioTrackCount;
   }
+  async getPlayerPosition(): Promise<FakeTickTime> {
+    return new FakeTickTime(this.playerPosition);
+  }
 
   /** Test helper: puts a clip on a track (not an edit the panel makes). */
   addClip(
@@ -283,6 +297,47 @@ export class FakeSequence implements FakeOf<
     const clip = new FakeTrackItem(this, name, item, range.in, range.out, range.start, options);
     this.videoTracks[track]!.items.push(clip);
     return clip;
+  }
+
+  /** Insert edit semantics: later clips move right (target track only with limitShift), a straddled clip is cut. */
+  insert(
+    item: FakeClipProjectItem,
+    startSeconds: number,
+    videoTrack: number,
+    audioTrack: number,
+    limitShift: boolean,
+  ): void {
+    while (this.videoTracks.length <= videoTrack)
+      this.videoTracks.push(new FakeVideoTrack(`V${this.videoTracks.length + 1}`));
+    const length = item.outPoint - item.inPoint;
+    const tracks = limitShift ? [videoTrack] : this.videoTracks.map((_, i) => i);
+    for (const index of tracks) {
+      const track = this.videoTracks[index]!;
+      for (const other of [...track.items]) {
+        if (other.startSeconds < startSeconds - 1e-6 && other.endSeconds > startSeconds + 1e-6) {
+          this.split.push({ track: index, name: other.name });
+        } else if (other.startSeconds >= startSeconds - 1e-6) {
+          track.items.splice(track.items.indexOf(other), 1);
+          track.items.push(
+            new FakeTrackItem(
+              this,
+              other.name,
+              other.projectItem,
+              other.inSeconds,
+              other.outSeconds,
+              other.startSeconds + length,
+              other.options,
+            ),
+          );
+          this.shifted.push({ track: index, name: other.name, bySeconds: length });
+        }
+      }
+    }
+    this.videoTracks[videoTrack]!.items.push(
+      new FakeTrackItem(this, item.name, item, item.inPoint, item.outPoint, startSeconds),
+    );
+    while (this.audioTrackCount <= audioTrack) this.audioTrackCount++;
+    this.audioPlacements.push({ track: audioTrack, name: item.name });
   }
 
   /** Overwrite edit semantics: whatever overlaps [start, end) on the target track is clobbered. */
@@ -305,8 +360,16 @@ export class FakeSequence implements FakeOf<
 
 export class FakeProject implements FakeOf<
   Project,
-  'name' | 'getActiveSequence' | 'getRootItem' | 'importFiles' | 'lockedAccess' | 'executeTransaction'
+  | 'name'
+  | 'path'
+  | 'getActiveSequence'
+  | 'getRootItem'
+  | 'importFiles'
+  | 'lockedAccess'
+  | 'executeTransaction'
 > {
+  /** The .prproj file; '' for a project never saved. */
+  path = '';
   readonly root: FakeFolderItem;
   activeSequence: FakeSequence | null = null;
   /** Undo labels of committed transactions, oldest first. */
@@ -405,6 +468,7 @@ export class FakeProject implements FakeOf<
     const tracks = seq?.videoTracks.map((t) => [...t.items]) ?? [];
     const trackCount = seq?.videoTracks.length ?? 0;
     const clobbered = seq?.clobbered.length ?? 0;
+    const moved = [seq?.shifted.length ?? 0, seq?.split.length ?? 0] as const;
     const bins: [FakeFolderItem, (FakeFolderItem | FakeClipProjectItem)[]][] = [];
     const clips: [FakeClipProjectItem, number, number][] = [];
     const walk = (f: FakeFolderItem) => {
@@ -420,6 +484,8 @@ export class FakeProject implements FakeOf<
         seq.videoTracks.length = trackCount;
         tracks.forEach((items, i) => seq.videoTracks[i]!.items.splice(0, Infinity, ...items));
         seq.clobbered.length = clobbered;
+        seq.shifted.length = moved[0];
+        seq.split.length = moved[1];
       }
       for (const [f, items] of bins) f.items.splice(0, Infinity, ...items);
       for (const [c, i, o] of clips) {
@@ -436,7 +502,10 @@ export const FAKE_CONSTANTS = {
   ContentType: { ANY: 0, SEQUENCE: 1, MEDIA: 2 },
 } as const;
 
-class FakeSequenceEditor implements FakeOf<SequenceEditor, 'createOverwriteItemAction'> {
+class FakeSequenceEditor implements FakeOf<
+  SequenceEditor,
+  'createOverwriteItemAction' | 'createInsertProjectItemAction'
+> {
   constructor(
     private readonly project: FakeProject,
     private readonly sequence: FakeSequence,
@@ -453,6 +522,22 @@ class FakeSequenceEditor implements FakeOf<SequenceEditor, 'createOverwriteItemA
     return this.project.newAction(
       `overwrite ${projectItem.name} at ${start}s on V${videoTrackIndex + 1}`,
       () => this.sequence.overwrite(projectItem, start, videoTrackIndex, audioTrackIndex),
+    );
+  }
+  createInsertProjectItemAction(
+    projectItem: object,
+    time: TickTime,
+    videoTrackIndex: number,
+    audioTrackIndex: number,
+    limitShift: boolean,
+  ): FakeAction {
+    if (!(projectItem instanceof FakeClipProjectItem))
+      throw new TypeError('createInsertProjectItemAction: not a clip project item');
+    if (typeof limitShift !== 'boolean')
+      throw new TypeError('createInsertProjectItemAction: limitShift is required');
+    const start = secondsOf(time);
+    return this.project.newAction(`insert ${projectItem.name} at ${start}s on V${videoTrackIndex + 1}`, () =>
+      this.sequence.insert(projectItem, start, videoTrackIndex, audioTrackIndex, limitShift),
     );
   }
 }
