@@ -22,10 +22,11 @@ import { ffprobePath } from '../../core/src/media/ffmpeg.ts';
 import type { F32Frame } from '../../core/src/effects/frame.ts';
 import { FACE_MODEL_ID, FaceDetector } from '../../core/src/effects/faces/face-detector.ts';
 import { FACEMESH_MODEL_ID, FaceMesher } from '../../core/src/effects/faces/face-mesh.ts';
-import { SILHOUETTE } from '../../core/src/effects/faces/mesh-topology.ts';
+import { POSE_POINTS } from '../../core/src/effects/faces/mesh-topology.ts';
+import { identityDistance } from '../../core/src/effects/faces/face-identity.ts';
 import { mouthOpening } from '../../core/src/effects/face-puppet/mouth.ts';
-import { POSE_POINTS, preparePortrait } from '../../core/src/effects/face-puppet/puppet.ts';
-import { applySimilarity, fitSimilarity, yawDegrees } from '../../core/src/effects/face-puppet/similarity.ts';
+import { preparePortrait } from '../../core/src/effects/face-puppet/puppet.ts';
+import { fitSimilarity, yawDegrees } from '../../core/src/effects/faces/similarity.ts';
 import { markInk, markLayout, MARK_TEXT } from '../../core/src/effects/face-puppet/synthetic-mark.ts';
 import { facePuppetEffect } from '../../core/src/effects/face-puppet/descriptor.ts';
 import { resolveParams } from '../../core/src/effects/params.ts';
@@ -75,24 +76,7 @@ function pearson(a: readonly number[], b: readonly number[]): number {
   return num / Math.sqrt(da * db);
 }
 
-/** Identity landmarks: eye corners, nose tip, the upper face oval. */
-const IDENTITY = [33, 133, 362, 263, 1, ...SILHOUETTE.slice(0, 9), ...SILHOUETTE.slice(27)];
-
-/**
- * How far a face's identity landmarks are from the portrait's once pose and scale are taken out (3D
- * similarity fit on the pose points), RMS over x, y, z in units of the portrait's outer-eye distance.
- */
-function identityError(mesh: Float32Array, portrait: Float32Array): number {
-  const aligned = applySimilarity(fitSimilarity(mesh, portrait, POSE_POINTS), mesh);
-  const eyes = Math.hypot(
-    portrait[33 * 3]! - portrait[263 * 3]!,
-    portrait[33 * 3 + 1]! - portrait[263 * 3 + 1]!,
-  );
-  let se = 0;
-  for (const i of IDENTITY)
-    for (let k = 0; k < 3; k++) se += (aligned[i * 3 + k]! - portrait[i * 3 + k]!) ** 2;
-  return Math.sqrt(se / IDENTITY.length) / eyes;
-}
+const identityError = identityDistance;
 
 /** Fraction of the mark's font cells whose centre pixel is not what the mark says (ink bright, box dark). */
 function markMismatch(frame: F32Frame): number {
