@@ -172,10 +172,8 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
         const distances: (number | undefined)[] = [];
         if (p.keepPhoto) {
           const ref = await referenceMesh(p.keepPhoto);
-          for (const d of detections) {
-            const m = await mesher!.forFace(frame, d);
+          for (const m of await mesher!.forFaces(frame, detections))
             distances.push(m.score >= 0.5 ? identityDistance(m.points, ref) : undefined);
-          }
         }
         const faces = state.next({ detections, distances }, keep);
         const f32 = toFloat32(frame);

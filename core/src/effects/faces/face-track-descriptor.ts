@@ -63,6 +63,8 @@ export const faceTrackEffect: AnalyzerEffect<FaceTrackParams> = {
           minScore: p.minScore,
           tileSide: p.smallFaces ? undefined : 0,
         });
+        // All faces' meshes in one batch; a detected track's box is its detection object.
+        const meshes = mesher ? await mesher.forFaces(frame, detections) : [];
         for (const face of tracker.update(detections)) {
           const samples = tracks.get(face.id) ?? [];
           const { x, y, w, h } = face.box;
@@ -70,7 +72,7 @@ export const faceTrackEffect: AnalyzerEffect<FaceTrackParams> = {
           tracks.set(face.id, samples);
           if (face.held) continue;
           const points = mesher
-            ? [...(await mesher.forFace(frame, face.box)).points].filter((_, i) => i % 3 !== 2)
+            ? [...meshes[detections.indexOf(face.box)]!.points].filter((_, i) => i % 3 !== 2)
             : face.box.keypoints.flat();
           landmarks.set(face.id, [...(landmarks.get(face.id) ?? []), [index, ...points.map(round1)]]);
         }
