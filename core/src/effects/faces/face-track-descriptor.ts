@@ -12,8 +12,8 @@ import { FaceTracker } from './face-tracker.ts';
 import { faceParams, type FaceParams } from './face-params.ts';
 import { FACEMESH_MODEL_ID, FaceMesher } from './face-mesh.ts';
 
-/** One tracked frame: [frame, x, y, w, h, held (1) or detected (0)], frame pixels, top-left origin. */
-export type TrackSample = [number, number, number, number, number, 0 | 1];
+import type { TrackSample } from './track-sample.ts';
+export type { TrackSample };
 
 export type FaceTrackParams = FaceParams & { landmarks: string };
 
