@@ -252,4 +252,31 @@ describe('face-puppet bad input', () => {
       /needs a portrait: --param portrait=face.jpg/,
     );
   });
+
+  it('a driving face lost longer than hold eases back to the portrait at rest, then follows again', async () => {
+    const driver = await imageFrame(DRIVER_PHOTO, { width: W, height: H });
+    const black = { ...driver, data: new Float32Array(driver.data.length).fill(0) };
+    const p = resolveParams(facePuppetEffect.params, { portrait: PORTRAIT, hold: 2 }) as never;
+    const rest = (await (await facePuppetEffect.createProcessor(ctx)).process(black, p)) as F32Frame;
+    // The driver moved 24 px right after its reference frame: the portrait's face moves with it.
+    const moved = { ...driver, data: new Float32Array(driver.data.length) };
+    for (let y = 0; y < H; y++)
+      moved.data.set(driver.data.subarray(y * W * 4, (y * W + W - 24) * 4), (y * W + 24) * 4);
+    const maxDiff = (a: F32Frame, b: F32Frame) =>
+      a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
+    const proc = await facePuppetEffect.createProcessor(ctx);
+    await proc.process(driver, p);
+    const seen = (await proc.process(moved, p)) as F32Frame;
+    expect(maxDiff(seen, rest)).toBeGreaterThan(0.1);
+    let out = seen;
+    for (let i = 0; i < 2; i++) out = (await proc.process(black, p)) as F32Frame;
+    expect(maxDiff(out, seen), 'held for hold=2 frames').toBeLessThan(1e-3);
+    for (let i = 0; i < 12; i++) out = (await proc.process(black, p)) as F32Frame;
+    expect(maxDiff(out, rest), 'at rest 12 frames later').toBeLessThan(1e-3);
+    const back = (await proc.process(moved, p)) as F32Frame;
+    // Re-found by detection (a different crop than the followed one): close to the first time, far from rest.
+    const meanDiff = (a: F32Frame, b: F32Frame) =>
+      a.data.reduce((m, v, i) => m + Math.abs(v - b.data[i]!), 0) / a.data.length;
+    expect(meanDiff(back, seen), 'follows again').toBeLessThan(meanDiff(seen, rest) / 4);
+  });
 });
