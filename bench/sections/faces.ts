@@ -1,8 +1,10 @@
 /**
  * Faces: BlazeFace detection per 1080p frame (whole frame only, and with the tiles that find small faces),
- * and face-anonymize (detect + track + blur) per frame through its processor, in frames per second.
+ * FaceMesh landmarks for the faces found (batched in one run vs one run per face), detection + landmarks per
+ * 1080p frame, face-anonymize (detect + track + blur) and face-puppet per frame through their processors.
  *
- * Input: 5 real street frames (OpenCV vtest.avi) enlarged to 1920x1080 with lanczos; one untimed warm-up.
+ * Input: 5 real street frames (OpenCV vtest.avi) enlarged to 1920x1080 with lanczos, and the composed 1080p
+ * wide shot with three small real faces (test/faces/helpers.ts); one untimed warm-up each.
  * Decode/encode are not included (see the pipeline section for those).
  */
 import os from 'node:os';
@@ -15,6 +17,10 @@ import {
   type AnonymizeParams,
 } from '../../core/src/effects/faces/anonymize-descriptor.ts';
 import { resolveParams } from '../../core/src/effects/params.ts';
+import { FACEMESH_MODEL_ID, FaceMesher, squareRoi } from '../../core/src/effects/faces/face-mesh.ts';
+import { facePuppetEffect, type FacePuppetParams } from '../../core/src/effects/face-puppet/descriptor.ts';
+import { composedWideShot } from '../../test/faces/helpers.ts';
+import { imageFrame } from '../../test/support/images.ts';
 import { round1, streetFrames } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
@@ -38,6 +44,33 @@ export async function run(): Promise<BenchSection> {
       const ms = (performance.now() - t0) / frames.length;
       rows.push([label, (session.stats.runs - runsBefore) / frames.length, round1(ms), round1(1000 / ms)]);
     }
+    // Landmarks on the wide shot's three small faces: one batched pair of runs, or a pair per face.
+    const meshSession = await ctx.sessions.get(FACEMESH_MODEL_ID);
+    const mesher = new FaceMesher(meshSession, getManifest(FACEMESH_MODEL_ID).input);
+    const { frame: wide } = await composedWideShot();
+    const faces = await detector.detect(wide, { minScore: 0.5 });
+    await mesher.forFaces(wide, faces);
+    const timeIt = async (label: string, reps: number, fn: () => Promise<unknown>) => {
+      const runsBefore = meshSession.stats.runs + session.stats.runs;
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) await fn();
+      const ms = (performance.now() - t0) / reps;
+      rows.push([
+        label,
+        (meshSession.stats.runs + session.stats.runs - runsBefore) / reps,
+        round1(ms),
+        round1(1000 / ms),
+      ]);
+    };
+    await timeIt(`landmarks, ${faces.length} faces, batched`, 5, () => mesher.forFaces(wide, faces));
+    await timeIt(`landmarks, ${faces.length} faces, one run per face`, 5, async () => {
+      for (const f of faces) await mesher.inRoi(wide, squareRoi(f, 1.5));
+      for (const f of faces) await mesher.inRoi(wide, squareRoi(f, 1.5));
+    });
+    await timeIt('detect (tiles) + landmarks, 1080p wide shot', 3, async () =>
+      mesher.forFaces(wide, await detector.detect(wide, { minScore: 0.5 })),
+    );
+
     const p = resolveParams(faceAnonymizeEffect.params, {}) as AnonymizeParams;
     const proc = await faceAnonymizeEffect.createProcessor(ctx);
     await proc.process(frames[0]!, p);
@@ -46,6 +79,22 @@ export async function run(): Promise<BenchSection> {
     for (const f of frames) await proc.process(f, p);
     const ms = (performance.now() - t0) / frames.length;
     rows.push(['face-anonymize (blur), processor', null, round1(ms), round1(1000 / ms)]);
+
+    // face-puppet at 1080p: the astronaut portrait driven by Grace Hopper's photo (the driver face is found
+    // and followed each frame; warp + mouth + mark at full size).
+    const driver = await imageFrame('/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg', {
+      width: 1920,
+      height: 1080,
+    });
+    const pp = resolveParams(facePuppetEffect.params, {
+      portrait: '/usr/lib/python3/dist-packages/skimage/data/astronaut.png',
+    }) as FacePuppetParams;
+    const puppet = await facePuppetEffect.createProcessor(ctx);
+    await puppet.process(driver, pp);
+    const tp = performance.now();
+    for (let i = 0; i < 3; i++) await puppet.process(driver, pp);
+    const pms = (performance.now() - tp) / 3;
+    rows.push(['face-puppet 1080p, processor', null, round1(pms), round1(1000 / pms)]);
   } finally {
     await ctx.sessions.dispose();
   }
@@ -58,6 +107,9 @@ export async function run(): Promise<BenchSection> {
       'Input: 5 real street frames (OpenCV vtest.avi) enlarged to 1920x1080; one warm-up run first. ' +
         'Tiles are 640 px squares overlapping by a third (the pass that finds 24-40 px faces).',
       'face-anonymize = detection with tiles + tracking + blur of each face; decode/encode excluded.',
+      'Landmarks = FaceMesh (192 px crops), two runs per face (detection crop, then a crop from the first mesh); ' +
+        'batched = all faces of the frame in each run (FaceMesh takes a batch; the pinned BlazeFace conversion ' +
+        'has a fixed batch of 1, so its tiles stay one run each).',
     ],
     providers: [...providers],
   };

@@ -40,6 +40,29 @@ export interface AeLayer {
   moveBefore(layer: AeLayer): void;
   /** `layer.property("Marker")` (ExtendScript's layer marker stream). Optional: used by shot markers only. */
   property?(name: 'Marker'): AeMarkerProperty;
+  /** The Transform group by match name. Optional: used by face-track keyframes only. */
+  property?(name: 'ADBE Transform Group'): AeTransformGroup;
+  /**
+   * [verify] The parent layer (ExtendScript `Layer.parent`, settable; same comp, no cycles). A child's
+   * position is in its parent's layer space (source pixels, origin top-left). Optional: face keyframes only.
+   */
+  parent?: AeLayer | null;
+}
+
+/**
+ * A keyframable property (ExtendScript `Property`): `setValuesAtTimes(times, values)` adds or replaces one
+ * key per time (comp seconds); spatial values are arrays of 2 or 3 numbers.
+ */
+export interface AeProperty {
+  readonly numKeys: number;
+  setValuesAtTimes(times: readonly number[], values: readonly (readonly number[])[]): void;
+  keyTime(index: number): number;
+  keyValue(index: number): readonly number[];
+}
+
+/** The Transform group: its properties by match name. */
+export interface AeTransformGroup {
+  property(name: 'ADBE Position' | 'ADBE Scale'): AeProperty;
 }
 
 /**
@@ -65,6 +88,8 @@ export interface AeLayerCollection {
   readonly length: number;
   /** Adds the item as a new top layer (index 1) starting at comp time 0. */
   add(item: AeFootageItem, duration?: number): AeLayer;
+  /** [verify] A new null layer on top (ExtendScript `addNull(duration)`). Optional: face keyframes only. */
+  addNull?(duration?: number): AeLayer & { name: string };
 }
 
 export interface AeCompItem {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/paths.ts';
 import { MOUTH_INNER, SILHOUETTE, TRI468 } from '../../core/src/effects/faces/mesh-topology.ts';
-import { applySimilarity, fitSimilarity, yawDegrees } from '../../core/src/effects/face-puppet/similarity.ts';
+import { applySimilarity, fitSimilarity, yawDegrees } from '../../core/src/effects/faces/similarity.ts';
 
 const numbers = (text: string): number[] =>
   text

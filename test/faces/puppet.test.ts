@@ -22,10 +22,11 @@ import { ffprobePath } from '../../core/src/media/ffmpeg.ts';
 import type { F32Frame } from '../../core/src/effects/frame.ts';
 import { FACE_MODEL_ID, FaceDetector } from '../../core/src/effects/faces/face-detector.ts';
 import { FACEMESH_MODEL_ID, FaceMesher } from '../../core/src/effects/faces/face-mesh.ts';
-import { SILHOUETTE } from '../../core/src/effects/faces/mesh-topology.ts';
+import { POSE_POINTS } from '../../core/src/effects/faces/mesh-topology.ts';
+import { identityDistance } from '../../core/src/effects/faces/face-identity.ts';
 import { mouthOpening } from '../../core/src/effects/face-puppet/mouth.ts';
-import { POSE_POINTS, preparePortrait } from '../../core/src/effects/face-puppet/puppet.ts';
-import { applySimilarity, fitSimilarity, yawDegrees } from '../../core/src/effects/face-puppet/similarity.ts';
+import { preparePortrait } from '../../core/src/effects/face-puppet/puppet.ts';
+import { fitSimilarity, yawDegrees } from '../../core/src/effects/faces/similarity.ts';
 import { markInk, markLayout, MARK_TEXT } from '../../core/src/effects/face-puppet/synthetic-mark.ts';
 import { facePuppetEffect } from '../../core/src/effects/face-puppet/descriptor.ts';
 import { resolveParams } from '../../core/src/effects/params.ts';
@@ -75,24 +76,7 @@ function pearson(a: readonly number[], b: readonly number[]): number {
   return num / Math.sqrt(da * db);
 }
 
-/** Identity landmarks: eye corners, nose tip, the upper face oval. */
-const IDENTITY = [33, 133, 362, 263, 1, ...SILHOUETTE.slice(0, 9), ...SILHOUETTE.slice(27)];
-
-/**
- * How far a face's identity landmarks are from the portrait's once pose and scale are taken out (3D
- * similarity fit on the pose points), RMS over x, y, z in units of the portrait's outer-eye distance.
- */
-function identityError(mesh: Float32Array, portrait: Float32Array): number {
-  const aligned = applySimilarity(fitSimilarity(mesh, portrait, POSE_POINTS), mesh);
-  const eyes = Math.hypot(
-    portrait[33 * 3]! - portrait[263 * 3]!,
-    portrait[33 * 3 + 1]! - portrait[263 * 3 + 1]!,
-  );
-  let se = 0;
-  for (const i of IDENTITY)
-    for (let k = 0; k < 3; k++) se += (aligned[i * 3 + k]! - portrait[i * 3 + k]!) ** 2;
-  return Math.sqrt(se / IDENTITY.length) / eyes;
-}
+const identityError = identityDistance;
 
 /** Fraction of the mark's font cells whose centre pixel is not what the mark says (ink bright, box dark). */
 function markMismatch(frame: F32Frame): number {
@@ -267,5 +251,32 @@ describe('face-puppet bad input', () => {
     await expect(proc.process(driver, resolveParams(facePuppetEffect.params, {}) as never)).rejects.toThrow(
       /needs a portrait: --param portrait=face.jpg/,
     );
+  });
+
+  it('a driving face lost longer than hold eases back to the portrait at rest, then follows again', async () => {
+    const driver = await imageFrame(DRIVER_PHOTO, { width: W, height: H });
+    const black = { ...driver, data: new Float32Array(driver.data.length).fill(0) };
+    const p = resolveParams(facePuppetEffect.params, { portrait: PORTRAIT, hold: 2 }) as never;
+    const rest = (await (await facePuppetEffect.createProcessor(ctx)).process(black, p)) as F32Frame;
+    // The driver moved 24 px right after its reference frame: the portrait's face moves with it.
+    const moved = { ...driver, data: new Float32Array(driver.data.length) };
+    for (let y = 0; y < H; y++)
+      moved.data.set(driver.data.subarray(y * W * 4, (y * W + W - 24) * 4), (y * W + 24) * 4);
+    const maxDiff = (a: F32Frame, b: F32Frame) =>
+      a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
+    const proc = await facePuppetEffect.createProcessor(ctx);
+    await proc.process(driver, p);
+    const seen = (await proc.process(moved, p)) as F32Frame;
+    expect(maxDiff(seen, rest)).toBeGreaterThan(0.1);
+    let out = seen;
+    for (let i = 0; i < 2; i++) out = (await proc.process(black, p)) as F32Frame;
+    expect(maxDiff(out, seen), 'held for hold=2 frames').toBeLessThan(1e-3);
+    for (let i = 0; i < 12; i++) out = (await proc.process(black, p)) as F32Frame;
+    expect(maxDiff(out, rest), 'at rest 12 frames later').toBeLessThan(1e-3);
+    const back = (await proc.process(moved, p)) as F32Frame;
+    // Re-found by detection (a different crop than the followed one): close to the first time, far from rest.
+    const meanDiff = (a: F32Frame, b: F32Frame) =>
+      a.data.reduce((m, v, i) => m + Math.abs(v - b.data[i]!), 0) / a.data.length;
+    expect(meanDiff(back, seen), 'follows again').toBeLessThan(meanDiff(seen, rest) / 4);
   });
 });

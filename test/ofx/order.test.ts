@@ -35,7 +35,7 @@ const ORDER_PARAMS: Record<string, string[]> = {
   upscale: ['scale=2x', 'model=Fast (animevideov3)'],
   // Full-size working frames (48 px) keep the model cheap; temporal consistency on: the sequential part.
   style: ['workingHeight=0', 'temporalConsistency=true'],
-  // No declared preRoll (tracks carry history): the plugin pre-rolls from the clip start, so still exact.
+  // preRoll 48: covered faces come from a tracker re-run over the last 48 frames' detections.
   'face-anonymize': ['method=Pixelate'],
   // Sequential, no declared preRoll (the driver's first face is its reference): pre-rolled from the clip start.
   'face-puppet': ['portrait=/usr/lib/python3/dist-packages/skimage/data/astronaut.png'],

@@ -7,6 +7,9 @@
  * "Create Layers at Composition Start Time" preference (`createLayersAtCompStart`: at 0, else at the
  * current time `comp.time`), so an adapter must set the start it wants; and every edit made
  * outside an open undo group is recorded, so tests can assert one undo group per apply and no stray edits.
+ * Keyframes (Transform > Position/Scale): `setValuesAtTimes` needs equal-length arrays, finite times and
+ * values of 2 or 3 finite numbers (AE: "value must be an array of 2 or 3 numbers"); a key at an existing time
+ * replaces it. `parent` must be a layer of the same comp, not the layer itself, and must not make a cycle.
  * No Node imports.
  */
 import type {
@@ -23,6 +26,8 @@ import type {
   AeMarkerValue,
   AeModule,
   AeProject,
+  AeProperty,
+  AeTransformGroup,
 } from '../../../plugin-aftereffects/src/ae-types.ts';
 import type { FakeMediaInfo, MediaLookup } from './premierepro.ts';
 
@@ -118,19 +123,86 @@ export class FakeMarkerProperty implements AeMarkerProperty {
   }
 }
 
+/** A spatial keyframable property (Position or Scale) with AE's value rules. */
+export class FakeSpatialProperty implements AeProperty {
+  readonly keys: { time: number; value: number[] }[] = [];
+  constructor(
+    private readonly app: FakeAeApp,
+    private readonly label: string,
+  ) {}
+  get numKeys(): number {
+    return this.keys.length;
+  }
+  setValuesAtTimes(times: readonly number[], values: readonly (readonly number[])[]): void {
+    if (!Array.isArray(times) || !Array.isArray(values) || times.length !== values.length)
+      throw new Error(`${this.label}.setValuesAtTimes: times and values must be arrays of the same length`);
+    this.app.edit(`${this.label}.setValuesAtTimes(${times.length})`);
+    times.forEach((time, i) => {
+      const value = values[i]!;
+      if (!Number.isFinite(time)) throw new RangeError(`${this.label}: bad key time ${time}`);
+      if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !value.every(Number.isFinite))
+        throw new Error(
+          `${this.label}: value must be an array of 2 or 3 numbers, got ${JSON.stringify(value)}`,
+        );
+      const at = this.keys.findIndex((k) => Math.abs(k.time - time) < EPS);
+      if (at >= 0) this.keys.splice(at, 1);
+      this.keys.push({ time, value: [...value] });
+    });
+    this.keys.sort((a, b) => a.time - b.time);
+  }
+  keyTime(index: number): number {
+    const k = this.keys[index - 1];
+    if (!k) throw new RangeError(`no key ${index} on ${this.label} (1-based; ${this.keys.length} keys)`);
+    return k.time;
+  }
+  keyValue(index: number): number[] {
+    const k = this.keys[index - 1];
+    if (!k) throw new RangeError(`no key ${index} on ${this.label} (1-based; ${this.keys.length} keys)`);
+    return k.value;
+  }
+}
+
 export class FakeLayer implements AeLayer {
   private times: { inPoint: number; outPoint: number; startTime: number };
   private markers: FakeMarkerProperty | undefined;
+  private transformGroup:
+    (AeTransformGroup & { position: FakeSpatialProperty; scale: FakeSpatialProperty }) | undefined;
+  private parentLayer: FakeLayer | null = null;
+  private layerName: string;
   stretch = 100;
   timeRemapEnabled = false;
   constructor(
     private readonly app: FakeAeApp,
     private readonly comp: FakeComp,
-    readonly name: string,
+    name: string,
     readonly source: AeFootageItem | AeCompItem | null,
     times: { inPoint: number; outPoint: number; startTime: number },
   ) {
     this.times = { ...times };
+    this.layerName = name;
+  }
+  get name(): string {
+    return this.layerName;
+  }
+  set name(v: string) {
+    this.app.edit(`${this.layerName}.name`);
+    this.layerName = v;
+  }
+  get parent(): FakeLayer | null {
+    return this.parentLayer;
+  }
+  set parent(layer: AeLayer | null) {
+    this.app.edit(`${this.layerName}.parent`);
+    if (layer === null) {
+      this.parentLayer = null;
+      return;
+    }
+    const p = layer as FakeLayer;
+    if (!this.comp.stack.includes(p))
+      throw new Error(`${this.layerName}.parent: the layer is not in this comp`);
+    for (let up: FakeLayer | null = p; up; up = up.parentLayer)
+      if (up === this) throw new Error(`${this.layerName}.parent: a layer cannot be its own ancestor`);
+    this.parentLayer = p;
   }
   get index(): number {
     return this.comp.stack.indexOf(this) + 1;
@@ -176,15 +248,36 @@ export class FakeLayer implements AeLayer {
   set startTime(v: number) {
     this.set('startTime', v);
   }
-  property(name: 'Marker'): FakeMarkerProperty {
-    if (name !== 'Marker') throw new Error(`property("${name}"): only "Marker" is faked`);
-    return (this.markers ??= new FakeMarkerProperty(this.app, this.name));
+  property(name: 'Marker'): FakeMarkerProperty;
+  property(name: 'ADBE Transform Group'): AeTransformGroup & {
+    position: FakeSpatialProperty;
+    scale: FakeSpatialProperty;
+  };
+  property(name: 'Marker' | 'ADBE Transform Group') {
+    if (name === 'ADBE Transform Group') {
+      if (!this.transformGroup) {
+        const position = new FakeSpatialProperty(this.app, `${this.layerName}.position`);
+        const scale = new FakeSpatialProperty(this.app, `${this.layerName}.scale`);
+        this.transformGroup = {
+          position,
+          scale,
+          property: (n: string) => {
+            if (n === 'ADBE Position') return position;
+            if (n === 'ADBE Scale') return scale;
+            throw new Error(`Transform.property("${n}"): only Position and Scale are faked`);
+          },
+        };
+      }
+      return this.transformGroup;
+    }
+    if (name !== 'Marker') throw new Error(`property("${name as string}"): not faked`);
+    return (this.markers ??= new FakeMarkerProperty(this.app, this.layerName));
   }
   moveBefore(layer: AeLayer): void {
-    this.app.edit(`${this.name}.moveBefore`);
+    this.app.edit(`${this.layerName}.moveBefore`);
     const stack = this.comp.stack;
     stack.splice(stack.indexOf(this), 1);
-    stack.splice(stack.indexOf(layer as FakeLayer), 0, this);
+    stack.splice(stack.indexOf(layer as unknown as FakeLayer), 0, this);
   }
 }
 
@@ -213,6 +306,17 @@ export class FakeComp implements AeCompItem {
           inPoint: start,
           outPoint: start + item.duration,
           startTime: start,
+        });
+        stack.unshift(layer);
+        return layer;
+      },
+      addNull: (duration?: number) => {
+        app.edit('layers.addNull');
+        const nulls = stack.filter((l) => l.source === null && l.name.startsWith('Null ')).length;
+        const layer = new FakeLayer(app, this, `Null ${nulls + 1}`, null, {
+          inPoint: 0,
+          outPoint: duration ?? 10,
+          startTime: 0,
         });
         stack.unshift(layer);
         return layer;

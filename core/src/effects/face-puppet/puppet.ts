@@ -16,37 +16,17 @@
  * A driver face lost for a while: the last pose and expression are held for `hold` frames, then the face
  * eases back to the portrait at rest over REST_FADE frames; tracking resumes the moment the face returns.
  */
-import { access } from 'node:fs/promises';
 import sharp from 'sharp';
 import { createFrame, type F32Frame, type Frame } from '../frame.ts';
 import { ParamError } from '../params.ts';
 import type { FaceDetector, FaceBox } from '../faces/face-detector.ts';
 import { type FaceMesher } from '../faces/face-mesh.ts';
-import { SILHOUETTE } from '../faces/mesh-topology.ts';
-import { applySimilarity, fitSimilarity, invertSimilarity, type Similarity } from './similarity.ts';
+import { readPhotoParam } from '../faces/photo-param.ts';
+import { POSE_POINTS } from '../faces/mesh-topology.ts';
+import { applySimilarity, fitSimilarity, invertSimilarity, type Similarity } from '../faces/similarity.ts';
 import { buildWarpMesh, warpByMesh } from './mesh-warp.ts';
 import { fillMouth, lipColour } from './mouth.ts';
 import { stampMark, type MarkPosition } from './synthetic-mark.ts';
-
-/**
- * Points an expression barely moves: the face oval from the temples up (the jaw drops when the mouth opens,
- * so the lower oval is left out), the nose bridge and tip, the eye corners.
- */
-export const POSE_POINTS: readonly number[] = [
-  ...SILHOUETTE.slice(0, 9),
-  ...SILHOUETTE.slice(27),
-  168,
-  6,
-  197,
-  195,
-  5,
-  4,
-  1,
-  33,
-  133,
-  362,
-  263,
-];
 
 /** Frames over which a face lost longer than `hold` eases back to the portrait at rest. */
 export const REST_FADE = 12;
@@ -67,31 +47,6 @@ export interface Portrait {
   frame: F32Frame;
   mesh: Float32Array;
   lips: [number, number, number];
-}
-
-async function readPortrait(file: string): Promise<F32Frame> {
-  try {
-    await access(file);
-  } catch {
-    throw new ParamError(
-      `face-puppet: portrait ${file} does not exist; give an image file with --param portrait=face.jpg`,
-      'portrait',
-    );
-  }
-  try {
-    const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const frame = createFrame(info.width, info.height);
-    for (let i = 0; i < info.width * info.height; i++) {
-      for (let c = 0; c < 3; c++) frame.data[i * 4 + c] = data[i * 3 + c]! / 255;
-      frame.data[i * 4 + 3] = 1;
-    }
-    return frame;
-  } catch (err) {
-    throw new ParamError(
-      `face-puppet: portrait ${file} is not a readable image (${(err as Error).message}); give a JPEG, PNG, WebP or TIFF`,
-      'portrait',
-    );
-  }
 }
 
 /** The face to animate: the only one, or the `index`th from the left. */
@@ -150,7 +105,7 @@ export async function preparePortrait(
   detector: FaceDetector,
   mesher: FaceMesher,
 ): Promise<Portrait> {
-  const photo = await readPortrait(options.portrait);
+  const photo = await readPhotoParam('face-puppet', 'portrait', options.portrait);
   const face = chooseFace(await detector.detect(photo, { minScore: 0.5 }), options.face, options.portrait);
   const crop = coverCrop(photo.width, photo.height, face, width, height);
   const { data } = await sharp(options.portrait)

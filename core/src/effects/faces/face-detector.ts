@@ -10,6 +10,7 @@ import type { Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { frameToTensor, type Box, type PackedTensor } from '../../runtime/tensor.ts';
+import { acceptsBatch, cutByInnerTileEdge, overlappingTiles } from '../shared/detection-tiles.ts';
 
 export const FACE_MODEL_ID = 'blazeface';
 const INPUT = 256;
@@ -129,17 +130,7 @@ export function blendFaces(faces: FaceBox[], threshold = 0.3): FaceBox[] {
 
 /** Square tiles of `side` px overlapping by a third, covering the frame; none when one pass suffices. */
 export function faceTiles(width: number, height: number, side: number): Box[] {
-  if (Math.max(width, height) <= side * 1.5) return [];
-  const axis = (len: number): { start: number; len: number }[] => {
-    if (len <= side) return [{ start: 0, len }];
-    const n = Math.ceil((len - side) / (side * (2 / 3))) + 1;
-    const step = (len - side) / (n - 1);
-    return Array.from({ length: n }, (_, i) => ({ start: Math.round(i * step), len: side }));
-  };
-  const tiles: Box[] = [];
-  for (const ty of axis(height))
-    for (const tx of axis(width)) tiles.push({ x: tx.start, y: ty.start, width: tx.len, height: ty.len });
-  return tiles;
+  return overlappingTiles(width, height, { side, overlap: 1 / 3, wholeFrameUpTo: 1.5 });
 }
 
 export interface FaceDetectOptions {
@@ -150,6 +141,8 @@ export interface FaceDetectOptions {
 
 export class FaceDetector {
   private readonly buffer = new Float32Array(INPUT * INPUT * 3);
+  /** The conversion pinned in the manifest has a fixed batch of 1; a batch-capable model gets one run per frame. */
+  private readonly batched: boolean;
 
   constructor(
     private readonly session: LoadedSession,
@@ -161,6 +154,7 @@ export class FaceDetector {
         `face detector "${session.modelId}" lacks outputs ${missing.join(', ')}; expected models/manifests/blazeface.json`,
       );
     }
+    this.batched = acceptsBatch(session.session, spec.name);
   }
 
   async detect(frame: Frame, options: FaceDetectOptions): Promise<FaceBox[]> {
@@ -169,32 +163,50 @@ export class FaceDetector {
       undefined,
       ...(side > 0 ? faceTiles(frame.width, frame.height, side) : []),
     ];
+    const per = INPUT * INPUT * 3;
+    const batch = this.batched ? new Float32Array(per * regions.length) : undefined;
+    const packs: PackedTensor[] = [];
     const found: FaceBox[] = [];
-    for (const region of regions) {
+    const decode = (outputs: Record<string, { data: unknown }>, k: number) => {
+      const region = regions[k];
+      const faces = decodeBlazeFace(outputs, packs[k]!, options.minScore);
+      // A face cut by an inner tile edge is partial there and whole in a neighbour (tiles overlap by a third).
+      found.push(...(region ? faces.filter((f) => !cutByInnerTileEdge(f, region, frame, 2)) : faces));
+    };
+    for (const [k, region] of regions.entries()) {
       const packed = frameToTensor(frame, this.spec, {
         width: INPUT,
         height: INPUT,
         fit: 'letterbox',
-        out: this.buffer,
+        out: batch ? batch.subarray(k * per, (k + 1) * per) : this.buffer,
         ...(region ? { region } : {}),
       });
+      packs.push(packed);
+      if (batch) continue;
       const out = await this.session.run({
         [this.spec.name]: new Tensor('float32', packed.data, packed.dims),
       });
-      const faces = decodeBlazeFace(out as Record<string, { data: unknown }>, packed, options.minScore);
-      // A face cut by an inner tile edge is partial there and whole in a neighbour (tiles overlap by a third).
-      found.push(...(region ? faces.filter((f) => !cutByInnerEdge(f, region, frame)) : faces));
+      decode(out as Record<string, { data: unknown }>, k);
+    }
+    if (batch) {
+      const out = (await this.session.run({
+        [this.spec.name]: new Tensor('float32', batch, [regions.length, INPUT, INPUT, 3]),
+      })) as Record<string, { data: Float32Array; dims: readonly number[] }>;
+      for (let k = 0; k < regions.length; k++) decode(sliceBatch(out, k), k);
     }
     return blendFaces(found).filter((f) => f.w > 2 && f.h > 2);
   }
 }
 
-function cutByInnerEdge(f: FaceBox, r: Box, frame: Frame): boolean {
-  const m = 2;
-  return (
-    (r.x > 0 && f.x < r.x + m) ||
-    (r.y > 0 && f.y < r.y + m) ||
-    (r.x + r.width < frame.width && f.x + f.w > r.x + r.width - m) ||
-    (r.y + r.height < frame.height && f.y + f.h > r.y + r.height - m)
-  );
+/** Item k of every batched output (first dimension = batch). */
+export function sliceBatch(
+  outputs: Record<string, { data: Float32Array; dims: readonly number[] }>,
+  k: number,
+): Record<string, { data: Float32Array }> {
+  const one: Record<string, { data: Float32Array }> = {};
+  for (const [name, t] of Object.entries(outputs)) {
+    const size = t.data.length / t.dims[0]!;
+    one[name] = { data: t.data.subarray(k * size, (k + 1) * size) };
+  }
+  return one;
 }

@@ -13,7 +13,8 @@ import type { Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { frameToTensor, type Box } from '../../runtime/tensor.ts';
-import type { FaceBox } from './face-detector.ts';
+import { sliceBatch, type FaceBox } from './face-detector.ts';
+import { acceptsBatch } from '../shared/detection-tiles.ts';
 
 export const FACEMESH_MODEL_ID = 'facemesh';
 export const MESH_POINTS = 468;
@@ -50,7 +51,8 @@ export function meshBounds(points: Float32Array): { x: number; y: number; w: num
 }
 
 export class FaceMesher {
-  private readonly buffer = new Float32Array(INPUT * INPUT * 3);
+  /** The facemesh conversion has a symbolic batch: all faces of a frame go through one run. */
+  private readonly batched: boolean;
 
   constructor(
     private readonly session: LoadedSession,
@@ -62,39 +64,70 @@ export class FaceMesher {
           `face mesh model "${session.modelId}" lacks output ${name}; expected models/manifests/facemesh.json`,
         );
     }
+    this.batched = acceptsBatch(session.session, spec.name);
+  }
+
+  /** Meshes in crops (frame pixels), one model run for all when the model takes a batch. */
+  async inRois(frame: Frame, rois: readonly Box[]): Promise<FaceMeshResult[]> {
+    if (rois.length === 0) return [];
+    const per = INPUT * INPUT * 3;
+    const groups = this.batched ? [rois.map((_, k) => k)] : rois.map((_, k) => [k]);
+    const results: FaceMeshResult[] = [];
+    for (const group of groups) {
+      const data = new Float32Array(per * group.length);
+      const packs = group.map((k, j) =>
+        frameToTensor(frame, this.spec, {
+          width: INPUT,
+          height: INPUT,
+          region: rois[k]!,
+          fit: 'letterbox',
+          out: data.subarray(j * per, (j + 1) * per),
+        }),
+      );
+      const out = (await this.session.run({
+        [this.spec.name]: new Tensor('float32', data, [group.length, INPUT, INPUT, 3]),
+      })) as Record<string, { data: Float32Array; dims: readonly number[] }>;
+      group.forEach((k, j) => {
+        const one = sliceBatch(out, j);
+        const mesh = one.output_mesh!.data;
+        const t = packs[j]!.transform;
+        const points = new Float32Array(MESH_POINTS * 3);
+        for (let i = 0; i < MESH_POINTS; i++) {
+          points[i * 3] = t.offsetX + mesh[i * 3]! * t.scaleX;
+          points[i * 3 + 1] = t.offsetY + mesh[i * 3 + 1]! * t.scaleY;
+          points[i * 3 + 2] = mesh[i * 3 + 2]! * t.scaleX;
+        }
+        results[k] = { points, score: one.output_faceflag!.data[0]!, roi: rois[k]! };
+      });
+    }
+    return results;
   }
 
   /** The mesh in a crop (frame pixels). Parts of the crop outside the frame are padded, keeping the aspect. */
   async inRoi(frame: Frame, roi: Box): Promise<FaceMeshResult> {
-    const packed = frameToTensor(frame, this.spec, {
-      width: INPUT,
-      height: INPUT,
-      region: roi,
-      fit: 'letterbox',
-      out: this.buffer,
-    });
-    const out = (await this.session.run({
-      [this.spec.name]: new Tensor('float32', packed.data, packed.dims),
-    })) as Record<string, { data: unknown }>;
-    const mesh = out.output_mesh!.data as Float32Array;
-    const score = (out.output_faceflag!.data as Float32Array)[0]!;
-    const t = packed.transform;
-    const points = new Float32Array(MESH_POINTS * 3);
-    for (let i = 0; i < MESH_POINTS; i++) {
-      points[i * 3] = t.offsetX + mesh[i * 3]! * t.scaleX;
-      points[i * 3 + 1] = t.offsetY + mesh[i * 3 + 1]! * t.scaleY;
-      points[i * 3 + 2] = mesh[i * 3 + 2]! * t.scaleX;
-    }
-    return { points, score, roi };
+    return (await this.inRois(frame, [roi]))[0]!;
   }
 
   /**
-   * The mesh of a detected face: a crop from the detection, then one refinement crop from the first mesh's
-   * bounds (the detector's box is loose and off-centre on turned heads).
+   * Meshes of detected faces: a crop from each detection, then one refinement crop from the first mesh's
+   * bounds (the detector's box is loose and off-centre on turned heads). Two runs for all faces.
    */
+  async forFaces(
+    frame: Frame,
+    faces: readonly Pick<FaceBox, 'x' | 'y' | 'w' | 'h'>[],
+  ): Promise<FaceMeshResult[]> {
+    const first = await this.inRois(
+      frame,
+      faces.map((f) => squareRoi(f, 1.5)),
+    );
+    return this.inRois(
+      frame,
+      first.map((m) => squareRoi(meshBounds(m.points), 1.5)),
+    );
+  }
+
   async forFace(frame: Frame, face: Pick<FaceBox, 'x' | 'y' | 'w' | 'h'>): Promise<FaceMeshResult> {
-    const first = await this.inRoi(frame, squareRoi(face, 1.5));
-    return this.inRoi(frame, squareRoi(meshBounds(first.points), 1.5));
+    return (await this.forFaces(frame, [face]))[0]!;
   }
 
   /** The next frame of a clip: a crop from the previous mesh's bounds. */

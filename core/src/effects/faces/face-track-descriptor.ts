@@ -1,6 +1,7 @@
 /**
  * `face-track`: face tracks with stable ids as an analyzer. One record per track (kind 'face-track', first and
- * last frame, and per frame the box, whether it was detected or held); the same detector, tracker and params
+ * last frame, per frame the box, whether it was detected or held, and on detected frames the landmarks:
+ * BlazeFace's 6 keypoints or FaceMesh's 468 points); the same detector, tracker and params
  * as face-anonymize, so its ids are the ones `--param keep=` takes and its records are the per-track audit of
  * what face-anonymize covers. `faceTracksToCsv` writes the compositor's 2D track (Nuke-style: y up).
  */
@@ -9,11 +10,19 @@ import { getManifest } from '../../models/manifests.ts';
 import { FACE_MODEL_ID, FaceDetector } from './face-detector.ts';
 import { FaceTracker } from './face-tracker.ts';
 import { faceParams, type FaceParams } from './face-params.ts';
+import { FACEMESH_MODEL_ID, FaceMesher } from './face-mesh.ts';
 
-/** One tracked frame: [frame, x, y, w, h, held (1) or detected (0)], frame pixels, top-left origin. */
-export type TrackSample = [number, number, number, number, number, 0 | 1];
+import type { TrackSample } from './track-sample.ts';
+export type { TrackSample };
 
-export const faceTrackEffect: AnalyzerEffect<FaceParams> = {
+export type FaceTrackParams = FaceParams & { landmarks: string };
+
+/** Landmarks of one tracked frame: [frame, x0, y0, x1, y1, ...] in frame pixels (held frames have none). */
+export type LandmarkSample = number[];
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+
+export const faceTrackEffect: AnalyzerEffect<FaceTrackParams> = {
   kind: 'analyzer',
   id: 'face-track',
   label: 'Track faces',
@@ -21,8 +30,20 @@ export const faceTrackEffect: AnalyzerEffect<FaceParams> = {
   description:
     'Finds every face (BlazeFace with tiles for small faces) and tracks it with a stable id, bridging short ' +
     'occlusions; one record per track with its box on every frame (detected or held).',
-  params: { ...faceParams },
-  models: [FACE_MODEL_ID],
+  params: {
+    ...faceParams,
+    landmarks: {
+      type: 'choice',
+      label: 'Landmarks',
+      help: "Per detected frame: BlazeFace's 6 keypoints, or FaceMesh's 468 points (x, y; one more model per face)",
+      default: 'keypoints',
+      options: [
+        { value: 'keypoints', label: '6 keypoints (eyes, nose, mouth, ears)' },
+        { value: 'mesh', label: 'FaceMesh 468 points' },
+      ],
+    },
+  },
+  models: [FACE_MODEL_ID, FACEMESH_MODEL_ID],
   outputs: [],
   async createAnalyzer(ctx, p) {
     const detector = new FaceDetector(
@@ -30,18 +51,30 @@ export const faceTrackEffect: AnalyzerEffect<FaceParams> = {
       getManifest(FACE_MODEL_ID).input,
     );
     const tracker = new FaceTracker({ holdFrames: p.hold });
+    const mesher =
+      p.landmarks === 'mesh'
+        ? new FaceMesher(await ctx.sessions.get(FACEMESH_MODEL_ID), getManifest(FACEMESH_MODEL_ID).input)
+        : undefined;
     const tracks = new Map<number, TrackSample[]>();
+    const landmarks = new Map<number, LandmarkSample[]>();
     return {
       async push(frame, index) {
         const detections = await detector.detect(frame, {
           minScore: p.minScore,
           tileSide: p.smallFaces ? undefined : 0,
         });
+        // All faces' meshes in one batch; a detected track's box is its detection object.
+        const meshes = mesher ? await mesher.forFaces(frame, detections) : [];
         for (const face of tracker.update(detections)) {
           const samples = tracks.get(face.id) ?? [];
           const { x, y, w, h } = face.box;
           samples.push([index, x, y, w, h, face.held ? 1 : 0]);
           tracks.set(face.id, samples);
+          if (face.held) continue;
+          const points = mesher
+            ? [...meshes[detections.indexOf(face.box)]!.points].filter((_, i) => i % 3 !== 2)
+            : face.box.keypoints.flat();
+          landmarks.set(face.id, [...(landmarks.get(face.id) ?? []), [index, ...points.map(round1)]]);
         }
       },
       async finish() {
@@ -52,7 +85,14 @@ export const faceTrackEffect: AnalyzerEffect<FaceParams> = {
             kind: 'face-track',
             start: samples[0]![0],
             end: samples[samples.length - 1]![0],
-            data: { id, detectedFrames: detected, heldFrames: samples.length - detected, samples },
+            data: {
+              id,
+              detectedFrames: detected,
+              heldFrames: samples.length - detected,
+              samples,
+              landmarkSet: p.landmarks,
+              landmarks: landmarks.get(id) ?? [],
+            },
           };
         });
         return { records };

@@ -1,7 +1,7 @@
 /**
  * Face tracks with stable ids across frames. Each frame's detections are matched to the tracks' predicted
  * boxes (constant velocity, damped) by overlap, or by centre distance relative to face size when a fast
- * move leaves no overlap; a track that misses detections is held at its predicted box for `holdFrames`
+ * move leaves no overlap; among candidate pairs, the one whose six BlazeFace landmarks agree best wins; a track that misses detections is held at its predicted box for `holdFrames`
  * (short occlusions are bridged and, for anonymising, nothing is unmasked for a frame the detector missed);
  * only a detection no live track claims starts a new id.
  */
@@ -53,8 +53,13 @@ export class FaceTracker {
     predicted.forEach((p, t) =>
       detections.forEach((d, di) => {
         const overlap = faceIou(p, d);
-        const dist = centreDistance(p, d) / Math.max(p.w, p.h, d.w, d.h);
-        if (overlap >= minIou || dist <= maxShift) pairs.push({ t, d: di, score: overlap + (1 - dist) });
+        const size = Math.max(p.w, p.h, d.w, d.h);
+        const dist = centreDistance(p, d) / size;
+        // Landmarks break ties between overlapping faces (two heads crossing): the box centres may agree
+        // while eyes, nose and mouth do not.
+        const marks = keypointDistance(p, d) / size;
+        if (overlap >= minIou || dist <= maxShift)
+          pairs.push({ t, d: di, score: overlap + (1 - dist) + (1 - Math.min(1, marks)) });
       }),
     );
     pairs.sort((a, b) => b.score - a.score);
@@ -106,6 +111,15 @@ function shift(b: FaceBox, dx: number, dy: number): FaceBox {
     y: b.y + dy,
     keypoints: b.keypoints.map(([x, y]) => [x + dx, y + dy] as const),
   };
+}
+
+/** Mean distance between corresponding keypoints (Infinity-free: 0 when either has none). */
+function keypointDistance(a: FaceBox, b: FaceBox): number {
+  const n = Math.min(a.keypoints.length, b.keypoints.length);
+  let sum = 0;
+  for (let k = 0; k < n; k++)
+    sum += Math.hypot(a.keypoints[k]![0] - b.keypoints[k]![0], a.keypoints[k]![1] - b.keypoints[k]![1]);
+  return n > 0 ? sum / n : 0;
 }
 
 function centreDistance(a: FaceBox, b: FaceBox): number {

@@ -165,3 +165,34 @@ export const LANDMARK = {
   leftEyeUpper: 386,
   leftEyeLower: 374,
 } as const;
+
+/**
+ * Points an expression barely moves, for fitting head pose: the face oval from the temples up (the jaw drops
+ * when the mouth opens, so the lower oval is left out), the nose bridge and tip, the eye corners.
+ */
+export const POSE_POINTS: readonly number[] = [
+  ...SILHOUETTE.slice(0, 9),
+  ...SILHOUETTE.slice(27),
+  168,
+  6,
+  197,
+  195,
+  5,
+  4,
+  1,
+  33,
+  133,
+  362,
+  263,
+];
+
+/** Points that carry a face's proportions (eye corners, nose tip, upper oval), for identity comparisons. */
+export const IDENTITY_POINTS: readonly number[] = [
+  33,
+  133,
+  362,
+  263,
+  1,
+  ...SILHOUETTE.slice(0, 9),
+  ...SILHOUETTE.slice(27),
+];

@@ -9,6 +9,7 @@ import type { LoadedSession } from '../../runtime/types.ts';
 import type { ModelManifest } from '../../models/manifest.ts';
 import { frameToTensor, type Box } from '../../runtime/tensor.ts';
 import { decodeNanoDetDetections, iou, type PersonBox } from '../../runtime/person-detections.ts';
+import { cutByInnerTileEdge, overlappingTiles } from '../shared/detection-tiles.ts';
 
 /** The heads decodeNanoDetDetections() reads: class scores and distance bins per stride 8, 16, 32. */
 const NANODET_OUTPUTS = ['cls_8', 'reg_8', 'cls_16', 'reg_16', 'cls_32', 'reg_32'];
@@ -34,19 +35,11 @@ const TILE_SCALE = 1.5;
  * suffices).
  */
 export function detectionTiles(width: number, height: number, inputSide: number): Box[] {
-  const side = Math.round(inputSide * TILE_SCALE);
-  if (Math.max(width, height) <= side * 1.34) return [];
-  const axis = (len: number) => {
-    if (len <= side) return [{ start: 0, len }];
-    const n = Math.ceil((len - side) / (side * 0.75)) + 1;
-    const step = (len - side) / (n - 1);
-    return Array.from({ length: n }, (_, i) => ({ start: Math.round(i * step), len: side }));
-  };
-  const tiles: Box[] = [];
-  for (const ty of axis(height)) {
-    for (const tx of axis(width)) tiles.push({ x: tx.start, y: ty.start, width: tx.len, height: ty.len });
-  }
-  return tiles;
+  return overlappingTiles(width, height, {
+    side: Math.round(inputSide * TILE_SCALE),
+    overlap: 0.25,
+    wholeFrameUpTo: 1.34,
+  });
 }
 
 async function detectIn(
@@ -82,13 +75,7 @@ export function dropCutAtTileEdge(
   frame: { width: number; height: number },
 ): PersonBox[] {
   const margin = Math.max(2, tile.width * 0.01);
-  const cutLeft = (b: PersonBox) => tile.x > 0 && b.x <= tile.x + margin;
-  const cutTop = (b: PersonBox) => tile.y > 0 && b.y <= tile.y + margin;
-  const cutRight = (b: PersonBox) =>
-    tile.x + tile.width < frame.width && b.x + b.w >= tile.x + tile.width - margin;
-  const cutBottom = (b: PersonBox) =>
-    tile.y + tile.height < frame.height && b.y + b.h >= tile.y + tile.height - margin;
-  return boxes.filter((b) => !cutLeft(b) && !cutTop(b) && !cutRight(b) && !cutBottom(b));
+  return boxes.filter((b) => !cutByInnerTileEdge(b, tile, frame, margin));
 }
 
 /**
