@@ -37,6 +37,7 @@ const ORDER_PARAMS: Record<string, string[]> = {
   style: ['workingHeight=0', 'temporalConsistency=true'],
   // No declared preRoll (tracks carry history): the plugin pre-rolls from the clip start, so still exact.
   'face-anonymize': ['method=Pixelate'],
+  depth: ['stabilize=0.8'],
 };
 
 describe('OFX: IsIdentity and render order', () => {

@@ -1,0 +1,49 @@
+/** Shared by the depth tests: real pictures as frames, the Middlebury aloe pair and its ground truth. */
+import sharp from 'sharp';
+import { createFrame, type F32Frame } from '../../core/src/effects/frame.ts';
+import type { Mask } from '../../core/src/runtime/mask-ops.ts';
+
+export const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
+export const ALOE_LEFT = `${OPENCV_DATA}/aloeL.jpg`;
+/** Middlebury 2006 "Aloe" ground-truth disparity of the left view (larger = nearer; 0 = unknown). */
+export const ALOE_GT = `${OPENCV_DATA}/aloeGT.png`;
+
+export async function loadFrame(file: string, width?: number): Promise<F32Frame> {
+  const { data, info } = await sharp(file)
+    .resize(width ? { width } : {})
+    .removeAlpha()
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const f = createFrame(info.width, info.height);
+  for (let i = 0; i < data.length; i++) f.data[i] = data[i]! / 255;
+  return f;
+}
+
+/** Ground-truth disparity at `width` (nearest neighbour: unknown pixels stay 0, no blending across edges). */
+export async function loadDisparity(file: string, width: number): Promise<Mask> {
+  const { data, info } = await sharp(file)
+    .resize({ width, kernel: 'nearest' })
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: Float32Array.from(data) };
+}
+
+/** Luma of a frame (BT.709), tightly packed. */
+export function lumaOf(f: F32Frame): Float32Array {
+  const out = new Float32Array(f.width * f.height);
+  for (let y = 0; y < f.height; y++)
+    for (let x = 0; x < f.width; x++) {
+      const s = y * f.stride + x * 4;
+      out[y * f.width + x] = 0.2126 * f.data[s]! + 0.7152 * f.data[s + 1]! + 0.0722 * f.data[s + 2]!;
+    }
+  return out;
+}
+
+/** The red channel of a grey frame (a depth pass) as a plain array. */
+export function greyOf(f: F32Frame): Float32Array {
+  const out = new Float32Array(f.width * f.height);
+  for (let i = 0; i < out.length; i++) out[i] = f.data[i * 4]!;
+  return out;
+}
