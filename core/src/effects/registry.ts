@@ -13,6 +13,7 @@ import { faceTrackEffect } from './faces/face-track-descriptor.ts';
 import { latentWalkEffect } from './latent-walk/generator.ts';
 import { analyzeEffect } from '../analysis/descriptor.ts';
 import { depthEffect } from './depth/descriptor.ts';
+import { parallaxEffect } from './parallax/descriptor.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -26,6 +27,7 @@ const effects: readonly EffectDescriptor[] = [
   latentWalkEffect as EffectDescriptor,
   analyzeEffect as EffectDescriptor,
   depthEffect as EffectDescriptor,
+  parallaxEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {
