@@ -38,6 +38,7 @@ const ORDER_PARAMS: Record<string, string[]> = {
   // No declared preRoll (tracks carry history): the plugin pre-rolls from the clip start, so still exact.
   'face-anonymize': ['method=Pixelate'],
   depth: ['stabilize=0.8'],
+  'lens-blur': ['aperture=4'],
 };
 
 describe('OFX: IsIdentity and render order', () => {

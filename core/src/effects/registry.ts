@@ -14,6 +14,7 @@ import { latentWalkEffect } from './latent-walk/generator.ts';
 import { analyzeEffect } from '../analysis/descriptor.ts';
 import { depthEffect } from './depth/descriptor.ts';
 import { parallaxEffect } from './parallax/descriptor.ts';
+import { lensBlurEffect } from './lens-blur/descriptor.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -28,6 +29,7 @@ const effects: readonly EffectDescriptor[] = [
   analyzeEffect as EffectDescriptor,
   depthEffect as EffectDescriptor,
   parallaxEffect as EffectDescriptor,
+  lensBlurEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {
