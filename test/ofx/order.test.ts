@@ -39,6 +39,8 @@ const ORDER_PARAMS: Record<string, string[]> = {
   'face-anonymize': ['method=Pixelate'],
   depth: ['stabilize=0.8'],
   'lens-blur': ['aperture=4'],
+  // Sequential, no declared preRoll (the driver's first face is its reference): pre-rolled from the clip start.
+  'face-puppet': ['portrait=/usr/lib/python3/dist-packages/skimage/data/astronaut.png'],
 };
 
 describe('OFX: IsIdentity and render order', () => {
