@@ -2,6 +2,8 @@
 import sharp from 'sharp';
 import { createFrame, type F32Frame } from '../../core/src/effects/frame.ts';
 import type { Mask } from '../../core/src/runtime/mask-ops.ts';
+import { resizeMask } from '../../core/src/runtime/tensor.ts';
+import { lumaMask, type DepthMap } from '../../core/src/effects/depth/depth-map.ts';
 
 export const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
 export const ALOE_LEFT = `${OPENCV_DATA}/aloeL.jpg`;
@@ -46,4 +48,22 @@ export function greyOf(f: F32Frame): Float32Array {
   const out = new Float32Array(f.width * f.height);
   for (let i = 0; i < out.length; i++) out[i] = f.data[i * 4]!;
   return out;
+}
+
+/** Mean |Δ depth| between consecutive frames where the picture is still (|Δ luma| < 0.01 on the grid). */
+export function flicker(fs: readonly F32Frame[], maps: readonly DepthMap[]): number {
+  let sum = 0;
+  let n = 0;
+  for (let t = 1; t < maps.length; t++) {
+    const { width, height } = maps[t]!;
+    const a = resizeMask(lumaMask(fs[t - 1]!), width, height);
+    const b = resizeMask(lumaMask(fs[t]!), width, height);
+    for (let i = 0; i < width * height; i++) {
+      if (Math.abs(a.data[i]! - b.data[i]!) >= 0.01) continue;
+      const d = (v: number) => Math.min(1, Math.max(0, v));
+      sum += Math.abs(d(maps[t]!.data[i]!) - d(maps[t - 1]!.data[i]!));
+      n++;
+    }
+  }
+  return sum / n;
 }

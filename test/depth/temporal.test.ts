@@ -15,8 +15,8 @@ import { toFloat32, type F32Frame } from '../../core/src/effects/frame.ts';
 import { decodeFrames } from '../../core/src/media/decode.ts';
 import { DepthEstimator } from '../../core/src/effects/depth/source.ts';
 import { DepthStabilizer, DEPTH_PRE_ROLL } from '../../core/src/effects/depth/temporal.ts';
-import { lumaMask, type DepthMap } from '../../core/src/effects/depth/depth-map.ts';
-import { resizeMask } from '../../core/src/runtime/tensor.ts';
+import { type DepthMap } from '../../core/src/effects/depth/depth-map.ts';
+import { flicker } from './helpers.ts';
 import { resizeFrame } from '../../core/src/effects/style/image-ops.ts';
 import { repoRoot } from '../../core/src/models/paths.ts';
 
@@ -56,24 +56,6 @@ function maxDiff(a: DepthMap, b: DepthMap): number {
   let m = 0;
   for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i]! - b.data[i]!));
   return m;
-}
-
-/** Mean |Δ depth| between consecutive frames where the picture is still (|Δ luma| < 0.01 on the grid). */
-function flicker(fs: readonly F32Frame[], maps: readonly DepthMap[]): number {
-  let sum = 0;
-  let n = 0;
-  for (let t = 1; t < maps.length; t++) {
-    const { width, height } = maps[t]!;
-    const a = resizeMask(lumaMask(fs[t - 1]!), width, height);
-    const b = resizeMask(lumaMask(fs[t]!), width, height);
-    for (let i = 0; i < width * height; i++) {
-      if (Math.abs(a.data[i]! - b.data[i]!) >= 0.01) continue;
-      const d = (v: number) => Math.min(1, Math.max(0, v));
-      sum += Math.abs(d(maps[t]!.data[i]!) - d(maps[t - 1]!.data[i]!));
-      n++;
-    }
-  }
-  return sum / n;
 }
 
 describe('depth temporal consistency', () => {
