@@ -12,12 +12,11 @@ import { decodeFrames } from '../../core/src/media/decode.ts';
 import { DepthEstimator, type DepthSource } from '../../core/src/effects/depth/source.ts';
 import { DepthStabilizer } from '../../core/src/effects/depth/temporal.ts';
 import type { DepthMap } from '../../core/src/effects/depth/depth-map.ts';
-import { resizeMask } from '../../core/src/runtime/tensor.ts';
 import { lensBlur } from '../../core/src/effects/lens-blur/layered-blur.ts';
 import { poseAt } from '../../core/src/effects/parallax/camera.ts';
 import { renderView } from '../../core/src/effects/parallax/render-view.ts';
 import { repoRoot } from '../../core/src/models/paths.ts';
-import { ALOE_GT, ALOE_LEFT, flicker, loadDisparity, loadFrame } from '../../test/depth/helpers.ts';
+import { aloeNearness, ALOE_LEFT, flicker, loadFrame } from '../../test/depth/helpers.ts';
 import type { BenchSection } from '../types.ts';
 import { round1 } from '../support.ts';
 
@@ -51,10 +50,7 @@ export async function run(): Promise<BenchSection> {
       rows.push([`depth source=${source}`, '384x288', round1(ms), off.toFixed(4), on.toFixed(4)]);
     }
     const photo = await loadFrame(ALOE_LEFT, 427);
-    const gt = await loadDisparity(ALOE_GT, 427);
-    let max = 0;
-    for (const v of gt.data) max = Math.max(max, v);
-    const near = resizeMask({ ...gt, data: gt.data.map((v) => v / max) }, photo.width, photo.height);
+    const near = await aloeNearness(photo.width);
     let t0 = performance.now();
     for (let i = 0; i < 3; i++) lensBlur(photo, near, { focus: 0.6, aperture: 12, shape: 'disc' });
     rows.push([

@@ -1,6 +1,7 @@
 /** Shared by the depth tests: real pictures as frames, the Middlebury aloe pair and its ground truth. */
 import sharp from 'sharp';
-import { createFrame, type F32Frame } from '../../core/src/effects/frame.ts';
+import type { F32Frame } from '../../core/src/effects/frame.ts';
+import { imageFrame } from '../support/images.ts';
 import type { Mask } from '../../core/src/runtime/mask-ops.ts';
 import { resizeMask } from '../../core/src/runtime/tensor.ts';
 import { lumaMask, type DepthMap } from '../../core/src/effects/depth/depth-map.ts';
@@ -10,16 +11,34 @@ export const ALOE_LEFT = `${OPENCV_DATA}/aloeL.jpg`;
 /** Middlebury 2006 "Aloe" ground-truth disparity of the left view (larger = nearer; 0 = unknown). */
 export const ALOE_GT = `${OPENCV_DATA}/aloeGT.png`;
 
+/** A picture as a frame, `width` wide with its aspect kept (the shared test loader does the decoding). */
 export async function loadFrame(file: string, width?: number): Promise<F32Frame> {
-  const { data, info } = await sharp(file)
-    .resize(width ? { width } : {})
-    .removeAlpha()
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const f = createFrame(info.width, info.height);
-  for (let i = 0; i < data.length; i++) f.data[i] = data[i]! / 255;
-  return f;
+  if (!width) return imageFrame(file);
+  const meta = await sharp(file).metadata();
+  return imageFrame(file, { width, height: Math.round((meta.height! * width) / meta.width!) });
+}
+
+/**
+ * The Aloe ground truth as nearness at `width` (known disparities spread over 0..1, unknown = 0 = far), and
+ * written as an 8-bit grey depth file when `file` is given.
+ */
+export async function aloeNearness(width: number, file?: string): Promise<Mask> {
+  const gt = await loadDisparity(ALOE_GT, width);
+  let min = Infinity;
+  let max = 0;
+  for (const v of gt.data) {
+    if (v === 0) continue;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  const data = gt.data.map((v) => (v > 0 ? (v - min) / (max - min) : 0));
+  if (file) {
+    const grey = Buffer.from(data.map((v) => Math.round(v * 255)));
+    await sharp(grey, { raw: { width: gt.width, height: gt.height, channels: 1 } })
+      .png()
+      .toFile(file);
+  }
+  return { width: gt.width, height: gt.height, data };
 }
 
 /** Ground-truth disparity at `width` (nearest neighbour: unknown pixels stay 0, no blending across edges). */

@@ -9,14 +9,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
 import { createFrame, toFloat32, type F32Frame } from '../../core/src/effects/frame.ts';
 import { lensBlurEffect, type LensBlurParams } from '../../core/src/effects/lens-blur/descriptor.ts';
 import { lensBlur } from '../../core/src/effects/lens-blur/layered-blur.ts';
 import { loadDepthFile } from '../../core/src/effects/depth/source.ts';
-import { ALOE_GT, ALOE_LEFT, loadDisparity, loadFrame, lumaOf } from './helpers.ts';
+import { aloeNearness, ALOE_LEFT, loadFrame, lumaOf } from './helpers.ts';
 
 const WIDTH = 427;
 const ctx = createEffectContext({ providers: ['cpu'] });
@@ -26,18 +25,7 @@ let depthFile: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'mlxv-lens-'));
   depthFile = path.join(dir, 'aloe-depth.png');
-  const gt = await loadDisparity(ALOE_GT, WIDTH);
-  let min = Infinity;
-  let max = 0;
-  for (const v of gt.data) {
-    if (v === 0) continue;
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-  }
-  const grey = Buffer.from(gt.data.map((v) => (v > 0 ? Math.round(((v - min) / (max - min)) * 255) : 0)));
-  await sharp(grey, { raw: { width: gt.width, height: gt.height, channels: 1 } })
-    .png()
-    .toFile(depthFile);
+  await aloeNearness(WIDTH, depthFile);
 });
 afterAll(async () => {
   await ctx.sessions.dispose();

@@ -21,7 +21,7 @@ import { overscanFor, poseAt } from '../../core/src/effects/parallax/camera.ts';
 import { renderView } from '../../core/src/effects/parallax/render-view.ts';
 import { runJob } from '../../core/src/pipeline/run-job.ts';
 import { JobError } from '../../core/src/contract/errors.ts';
-import { ALOE_GT, ALOE_LEFT, loadDisparity, lumaOf } from './helpers.ts';
+import { aloeNearness, ALOE_GT, ALOE_LEFT, loadDisparity, lumaOf } from './helpers.ts';
 
 const run = promisify(execFile);
 const WIDTH = 427;
@@ -38,20 +38,8 @@ beforeAll(async () => {
   depthFile = path.join(dir, 'aloe-depth.png');
   const info = await sharp(ALOE_LEFT).resize({ width: WIDTH }).png().toFile(photo);
   size = { width: info.width, height: info.height };
-  const gt = await loadDisparity(ALOE_GT, WIDTH);
-  disparity = gt.data;
-  // Known disparities (47..211 at this size) spread over the full grey range; unknown (0) reads as far.
-  let min = Infinity;
-  let max = 0;
-  for (const v of gt.data) {
-    if (v === 0) continue;
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-  }
-  const grey = Buffer.from(gt.data.map((v) => (v > 0 ? Math.round(((v - min) / (max - min)) * 255) : 0)));
-  await sharp(grey, { raw: { width: gt.width, height: gt.height, channels: 1 } })
-    .png()
-    .toFile(depthFile);
+  disparity = (await loadDisparity(ALOE_GT, WIDTH)).data;
+  await aloeNearness(WIDTH, depthFile);
 });
 afterAll(async () => {
   await ctx.sessions.dispose();

@@ -41,6 +41,18 @@ export const depthSourceParam = {
   options: DEPTH_SOURCE_OPTIONS,
 } as const;
 
+/** Temporal stabilisation of computed depth (temporal.ts); shared by every effect that computes depth per frame. */
+export const depthStabilizeParam = {
+  ...unit(
+    'Temporal stabilisation',
+    '0 = off. Aligns each frame to the shot so far (scale and shift) and holds still areas steady; resets at cuts',
+    0.8,
+  ),
+  // Above ~0.9 the frame leaving the window (preRoll) still carries a large weight: its exit shows as a step.
+  max: 0.9,
+  displayMax: 0.9,
+} as const;
+
 export const depthParams = {
   source: depthSourceParam,
   output: {
@@ -92,16 +104,7 @@ export const depthParams = {
     help: 'Keep everything except the range',
     default: false,
   },
-  stabilize: {
-    ...unit(
-      'Temporal stabilisation',
-      '0 = off. Aligns each frame to the shot so far (scale and shift) and holds still areas steady; resets at cuts',
-      0.8,
-    ),
-    // Above ~0.9 the frame leaving the window (preRoll) still carries a large weight: its exit shows as a step.
-    max: 0.9,
-    displayMax: 0.9,
-  },
+  stabilize: depthStabilizeParam,
 } as const satisfies ParamSchema;
 export type DepthParams = ParamsOf<typeof depthParams>;
 

@@ -5,7 +5,7 @@
  * (layered-blur.ts; figures in docs/depth.md).
  */
 import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
-import { depthSourceParam } from '../depth/descriptor.ts';
+import { depthSourceParam, depthStabilizeParam } from '../depth/descriptor.ts';
 import {
   DepthEstimator,
   loadDepthFile,
@@ -60,17 +60,7 @@ export const lensBlurParams = {
     help: 'For a still: a grey depth image of the same size (white = near); empty = compute the depth',
     default: '',
   },
-  stabilize: {
-    type: 'number',
-    label: 'Depth stabilisation',
-    help: 'Temporal stabilisation of the computed depth (see the depth effect); 0 = off',
-    default: 0.8,
-    min: 0,
-    max: 0.9,
-    displayMin: 0,
-    displayMax: 0.9,
-    step: 0.05,
-  },
+  stabilize: depthStabilizeParam,
 } as const satisfies ParamSchema;
 export type LensBlurParams = ParamsOf<typeof lensBlurParams>;
 

@@ -121,37 +121,25 @@ export function pullPushFill(frame: F32Frame, weight: Float32Array): void {
       }
     levels.push(next);
   }
-  // Colour per level (normalised); push: a cell without weight takes the coarser level's colour.
-  let coarse: Float32Array | undefined;
+  // Colour per level (normalised); push: a cell without weight takes the coarser level's colour, sampled
+  // bilinearly at its centre ((x + 0.5) / 2 - 0.5 in the coarser grid).
+  let coarse: F32Frame | undefined;
   for (let l = levels.length - 1; l >= 0; l--) {
     const L = levels[l]!;
-    const colour = new Float32Array(L.w * L.h * 3);
-    const up = levels[l + 1];
+    const colour = createFrame(L.w, L.h);
     for (let y = 0; y < L.h; y++)
       for (let x = 0; x < L.w; x++) {
         const i = y * L.w + x;
-        if (L.wt[i]! > 1e-12) {
-          for (let c = 0; c < 3; c++) colour[i * 3 + c] = L.rgb[i * 3 + c]! / L.wt[i]!;
-        } else if (up && coarse) {
-          // Bilinear from the coarser level (cell centres at (x + 0.5) / 2 - 0.5).
-          const fx = Math.min(up.w - 1, Math.max(0, (x + 0.5) / 2 - 0.5));
-          const fy = Math.min(up.h - 1, Math.max(0, (y + 0.5) / 2 - 0.5));
-          const x0 = Math.floor(fx);
-          const y0 = Math.floor(fy);
-          const x1 = Math.min(up.w - 1, x0 + 1);
-          const y1 = Math.min(up.h - 1, y0 + 1);
-          const ax = fx - x0;
-          const ay = fy - y0;
-          for (let c = 0; c < 3; c++) {
-            const g = (xx: number, yy: number) => coarse![(yy * up.w + xx) * 3 + c]!;
-            colour[i * 3 + c] =
-              (1 - ay) * ((1 - ax) * g(x0, y0) + ax * g(x1, y0)) +
-              ay * ((1 - ax) * g(x0, y1) + ax * g(x1, y1));
-          }
-        }
+        for (let c = 0; c < 3; c++)
+          colour.data[i * 4 + c] =
+            L.wt[i]! > 1e-12
+              ? L.rgb[i * 3 + c]! / L.wt[i]!
+              : coarse
+                ? sample(coarse, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5, c)
+                : 0;
       }
     coarse = colour;
   }
   for (let i = 0; i < frame.width * frame.height; i++)
-    if (!(weight[i]! > 0)) for (let c = 0; c < 3; c++) frame.data[i * 4 + c] = coarse![i * 3 + c]!;
+    if (!(weight[i]! > 0)) for (let c = 0; c < 3; c++) frame.data[i * 4 + c] = coarse!.data[i * 4 + c]!;
 }
