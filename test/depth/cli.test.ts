@@ -13,7 +13,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlxv } from '../cli/helpers.ts';
 import { repoRoot } from '../../core/src/models/paths.ts';
-import { ALOE_LEFT } from './helpers.ts';
+import { runJobViaDaemon } from '../../core/src/daemon/connect.ts';
+import { startDaemonProcess } from '../support/daemon-process.ts';
+import { ALOE_LEFT, aloeNearness } from './helpers.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -80,5 +82,27 @@ describe('depth effects from the CLI', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(await stream(out)).toMatchObject({ codec_name: 'prores', nb_read_frames: '3', width: 384 });
+  }, 300_000);
+
+  it("the daemon's job.submit runs parallax from a photo and a depth file", async () => {
+    const depth = path.join(dir, 'depth-160.png');
+    await aloeNearness(160, depth);
+    const daemon = await startDaemonProcess({ startTimeoutMs: 60_000, killAfterMs: 10_000 });
+    try {
+      const out = path.join(dir, 'daemon-orbit.mp4');
+      const result = await runJobViaDaemon(
+        {
+          effect: 'parallax',
+          input: photo,
+          output: out,
+          params: { depth, motion: 'orbit', seconds: 0.5, fps: '25' },
+        },
+        { connect: { configDir: daemon.dir, port: daemon.port } },
+      );
+      expect(result).toMatchObject({ output: out, frames: 13 });
+      expect(await stream(out)).toMatchObject({ nb_read_frames: '13', width: 160 });
+    } finally {
+      await daemon.stop();
+    }
   }, 300_000);
 });
