@@ -37,6 +37,8 @@ const ORDER_PARAMS: Record<string, string[]> = {
   style: ['workingHeight=0', 'temporalConsistency=true'],
   // preRoll 48: covered faces come from a tracker re-run over the last 48 frames' detections.
   'face-anonymize': ['method=Pixelate'],
+  depth: ['stabilize=0.8'],
+  'lens-blur': ['aperture=4'],
   // Sequential, no declared preRoll (the driver's first face is its reference): pre-rolled from the clip start.
   'face-puppet': ['portrait=/usr/lib/python3/dist-packages/skimage/data/astronaut.png'],
 };

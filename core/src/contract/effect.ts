@@ -129,6 +129,11 @@ export interface Generator {
 }
 
 export interface GeneratorSpec<P extends ParamValues = ParamValues> {
+  /**
+   * The path param a job's input file fills (`mlxv run parallax photo.jpg` = `--param image=photo.jpg`).
+   * Absent: the generator takes no input file.
+   */
+  inputParam?: string;
   frameRate(params: P): Rational;
   frameCount(params: P): number;
   size(params: P): { width: number; height: number };

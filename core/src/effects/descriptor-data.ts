@@ -54,3 +54,11 @@ export function alphaStateOf(effect: EffectDescriptor, params: ParamValues): Alp
   if (!rule) return undefined;
   return rule.byValue[String(params[rule.param])];
 }
+
+/**
+ * Whether still/PNG outputs should be 16-bit whatever the input depth: a depth pass is data, and 256 grey
+ * levels would band it (compositors key and relight on it). Other effects follow the input's bit depth.
+ */
+export function wantsDeepImages(effect: EffectDescriptor): boolean {
+  return effect.outputs.includes('depth');
+}

@@ -13,6 +13,9 @@ import { faceTrackEffect } from './faces/face-track-descriptor.ts';
 import { facePuppetEffect } from './face-puppet/descriptor.ts';
 import { latentWalkEffect } from './latent-walk/generator.ts';
 import { analyzeEffect } from '../analysis/descriptor.ts';
+import { depthEffect } from './depth/descriptor.ts';
+import { parallaxEffect } from './parallax/descriptor.ts';
+import { lensBlurEffect } from './lens-blur/descriptor.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -26,6 +29,9 @@ const effects: readonly EffectDescriptor[] = [
   facePuppetEffect as EffectDescriptor,
   latentWalkEffect as EffectDescriptor,
   analyzeEffect as EffectDescriptor,
+  depthEffect as EffectDescriptor,
+  parallaxEffect as EffectDescriptor,
+  lensBlurEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {

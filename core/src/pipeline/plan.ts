@@ -20,7 +20,7 @@ import { formatFromOutputPath, isImageFormat, outputFormats } from './output-for
 import { checkOutput, type OutputTarget } from './output-checks.ts';
 import { toJobError } from './job-error.ts';
 import { JobError, type JobSpec, type OutputFormat } from './types.ts';
-import { alphaStateOf, outputSizeOf } from '../effects/descriptor-data.ts';
+import { alphaStateOf, outputSizeOf, wantsDeepImages } from '../effects/descriptor-data.ts';
 
 export interface JobPlan {
   effect: FilterEffect | RetimeEffect;
@@ -100,7 +100,7 @@ export async function planJob(
     first: firstFrameNumber,
     count: outputFrames,
   });
-  const imageBitDepth = format === 'png-sequence' || info.bitDepth > 8 ? 16 : 8;
+  const imageBitDepth = format === 'png-sequence' || info.bitDepth > 8 || wantsDeepImages(effect) ? 16 : 8;
   const notes = [...target.notes];
   const alpha = alphaStateOf(effect, params) ?? (info.hasAlpha ? 'straight' : 'opaque');
   if (format === 'jpeg' && alpha !== 'opaque') {

@@ -34,7 +34,8 @@ export async function runGeneratorJob(
   spec: JobSpec,
   options: GeneratedJobOptions,
 ): Promise<JobResult> {
-  if (spec.input) {
+  const inputParam = effect.generator.inputParam;
+  if (spec.input && !inputParam) {
     throw new JobError(
       'BAD_PARAM',
       `effect "${effect.id}" is a generator and takes no input file (got ${spec.input})`,
@@ -42,7 +43,11 @@ export async function runGeneratorJob(
     );
   }
   const started = performance.now();
-  const params = resolveParams(effect.params, spec.params ?? {});
+  const given =
+    spec.input && inputParam
+      ? { ...spec.params, [inputParam]: path.resolve(spec.input) }
+      : (spec.params ?? {});
+  const params = resolveParams(effect.params, given);
   const format = spec.format ?? formatFromOutputPath(spec.output);
   if (!outputFormats.includes(format)) {
     throw new JobError(
