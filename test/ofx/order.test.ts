@@ -37,6 +37,8 @@ const ORDER_PARAMS: Record<string, string[]> = {
   style: ['workingHeight=0', 'temporalConsistency=true'],
   // No declared preRoll (tracks carry history): the plugin pre-rolls from the clip start, so still exact.
   'face-anonymize': ['method=Pixelate'],
+  // A colour reference of frame 0 (the astronaut the clip is made from): flow, solve and stabilisation run.
+  colorize: [`reference=${fixture('astronaut-256.png')}`, 'workingHeight=0', 'minMatch=0'],
 };
 
 describe('OFX: IsIdentity and render order', () => {

@@ -12,6 +12,7 @@ import { faceAnonymizeEffect } from './faces/anonymize-descriptor.ts';
 import { faceTrackEffect } from './faces/face-track-descriptor.ts';
 import { latentWalkEffect } from './latent-walk/generator.ts';
 import { analyzeEffect } from '../analysis/descriptor.ts';
+import { colorizeEffect } from './colorize/descriptor.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -24,6 +25,7 @@ const effects: readonly EffectDescriptor[] = [
   faceTrackEffect as EffectDescriptor,
   latentWalkEffect as EffectDescriptor,
   analyzeEffect as EffectDescriptor,
+  colorizeEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {
