@@ -45,7 +45,7 @@ export async function run(): Promise<BenchSection> {
     await sharp(Buffer.from(frames[0]!.data), { raw: { width: 1920, height: 1080, channels: 4 } })
       .png()
       .toFile(ref);
-    for (const workingHeight of [540, 360]) {
+    for (const workingHeight of [540]) {
       const p = resolveParams(colorizeEffect.params, {
         reference: ref,
         referenceFrame: '0',

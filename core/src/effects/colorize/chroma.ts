@@ -75,16 +75,28 @@ export function fromYCbCr(
       const dr = CR_SCALE * cr[i]!;
       const db = CB_SCALE * cb[i]!;
       const dg = -(KR * dr + KB * db) / KG;
-      let s = 1;
-      for (const d of [dr, dg, db]) {
-        if (d > 0 && l + d > 1) s = Math.min(s, (1 - l) / d);
-        else if (d < 0 && l + d < 0) s = Math.min(s, -l / d);
-      }
+      const s = Math.min(fit(l, dr), fit(l, dg), fit(l, db));
       const o = row * stride + x * 4;
       out[o] = l + s * dr;
       out[o + 1] = l + s * dg;
       out[o + 2] = l + s * db;
     }
+}
+
+/** Largest s in [0, 1] with l + s·d inside 0..1 (l itself inside). */
+function fit(l: number, d: number): number {
+  if (d > 0 && l + d > 1) return (1 - l) / d;
+  if (d < 0 && l + d < 0) return -l / d;
+  return 1;
+}
+
+/** Y' plane of an RGBA float frame's RGB. */
+export function lumaPlane(data: Float32Array, width: number, height: number, stride = width * 4): Float32Array {
+  const y = new Float32Array(width * height);
+  for (let row = 0; row < height; row++)
+    for (let x = 0, s = row * stride, i = row * width; x < width; x++, s += 4, i++)
+      y[i] = KR * data[s]! + KG * data[s + 1]! + KB * data[s + 2]!;
+  return y;
 }
 
 // sRGB (D65) ↔ CIELAB, for the learned colorizers' L*a*b* interface.

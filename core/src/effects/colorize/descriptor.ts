@@ -11,7 +11,7 @@ import { createFrame, firstNonFinite, fromFloat32, packed, toFloat32, type Frame
 import { copyAlpha, resizeFrame, toColorSpaceOf, toDisplay } from '../style/image-ops.ts';
 import { workingSize } from '../style/descriptor.ts';
 import { FLOW_MODEL } from '../shared/optical-flow.ts';
-import { fromYCbCr, resizePlane, toYCbCr } from './chroma.ts';
+import { fromYCbCr, lumaPlane, resizePlane, toYCbCr } from './chroma.ts';
 import {
   ColorizeInputError,
   loadHints,
@@ -203,12 +203,12 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
         });
 
         // Full-resolution luminance, chroma upsampled from the working size.
-        const full = toYCbCr(display.data, display.width, display.height, display.stride);
+        const fullY = lumaPlane(display.data, display.width, display.height, display.stride);
         const fcb = resizePlane(cb, width, height, display.width, display.height);
         const fcr = resizePlane(cr, width, height, display.width, display.height);
         const result = createFrame(display.width, display.height, 'f32', display.colorSpace);
         result.data.set(packed(display).data);
-        fromYCbCr(full.y, fcb, fcr, result.data, display.width, display.height, result.stride);
+        fromYCbCr(fullY, fcb, fcr, result.data, display.width, display.height, result.stride);
         const back = toColorSpaceOf(result, input);
         copyAlpha(back, input);
         return source.format === 'f32' ? back : fromFloat32(back, source.format);

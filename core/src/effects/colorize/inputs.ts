@@ -4,9 +4,11 @@
  */
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
+import { ParamError } from '../params.ts';
 import { toYCbCr, type Planes } from './chroma.ts';
 
-export class ColorizeInputError extends Error {
+/** A ParamError, so every surface reports it as BAD_PARAM (the fix is in the user's params or files). */
+export class ColorizeInputError extends ParamError {
   override name = 'ColorizeInputError';
 }
 

@@ -49,7 +49,7 @@ export interface ChromaProblem {
 export interface SolveOptions {
   /** Relative residual ‖b − Ax‖ / ‖b‖ at which a level stops. */
   tolerance?: number;
-  /** Iteration cap on the finest level (coarser levels get more: they are cheap). */
+  /** Iteration cap on the finest level (intermediate levels get twice, the coarsest up to 2000). */
   maxIterations?: number;
 }
 
@@ -253,7 +253,7 @@ export function solveChroma(
 ): { planes: Float32Array[]; stats: SolveStats } {
   const t0 = performance.now();
   const tolerance = options.tolerance ?? 1e-6;
-  const maxIterations = options.maxIterations ?? 400;
+  const maxIterations = options.maxIterations ?? 60;
   const pyramid: ChromaProblem[] = [problem];
   while (Math.min(pyramid.at(-1)!.width, pyramid.at(-1)!.height) > COARSEST_SIDE)
     pyramid.push(coarsen(pyramid.at(-1)!));
@@ -277,8 +277,9 @@ export function solveChroma(
         const init = p.init[c]!;
         for (let i = 0; i < x.length; i++) x[i] = 0.5 * (x[i]! + init[i]!);
       }
-      // Coarse levels are cheap (a quarter of the pixels each): let them converge.
-      const cap = level === 0 ? maxIterations : maxIterations * (level === pyramid.length - 1 ? 8 : 2);
+      // Coarse levels are cheap (a quarter of the pixels each): the coarsest converges, each finer level
+      // only corrects detail near edges, starting from the prolonged answer.
+      const cap = level === pyramid.length - 1 ? 2000 : level === 0 ? maxIterations : 2 * maxIterations;
       used += pcg(a, p.weight, diag, b, x, p.width, p.height, tolerance, cap);
       next.push(x);
     }
