@@ -12,6 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { listEffects } from '../../core/src/effects/registry.ts';
 import type { EffectDescriptor, FilterEffect, ParamValues } from '../../core/src/effects/types.ts';
 import { outputScaleFactor } from '../../core/src/effects/descriptor-data.ts';
+import { effectModelCards } from '../../core/src/models/model-cards.ts';
 
 type OutputSizeJson =
   | { factor: number; scaleParam: string }
@@ -49,6 +50,8 @@ function describe(fx: FilterEffect): Record<string, unknown> {
     ...(fx.outputScale ? { outputSize: outputSizeJson(fx) } : {}),
     ...(fx.identityWhen ? { identityWhen: fx.identityWhen } : {}),
     ...(fx.alphaState ? { alphaState: fx.alphaState } : {}),
+    // The models' cards (licence, training data, known biases): the plugin shows them in its description.
+    modelCards: effectModelCards(fx.models),
   };
 }
 

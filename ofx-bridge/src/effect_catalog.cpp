@@ -68,6 +68,14 @@ std::vector<EffectInfo> parseCatalog(const std::string &text, const std::string 
     info.temporal = e["temporal"].stringOr("stateless");
     info.pluginIdentifier = "org.mlxvideo." + info.id;
     for (const auto &p : e["params"].items()) info.params.push_back(parseParam(p));
+    for (const auto &c : e["modelCards"].items()) {
+      ModelCard card;
+      for (const auto &m : c["models"].items()) card.models.push_back(m.asString());
+      card.license = c["license"].asString();
+      card.trainedOn = c["trainedOn"].asString();
+      card.knownBiases = c["knownBiases"].asString();
+      info.modelCards.push_back(std::move(card));
+    }
     const auto &os = e["outputSize"];
     if (os.isObject()) {
       info.outputSize.present = true;
@@ -92,6 +100,17 @@ std::vector<EffectInfo> parseCatalog(const std::string &text, const std::string 
     }
     if (e["preRoll"].isNumber()) info.preRoll = int(e["preRoll"].asNumber(0));
     out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::string describeWithCards(const EffectInfo &fx) {
+  std::string out = fx.description;
+  for (const auto &card : fx.modelCards) {
+    std::string models;
+    for (const auto &m : card.models) models += (models.empty() ? "" : ", ") + m;
+    out += "\n\nModel " + models + ". Licence: " + card.license + ". Learned from: " + card.trainedOn +
+           ". Known biases: " + card.knownBiases + ".";
   }
   return out;
 }

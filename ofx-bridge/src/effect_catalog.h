@@ -43,8 +43,15 @@ struct AlphaStateRule {
   std::map<std::string, std::string> byValue;  // choice value -> straight | premultiplied | opaque
 };
 
+/// A model card from the manifests (models sharing one card are listed together).
+struct ModelCard {
+  std::vector<std::string> models;
+  std::string license, trainedOn, knownBiases;
+};
+
 struct EffectInfo {
   std::string id, label, category, description, temporal;
+  std::vector<ModelCard> modelCards;
   std::vector<ParamInfo> params;
   OutputSizeRule outputSize;
   std::vector<IdentityCondition> identityWhen;  // empty: never identity
@@ -52,6 +59,10 @@ struct EffectInfo {
   int preRoll = -1;  // sequential effects: input frames before N that frame N depends on; -1: not declared
   std::string pluginIdentifier;  // "org.mlxvideo.<id>"
 };
+
+/// The plugin description: what the effect does, then each model card (what it learned from, its licence and
+/// known biases), so the host shows where the models come from wherever it shows the effect's description.
+std::string describeWithCards(const EffectInfo &fx);
 
 /// Parses an effects.json document; throws std::runtime_error naming the file on malformed input.
 std::vector<EffectInfo> parseCatalog(const std::string &text, const std::string &path);

@@ -132,7 +132,7 @@ OfxStatus describe(const EffectInfo &fx, OfxImageEffectHandle h) {
   if (!p) return kOfxStatErrBadHandle;
   setStr(p, kOfxPropLabel, "mlxvideo " + fx.label);
   setStr(p, kOfxPropShortLabel, fx.label.substr(0, 32));
-  setStr(p, kOfxPropPluginDescription, fx.description);
+  setStr(p, kOfxPropPluginDescription, describeWithCards(fx));
   setInt(p, kOfxPropVersion, int(kVersionMajor), 0);
   setInt(p, kOfxPropVersion, int(kVersionMinor), 1);
   setStr(p, kOfxPropVersionLabel, std::to_string(kVersionMajor) + "." + std::to_string(kVersionMinor));

@@ -212,6 +212,7 @@ std::string describeParams(Effect &d) {
     out += first ? "" : ",";
     first = false;
     out += "{\"name\":" + q(p->name) + ",\"type\":" + q(p->type) + ",\"label\":" + q(pp.getString(kOfxPropLabel));
+    if (pp.has(kOfxParamPropHint)) out += ",\"hint\":" + q(pp.getString(kOfxParamPropHint));
     for (const char *k : {kOfxParamPropDefault, kOfxParamPropMin, kOfxParamPropMax, kOfxParamPropDisplayMin,
                           kOfxParamPropDisplayMax}) {
       if (!pp.has(k)) continue;
@@ -248,6 +249,7 @@ int listPlugins(void *dl, const Options &o) {
     PropertySet &p = L.descriptor.props;
     out += std::string(k ? "," : "") + "{\"id\":" + q(L.plugin->pluginIdentifier) + ",\"label\":" + q(p.getString(kOfxPropLabel)) +
            ",\"grouping\":" + q(p.getString(kOfxImageEffectPluginPropGrouping)) +
+           ",\"description\":" + q(p.getString(kOfxPropPluginDescription)) +
            ",\"contexts\":" + strList(p.getStrings(kOfxImageEffectPropSupportedContexts)) +
            ",\"depths\":" + strList(p.getStrings(kOfxImageEffectPropSupportedPixelDepths)) +
            ",\"threadSafety\":" + q(p.getString(kOfxImageEffectPluginRenderThreadSafety)) +

@@ -178,6 +178,50 @@ describe('mlxv run never wipes a folder given as the output', () => {
     expect((await readdir(dir)).sort()).toEqual(['frame_000000.png', 'frame_000001.png', 'frame_000007.png']);
     expect(await readFile(path.join(dir, 'frame_000007.png'), 'utf8')).toBe('earlier render');
   }, 120_000);
+
+  it('EXR sequences follow the same rule: only their exact names, and only with --overwrite', async () => {
+    const exr = (output: string, overwrite = false, format?: 'exr-sequence') =>
+      runJob(
+        { effect: 'identity', input: clip, output, params: {}, overwrite, ...(format ? { format } : {}) },
+        { ctx: noModels },
+      );
+    // A pattern next to documents: only its two names appear; again only with --overwrite.
+    const dir = await userFolder('exr-pattern');
+    const before = await snapshot(dir);
+    await exr(path.join(dir, 'shot_%04d.exr'));
+    const after = await snapshot(dir);
+    expect(Object.keys(after).sort()).toEqual(
+      [...Object.keys(before), 'shot_0000.exr', 'shot_0001.exr'].sort(),
+    );
+    await expect(exr(path.join(dir, 'shot_%04d.exr'))).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await exr(path.join(dir, 'shot_%04d.exr'), true);
+    for (const [name, hash] of Object.entries(before)) expect((await snapshot(dir))[name]).toBe(hash);
+    // EXR data under PNG names would be a lie: refused before anything is written.
+    await expect(exr(path.join(dir, 'shot_%04d.png'), true, 'exr-sequence')).rejects.toMatchObject({
+      code: 'BAD_PARAM',
+      message: expect.stringContaining('does not end in .exr'),
+    });
+
+    // A folder: frame_NNNNNN.exr inside; an earlier EXR render is replaced frame by frame with --overwrite.
+    const frames = path.join(root, 'exr-frames');
+    await mkdir(frames);
+    await exr(frames, false, 'exr-sequence');
+    expect((await readdir(frames)).sort()).toEqual(['frame_000000.exr', 'frame_000001.exr']);
+    await writeFile(path.join(frames, 'frame_000009.exr'), 'earlier render');
+    await expect(exr(frames, false, 'exr-sequence')).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await exr(frames, true, 'exr-sequence');
+    expect(await readFile(path.join(frames, 'frame_000009.exr'), 'utf8')).toBe('earlier render');
+    // A folder of PNG frames is not an earlier EXR sequence: someone's files, refused even with --overwrite.
+    const pngs = path.join(root, 'png-frames');
+    await mkdir(pngs);
+    await job(clip, pngs);
+    const pngBefore = await snapshot(pngs);
+    await expect(exr(pngs, true, 'exr-sequence')).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: expect.stringContaining('is not empty'),
+    });
+    expect(await snapshot(pngs)).toEqual(pngBefore);
+  }, 120_000);
 });
 
 describe("the daemon's job.submit follows the same rule", () => {

@@ -6,7 +6,7 @@
  * Results are compared with a local run by decoding both to 16-bit RGBA with ffmpeg.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -104,6 +104,31 @@ it('96 frames across two worker processes decode to the same frames as a local r
   const status = await mlxv(['farm', 'status', '--redis', redis.url]);
   expect(status.stdout).toMatch(/workers \(2\)/);
   expect(status.stdout).toMatch(/done\s+matte/);
+}, 180_000);
+
+it('an EXR sequence (frames 8-39, a pattern) rendered on the farm equals a local run, file for file', async () => {
+  const local = path.join(dir, 'exr-local');
+  const farm = path.join(dir, 'exr-farm');
+  await mkdir(local);
+  await mkdir(farm);
+  const frames = ['--frames', '8-39'];
+  const l = await mlxv(['run', 'matte', clip, '-o', path.join(local, 'm_%04d.exr'), ...MATTE, ...frames]);
+  expect(l.code, l.stderr).toBe(0);
+  const r = await mlxv(farmRun(path.join(farm, 'm_%04d.exr'), 16, '--json', ...frames));
+  expect(r.code, r.stderr).toBe(0);
+  // Two chunks (8-23, 24-39); the second starts with matte's pre-roll, so this checks it for EXR too.
+  expect((JSON.parse(r.stdout) as { chunks: number }).chunks).toBe(2);
+  const names = (await readdir(local)).sort();
+  expect(names).toEqual(Array.from({ length: 32 }, (_, i) => `m_${String(8 + i).padStart(4, '0')}.exr`));
+  expect((await readdir(farm)).sort()).toEqual(names);
+  for (const name of names) {
+    const [a, b] = await Promise.all([readFile(path.join(local, name)), readFile(path.join(farm, name))]);
+    expect(b.equals(a), name).toBe(true);
+  }
+  // The segments folder is gone; nothing but the frames was written next to them.
+  expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
+  await rm(local, { recursive: true });
+  await rm(farm, { recursive: true });
 }, 180_000);
 
 it('a worker killed (SIGKILL) mid-chunk has its chunk redone by the other; the job completes', async () => {

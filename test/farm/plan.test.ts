@@ -8,7 +8,7 @@ import { effectiveChunkSize, planChunks, retimePeriod } from '../../core/src/far
 import { retimeClock } from '../../core/src/effects/interpolate/descriptor.ts';
 import { sessionsPinnedTo } from '../../core/src/farm/model-check.ts';
 import type { SessionManager } from '../../core/src/runtime/types.ts';
-import { formatFrameNumber } from '../../core/src/farm/assemble.ts';
+import { frameFileName } from '../../core/src/media/output-names.ts';
 import { mlxv } from '../cli/helpers.ts';
 import { repoRoot } from '../support/paths.ts';
 
@@ -68,8 +68,8 @@ it('a worker refuses a model whose pinned sha256 differs from the job, naming th
 });
 
 it('frame numbers fill printf patterns as a local run names PNGs', () => {
-  expect(formatFrameNumber('matte_%04d.png', 7)).toBe('matte_0007.png');
-  expect(formatFrameNumber('f%d.png', 12)).toBe('f12.png');
+  expect(frameFileName('matte_%04d.png', 7)).toBe('matte_0007.png');
+  expect(frameFileName('f%d.png', 12)).toBe('f12.png');
 });
 
 it('exports Deadline job files and an OpenCue spec whose tasks run mlxv farm chunk on the planned chunks', async () => {
@@ -150,4 +150,4 @@ it('exports Deadline job files and an OpenCue spec whose tasks run mlxv farm chu
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 60_000);
+}, 180_000);

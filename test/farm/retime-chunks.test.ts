@@ -47,7 +47,7 @@ it('interpolate slowmo 2x in chunks of 3 input frames equals a continuous run', 
       { ctx },
     );
   }
-  await assembleSegments(plan.job, plan.chunks, segmentDir, { overwrite: false, tag: 'test' });
+  await assembleSegments(plan.job, plan.chunks, segmentDir, { overwrite: false });
 
   const names = (await readdir(local)).sort();
   expect(names.length).toBe(16);

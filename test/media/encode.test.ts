@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeFrames } from '../../core/src/media/decode.ts';
@@ -187,6 +188,62 @@ describe('PNG sequence', () => {
     expect(readdirSync(dir).sort()).toEqual(['f_0010.png', 'f_0011.png', 'f_0012.png']);
     const meta = await sharp(path.join(dir, 'f_0011.png')).metadata();
     expect(meta).toMatchObject({ channels: 4, depth: 'uchar' });
+  });
+});
+
+describe('EXR sequence', () => {
+  it('writes numbered half-float RGBA EXRs in linear light, from the first frame number', async () => {
+    const dir = path.join(tmp.dir, 'exr');
+    mkdirSync(dir);
+    const src = fixture('closeup-2398.mp4');
+    const range = { start: 3, end: 5 };
+    const encoder = await transcode(src, path.join(dir, 'shot_%04d.exr'), 'exr-sequence', {
+      range,
+      firstFrameNumber: 3,
+    });
+    expect(encoder.audio).toBe('dropped');
+    expect(encoder.notes.join('\n')).toContain('an EXR sequence cannot carry audio');
+    expect(readdirSync(dir).sort()).toEqual(['shot_0003.exr', 'shot_0004.exr', 'shot_0005.exr']);
+    const info = await probeMedia(src);
+    const sourceFrames: { data: Float32Array; stride: number }[] = [];
+    for await (const f of decodeFrames(src, { info, range })) {
+      sourceFrames.push({ data: Float32Array.from(f.data), stride: f.stride });
+    }
+    const { width, height } = info;
+    const toLinear = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    for (const [n, name] of ['shot_0003.exr', 'shot_0004.exr', 'shot_0005.exr'].entries()) {
+      const file = path.join(dir, name);
+      expect((await ffprobeStreams(file))[0]).toMatchObject({ codec_name: 'exr', width, height });
+      // ffmpeg's raw float read of the file (planar G, B, R, A), not our decoder.
+      const { stdout } = await execa(
+        'ffmpeg',
+        ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'gbrapf32le', 'pipe:1'],
+        { encoding: 'buffer', maxBuffer: 1 << 26 },
+      );
+      const bytes = Buffer.from(stdout);
+      const planes = new Float32Array(bytes.buffer, bytes.byteOffset, width * height * 4);
+      const plane = (c: number, i: number) => planes[c * width * height + i]!;
+      let alphaWorst = 0;
+      let rgbSum = 0;
+      const frame = sourceFrames[n]!;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = y * width + x;
+          alphaWorst = Math.max(alphaWorst, Math.abs(plane(3, i) - testAlpha(x, width, n)));
+          for (const [c, k] of [
+            [2, 0],
+            [0, 1],
+            [1, 2],
+          ] as const) {
+            rgbSum += Math.abs(plane(c, i) - toLinear(frame.data[y * frame.stride + x * 4 + k]!));
+          }
+        }
+      }
+      // Half floats: 11 significant bits, so alpha (0..1) is within 2^-11 of what was written.
+      expect(alphaWorst).toBeLessThan(1 / 1024);
+      expect(rgbSum / (width * height * 3)).toBeLessThan(0.002);
+    }
+    assertNoLeftovers(dir);
   });
 });
 

@@ -99,6 +99,22 @@ describe('stale partial sweep', () => {
     expect(removed).toEqual([path.join(dir, stale)]);
     expect(readdirSync(dir).sort()).toEqual([alive, otherHost, otherOutput, lookalike].sort());
 
+    // Without a kind (a daemon's journal keeps only the output name): the file and folder places both.
+    const folderStale = `.out.mov.partial-${dead}-3-${host}`;
+    mkdirSync(path.join(dir, folderStale));
+    const patternDir = path.join(dir, 'seq');
+    mkdirSync(patternDir);
+    const patternStale = `.partial-${dead}-4-${host}`;
+    mkdirSync(path.join(patternDir, patternStale));
+    writeFileSync(path.join(dir, stale), 'x');
+    expect((await sweepStalePartials(path.join(dir, 'out.mov'))).sort()).toEqual(
+      [path.join(dir, stale), path.join(dir, folderStale)].sort(),
+    );
+    expect(await sweepStalePartials(path.join(patternDir, 'f_%04d.exr'))).toEqual([
+      path.join(patternDir, patternStale),
+    ]);
+    expect(readdirSync(dir).sort()).toEqual([alive, otherHost, otherOutput, lookalike, 'seq'].sort());
+
     // The encoder sweeps when it starts, and says so in its notes.
     writeFileSync(path.join(dir, stale), 'x');
     const enc = await createEncoder({ ...png(path.join(dir, 'out.mov')), format: 'png', imageBitDepth: 8 });

@@ -4,18 +4,18 @@
  * CPU to catch mid-job). Checks progress is visible mid-job (DOM and the bar's pixels in a screenshot,
  * saved to test/panels/__screenshots__/), then clicks Cancel and sees the job cancelled.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pairedToken, type WebSocketConstructor } from '../../core/src/client/client.ts';
 import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
 import { mediaFolder, realLookup, type MediaFolder } from './helpers.ts';
+import { launchChromium, writePremierePage } from './browser/premiere-page.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const screenshots = here('./__screenshots__');
@@ -40,38 +40,14 @@ beforeAll(async () => {
   });
 
   workDir = mkdtempSync(join(tmpdir(), 'mlxv-panel-page-'));
-  const bundle = await build({
-    entryPoints: [here('./browser/entry.ts')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    write: false,
-    logLevel: 'warning',
-  });
-  writeFileSync(join(workDir, 'panel.js'), bundle.outputFiles[0]!.text);
-  const config = {
+  page = await writePremierePage(workDir, {
     url: t.daemon.url,
     token,
     media: { path: clip, info: await realLookup(clip) },
     // The whole clip (48 frames at 10 fps): long enough to catch mid-job and cancel even on a fast machine.
     clips: [{ name: 'street', track: 0, in: 0, out: 4.8, start: 2 }],
-  };
-  const css =
-    readFileSync(here('../../core/src/panel/panel.css'), 'utf8') +
-    readFileSync(here('./browser/spectrum-shim.css'), 'utf8');
-  writeFileSync(
-    join(workDir, 'index.html'),
-    `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style>
-<script>${readFileSync(here('./browser/spectrum-shim.js'), 'utf8')}</script>
-<script>window.mlxvConfig = ${JSON.stringify(config)};</script></head>
-<body><div id="mlxvideo-root"></div><script src="panel.js"></script></body></html>`,
-  );
-  // A file:// page: the daemon refuses web origins (http/https) at the upgrade, as it should.
-  page = pathToFileURL(join(workDir, 'index.html')).href;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'],
   });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

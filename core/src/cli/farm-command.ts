@@ -335,7 +335,6 @@ async function assembleFromCli(effect: string, input: string, opts: ExportedOpti
     const segmentDir = segmentDirFor(plan.job, opts.jobId);
     const result = await assembleSegments(plan.job, plan.chunks, segmentDir, {
       overwrite: opts.overwrite ?? false,
-      tag: opts.jobId,
     });
     await rm(segmentDir, { recursive: true, force: true });
     process.stdout.write(

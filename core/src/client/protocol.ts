@@ -170,6 +170,14 @@ export type ClientMessage =
 
 // ---- daemon -> client -------------------------------------------------------------------------
 
+/** A model card (models/manifests/<id>.json `card`) for the models that share it. */
+export interface ModelCardSummary {
+  models: string[];
+  license: string;
+  trainedOn: string;
+  knownBiases: string;
+}
+
 export interface EffectSummary {
   id: string;
   label: string;
@@ -187,6 +195,8 @@ export interface EffectSummary {
   resizes: boolean;
   /** True when the effect changes timing (frame interpolation): jobs only, no frame.render. */
   retimes: boolean;
+  /** What the effect's models are, their licences and what they learned from (absent from older daemons). */
+  modelCards?: ModelCardSummary[];
 }
 
 export interface DaemonLimits {

@@ -49,7 +49,6 @@ export interface EffectContext {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- P keeps every kind's signature uniform
 export interface EffectBase<P extends ParamValues = ParamValues> {
   id: string;
   label: string;
@@ -74,6 +73,11 @@ export interface EffectBase<P extends ParamValues = ParamValues> {
    * Absent: the output keeps the input's state.
    */
   alphaState?: AlphaState;
+  /**
+   * Container metadata a job writes into its output file (e.g. that the pictures are synthetic and what made
+   * them). Absent: none. Hosts that write the file themselves (OFX) cannot carry it.
+   */
+  containerMetadata?(params: P): Readonly<Record<string, string>>;
 }
 
 /** Per-instance state lives inside the processor; reset() clears it (a jump in time, a new clip). */

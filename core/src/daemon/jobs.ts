@@ -6,8 +6,8 @@
  * (never done) when it starts again, and removes their partial temp outputs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { EffectContext } from '../effects/types.ts';
 import { getEffect, UnknownEffectError } from '../effects/registry.ts';
 import { ParamError, resolveParams } from '../effects/params.ts';
@@ -21,6 +21,7 @@ import type {
   JobSpecMessage,
 } from '../client/protocol.ts';
 import type { EffectContextProvider } from './effect-context.ts';
+import { processAlive, sweepStalePartials } from '../media/output-names.ts';
 
 export type RunJobFn = (
   spec: JobSpec,
@@ -62,41 +63,8 @@ export interface JobManagerOptions {
 
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
 
-/**
- * Removes what a killed daemon's encoder left next to `output`. The encoder (core/src/media/encode.ts,
- * prepareTarget) writes `<dir>/.<stem>.partial-<pid>-<n><ext>` for files, `<parent>/.<folder>.partial-<pid>-<n>/`
- * for PNG folders and `<dir>/.partial-<pid>-<n>/` for %d patterns, and renames on success. Only names carrying
- * the dead daemon's pid are touched, so a second daemon or CLI writing the same folder is left alone.
- */
-export function removePartialOutputs(output: string, pid: number): string[] {
-  const dir = dirname(output);
-  const stem = basename(output, extname(output));
-  const prefixes = [`.${stem}.partial-${pid}-`, `.${basename(output)}.partial-${pid}-`, `.partial-${pid}-`];
-  const removed: string[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const entry of entries) {
-    if (prefixes.some((p) => entry.startsWith(p))) {
-      rmSync(join(dir, entry), { recursive: true, force: true });
-      removed.push(join(dir, entry));
-    }
-  }
-  return removed;
-}
-
-/** True when a process with this pid exists (pid reuse after a crash is possible but rare). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// A pid in the job journal is checked with the same test the stale-partial sweep uses.
+export { processAlive };
 
 /** What the journal holds per job: the public info plus the pid of the daemon that ran it. */
 type JournalEntry = JobInfo & { runnerPid?: number };
@@ -114,9 +82,10 @@ export class JobManager {
 
   /**
    * Reads the journal left by a previous daemon. Jobs it had queued or running were interrupted (killed,
-   * crashed, power cut): they become `failed` with INTERRUPTED, and their partial outputs are removed.
+   * crashed, power cut): they become `failed` with INTERRUPTED, and their partial outputs are removed (the
+   * encoder's own sweep: only our temporary names for that output, of dead pids on this host).
    */
-  recover(): JobInfo[] {
+  async recover(): Promise<JobInfo[]> {
     const interrupted: JobInfo[] = [];
     const loaded: JobInfo[] = [];
     for (const file of readdirSync(this.opts.journalDir)) {
@@ -132,7 +101,9 @@ export class JobManager {
       // A live runner is another daemon sharing this config folder (or this process): its jobs are not ours.
       if (!FINISHED.has(info.state) && runnerPid && processAlive(runnerPid)) continue;
       if (!FINISHED.has(info.state)) {
-        if (info.state === 'running' && runnerPid) removePartialOutputs(info.job.output, runnerPid);
+        if (info.state === 'running' && runnerPid) {
+          await sweepStalePartials(resolve(info.job.output)).catch(() => []);
+        }
         info = {
           ...info,
           state: 'failed',

@@ -26,7 +26,18 @@ const jobSpec = z.object({
   params: z.record(z.string(), z.unknown()).optional(),
   frames: z.object({ start: z.number().int().min(0), end: z.number().int().min(0).optional() }).optional(),
   format: z
-    .enum(['prores4444', 'png-sequence', 'webm-vp9', 'h264', 'png', 'jpeg', 'tiff', 'webp', 'exr'])
+    .enum([
+      'prores4444',
+      'png-sequence',
+      'exr-sequence',
+      'webm-vp9',
+      'h264',
+      'png',
+      'jpeg',
+      'tiff',
+      'webp',
+      'exr',
+    ])
     .optional(),
   overwrite: z.boolean().optional(),
 });

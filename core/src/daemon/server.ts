@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { listEffects } from '../effects/registry.ts';
 import type { EffectContext } from '../effects/types.ts';
 import { temporalOf } from '../effects/descriptor-data.ts';
+import { effectModelCards } from '../models/model-cards.ts';
 import {
   CLOSE_SHUTTING_DOWN,
   DEFAULT_PORT,
@@ -102,6 +103,7 @@ function effectSummaries(): EffectSummary[] {
     models: e.models,
     resizes: e.outputScale !== undefined,
     retimes: e.kind === 'retime',
+    modelCards: effectModelCards(e.models),
   }));
 }
 
@@ -166,7 +168,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     runJob: injectedRunJob ? async () => injectedRunJob : defaultRunJob,
     context,
   });
-  const interrupted = jobs.recover();
+  const interrupted = await jobs.recover();
   for (const j of interrupted) log('warn', 'job interrupted by a previous daemon stop', { jobId: j.jobId });
 
   const shmAvailable = nativeAddon() !== null;

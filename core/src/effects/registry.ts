@@ -10,6 +10,7 @@ import { matteEffect } from './matte/descriptor.ts';
 import { styleEffect } from './style/descriptor.ts';
 import { faceAnonymizeEffect } from './faces/anonymize-descriptor.ts';
 import { faceTrackEffect } from './faces/face-track-descriptor.ts';
+import { facePuppetEffect } from './face-puppet/descriptor.ts';
 import { latentWalkEffect } from './latent-walk/generator.ts';
 import { analyzeEffect } from '../analysis/descriptor.ts';
 import { colorizeEffect } from './colorize/descriptor.ts';
@@ -23,6 +24,7 @@ const effects: readonly EffectDescriptor[] = [
   styleEffect as EffectDescriptor,
   faceAnonymizeEffect as EffectDescriptor,
   faceTrackEffect as EffectDescriptor,
+  facePuppetEffect as EffectDescriptor,
   latentWalkEffect as EffectDescriptor,
   analyzeEffect as EffectDescriptor,
   colorizeEffect as EffectDescriptor,

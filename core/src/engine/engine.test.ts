@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isMainThread } from 'node:worker_threads';
-import { createFrame, frameOver, toFloat32 } from '../contract/frame.ts';
+import { createFrame, frameOver } from '../contract/frame.ts';
 import { JobError } from '../contract/errors.ts';
 import { getFilter } from '../effects/registry.ts';
 import { createEffectContext } from '../runtime/context.ts';
@@ -52,10 +52,11 @@ describe('engine pool', () => {
     const processor = await createProcessorFor(identity, ctx);
     expect(processor).toBeInstanceOf(RemoteProcessor);
     const input = ramp(16, 8);
-    const want = toFloat32(input).data.map((v, i) => (i % 4 === 3 ? v : Math.fround(v * 0.5)));
+    // identity keeps 8-bit samples 8-bit (rounded, alpha untouched): no float frame at any resolution.
+    const want = input.data.map((v, i) => (i % 4 === 3 ? v : Math.round(v * 0.5)));
     const out = await processor.process(input, { gain: 0.5 });
     expect(input.data.byteLength).toBe(0); // transferred, not copied
-    expect(out.format).toBe('f32');
+    expect(out.format).toBe('u8');
     expect(Array.from(out.data)).toEqual(Array.from(want));
     expect(isMainThread).toBe(true);
     await processor.dispose?.();

@@ -20,7 +20,8 @@ import { intraOpThreads } from '../runtime/session-options.ts';
 import { linuxHasGpuDevice, precheckProvider, providerChain } from '../runtime/providers.ts';
 import type { ExecutionProviderName } from '../contract/session.ts';
 import type { FromWorker, SessionDelta, ToWorker, WorkerContextOptions } from './protocol.ts';
-import { errorFromWire, fromWire, toWire } from './wire.ts';
+import { errorFromWire, fromWire, toWire, type WireFrame } from './wire.ts';
+import { markExclusive } from './buffer-pool.ts';
 
 export function workerCount(providers?: readonly string[]): number {
   const env = process.env.MLXV_WORKERS;
@@ -32,6 +33,13 @@ export function workerCount(providers?: readonly string[]): number {
     (process.platform !== 'linux' || linuxHasGpuDevice());
   if (gpu) return 2;
   return Math.max(1, Math.floor(availableParallelism() / intraOpThreads()));
+}
+
+/** A frame a worker sent back: transferred, so this thread holds the only reference (jobs recycle it). */
+function received(w: WireFrame): Frame {
+  const frame = fromWire(w);
+  markExclusive(frame.data);
+  return frame;
 }
 
 /** A call message without its call id and frame (the worker side adds the id, the frame goes by transfer). */
@@ -75,7 +83,7 @@ class EngineWorker {
     if (this.pending.size === 0) this.worker.unref();
     p.onSessions?.(msg.sessions);
     if (msg.t === 'ok')
-      p.resolve({ frames: msg.frames.map(fromWire), sessions: msg.sessions, workMs: msg.workMs });
+      p.resolve({ frames: msg.frames.map(received), sessions: msg.sessions, workMs: msg.workMs });
     else p.reject(errorFromWire(msg.error));
   }
 

@@ -1,7 +1,7 @@
 /**
  * Puts the segments end to end under the final name, the way a local run would have written it:
- * - PNG sequences: the segment files are renamed to the names and numbers a local run gives (input frame
- *   numbers for filters, output numbers from 0 for retime effects). No pixel is touched.
+ * - PNG and EXR sequences: the segment files are renamed to the names and numbers a local run gives (input
+ *   frame numbers for filters, output numbers from 0 for retime effects). No pixel is touched.
  * - Video: ffmpeg's concat demuxer with `-c copy` (no re-encoding). Every segment starts with a key frame
  *   (each is its own encode), so the cut points are clean; ProRes is intra-only, so the assembled file
  *   decodes to exactly the frames a local run writes. H.264/VP9 segments concatenate cleanly too, but
@@ -14,8 +14,16 @@ import path from 'node:path';
 import { ffmpegPath, runTool, summarizeErrors } from '../media/ffmpeg.ts';
 import { offsetTimecode } from '../media/timecode.ts';
 import type { JobPlan } from '../pipeline/plan.ts';
+import {
+  folderSequencePattern,
+  frameFileName,
+  isSequenceFormat,
+  moveSequenceInto,
+  newPartialTag,
+  SEQUENCE_EXTENSION,
+} from '../media/output-names.ts';
 import { sequencePattern } from '../pipeline/output-format.ts';
-import { JobError } from '../pipeline/types.ts';
+import { JobError, type SequenceFormat } from '../pipeline/types.ts';
 import type { Chunk } from './chunks.ts';
 import { segmentPath } from './segments.ts';
 
@@ -29,7 +37,7 @@ export async function assembleSegments(
   job: JobPlan,
   chunks: readonly Chunk[],
   segmentDir: string,
-  options: { overwrite: boolean; tag: string },
+  options: { overwrite: boolean },
 ): Promise<AssembleResult> {
   const segments = chunks.map((c) => segmentPath(segmentDir, c, job.format));
   for (const [i, seg] of segments.entries()) {
@@ -43,72 +51,63 @@ export async function assembleSegments(
     }
   }
   const frames = chunks.reduce((n, c) => n + c.outputCount, 0);
-  if (job.format === 'png-sequence') {
-    await assemblePngs(job, chunks, segments, options);
+  if (isSequenceFormat(job.format)) {
+    await assembleSequence(job, job.format, chunks, segments, segmentDir, options);
     return { output: job.target.path, frames, notes: [] };
   }
   const notes = await concatVideo(job, segments, segmentDir, options);
   return { output: job.target.path, frames, notes };
 }
 
-async function assemblePngs(
+async function assembleSequence(
   job: JobPlan,
+  format: SequenceFormat,
   chunks: readonly Chunk[],
   segments: readonly string[],
-  options: { overwrite: boolean; tag: string },
+  segmentDir: string,
+  options: { overwrite: boolean },
 ): Promise<void> {
   const final = job.target.path;
   const isPattern = sequencePattern.test(path.basename(final));
   const destDir = isPattern ? path.dirname(final) : final;
-  const pattern = isPattern ? path.basename(final) : 'frame_%06d.png';
-  const staging = isPattern
-    ? path.join(destDir, `.assemble-${options.tag}`)
-    : path.join(path.dirname(destDir), `.${path.basename(destDir)}.assemble-${options.tag}`);
-  await mkdir(staging, { recursive: true });
-  const firstNumber = job.firstFrameNumber;
-  try {
-    for (const [i, seg] of segments.entries()) {
-      const chunk = chunks[i]!;
-      const files = (await readdir(seg)).filter((f) => f.endsWith('.png')).sort();
-      if (files.length !== chunk.outputCount) {
-        throw new JobError(
-          'INTERNAL',
-          `segment ${seg} holds ${files.length} PNGs, expected ${chunk.outputCount}`,
-        );
-      }
-      for (const [k, file] of files.entries()) {
-        const name = formatFrameNumber(pattern, firstNumber + chunk.outputStart + k);
-        await rename(path.join(seg, file), path.join(staging, name));
-      }
+  const pattern = isPattern ? path.basename(final) : folderSequencePattern(format);
+  const ext = SEQUENCE_EXTENSION[format];
+  // Staged inside the segments folder (same storage, removed with it), under the final names.
+  const staging = path.join(segmentDir, 'assembled');
+  await rm(staging, { recursive: true, force: true }); // a previous assemble attempt's leftovers
+  await mkdir(staging);
+  for (const [i, seg] of segments.entries()) {
+    const chunk = chunks[i]!;
+    const files = (await readdir(seg)).filter((f) => f.endsWith(ext)).sort();
+    if (files.length !== chunk.outputCount) {
+      throw new JobError(
+        'INTERNAL',
+        `segment ${seg} holds ${files.length} ${ext} files, expected ${chunk.outputCount}`,
+      );
     }
-    if (isPattern) {
-      await mkdir(destDir, { recursive: true });
-      for (const name of (await readdir(staging)).sort()) {
-        const dest = path.join(destDir, name);
-        if (!options.overwrite && (await stat(dest).catch(() => null))) {
-          throw new JobError('OUTPUT_EXISTS', `output already exists: ${dest}`, 'pass --overwrite');
-        }
-        await rename(path.join(staging, name), dest);
-      }
-      await rm(staging, { recursive: true, force: true });
-    } else {
-      await replaceInto(staging, destDir, options);
+    for (const [k, file] of files.entries()) {
+      const name = frameFileName(pattern, job.firstFrameNumber + chunk.outputStart + k);
+      await rename(path.join(seg, file), path.join(staging, name));
     }
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    throw err;
   }
+  await mkdir(destDir, { recursive: true });
+  // The encoder's rule: only this job's exact names are replaced (with --overwrite), nothing is removed.
+  await moveSequenceInto(staging, destDir, {
+    overwrite: options.overwrite,
+    ...(isPattern ? {} : { folderPattern: pattern }),
+  });
 }
 
 async function concatVideo(
   job: JobPlan,
   segments: readonly string[],
   segmentDir: string,
-  options: { overwrite: boolean; tag: string },
+  options: { overwrite: boolean },
 ): Promise<string[]> {
   const final = job.target.path;
   const ext = path.extname(final);
-  const temp = path.join(path.dirname(final), `.${path.basename(final, ext)}.assemble-${options.tag}${ext}`);
+  // A partial name (output-names.ts), so a submitter killed while joining leaves nothing the sweep misses.
+  const temp = path.join(path.dirname(final), `.${path.basename(final, ext)}.${newPartialTag()}${ext}`);
   const list = path.join(segmentDir, 'concat.txt');
   // The concat demuxer's list syntax: one `file '<path>'` per line, single quotes escaped as '\''.
   await writeFile(list, segments.map((s) => `file '${s.replace(/'/g, `'\\''`)}'\n`).join(''));
@@ -173,28 +172,4 @@ async function commitFile(temp: string, final: string, overwrite: boolean): Prom
     throw new JobError('OUTPUT_EXISTS', `output ${final} appeared while the job ran`, 'pass --overwrite');
   }
   await rename(temp, final);
-}
-
-/** Folder swap: the final name always holds a complete sequence. */
-async function replaceInto(staging: string, destDir: string, options: { overwrite: boolean; tag: string }) {
-  if (await stat(destDir).catch(() => null)) {
-    const nonEmpty = (await readdir(destDir)).length > 0;
-    if (nonEmpty && !options.overwrite) {
-      throw new JobError('OUTPUT_EXISTS', `output folder ${destDir} is not empty`, 'pass --overwrite');
-    }
-    const old = `${destDir}.old-${options.tag}`;
-    await rename(destDir, old);
-    await rename(staging, destDir);
-    await rm(old, { recursive: true, force: true });
-  } else {
-    await rename(staging, destDir);
-  }
-}
-
-/** printf-style %d / %0Nd in a file name. */
-export function formatFrameNumber(pattern: string, n: number): string {
-  return pattern.replace(sequencePattern, (spec) => {
-    const width = Number(/\d+/.exec(spec.slice(1))?.[0] ?? 0);
-    return String(n).padStart(width, '0');
-  });
 }

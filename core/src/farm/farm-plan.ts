@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { getManifest } from '../models/manifests.ts';
 import { planJob, type JobPlan } from '../pipeline/plan.ts';
-import { isStillFormat } from '../pipeline/output-format.ts';
+import { isSequenceFormat, isStillFormat } from '../pipeline/output-format.ts';
 import { JobError, type JobSpec } from '../pipeline/types.ts';
 import type { EffectDescriptor, ParamValues } from '../effects/types.ts';
 import { effectiveChunkSize, planChunks, retimePeriod, type Chunk, type ChunkTiming } from './chunks.ts';
@@ -54,8 +54,8 @@ export async function planFarmJob(spec: JobSpec, requestedChunk?: number): Promi
   if (isStillFormat(job.format)) {
     throw new JobError(
       'BAD_PARAM',
-      `the farm writes videos and PNG sequences; "${job.format}" output is not supported with a farm job yet`,
-      'render to .mov or a PNG sequence on the farm, or run this job locally',
+      `the farm writes videos and image sequences; a single "${job.format}" image is not a farm job`,
+      'render one image locally, or write a sequence (frame_%04d.png / frame_%04d.exr) on the farm',
     );
   }
   const timing = chunkTiming(job.effect, job.params, job);
@@ -70,8 +70,10 @@ export async function planFarmJob(spec: JobSpec, requestedChunk?: number): Promi
 
 /** The segments folder of a job: hidden, next to the final output, so it is on the same shared storage. */
 export function segmentDirFor(job: JobPlan, farmJobId: string): string {
-  const isFolder = job.format === 'png-sequence' && job.target.folder === job.target.path;
+  const isFolder = isSequenceFormat(job.format) && job.target.folder === job.target.path;
   const parent = isFolder ? path.dirname(job.target.folder) : job.target.folder;
-  const base = path.basename(isFolder ? job.target.folder : job.target.path);
+  // No `%` in it: ffmpeg's image2 muxer expands %d anywhere in a sequence's path, not only in the file name,
+  // so the segments folder of `-o out/m_%04d.exr` must not carry the pattern.
+  const base = path.basename(isFolder ? job.target.folder : job.target.path).replaceAll('%', '_');
   return path.join(parent, `.${base}.farm-${farmJobId}`);
 }

@@ -3,6 +3,7 @@
  * frame, so a frame task that only knows its frame range (Deadline's <STARTFRAME>) names it the same way.
  */
 import path from 'node:path';
+import { isSequenceFormat } from '../media/output-names.ts';
 import type { OutputFormat } from '../pipeline/types.ts';
 import type { Chunk } from './chunks.ts';
 
@@ -14,6 +15,7 @@ const EXTENSION: Partial<Record<OutputFormat, string>> = {
 
 export function segmentPath(segmentDir: string, chunk: Pick<Chunk, 'start'>, format: OutputFormat): string {
   const name = `seg-${String(chunk.start).padStart(8, '0')}`;
-  // A PNG segment is a folder of frame_000000.png ...; runJob's encoder creates it under a temporary name.
-  return path.join(segmentDir, format === 'png-sequence' ? name : name + (EXTENSION[format] ?? ''));
+  // A sequence segment is a folder of frame_000000.png (.exr) ...; runJob's encoder creates it under a
+  // temporary name.
+  return path.join(segmentDir, isSequenceFormat(format) ? name : name + (EXTENSION[format] ?? ''));
 }

@@ -103,7 +103,6 @@ export async function runOnFarm(spec: JobSpec, options: FarmSubmitOptions): Prom
     options.onProgress?.({ done: total, total, fps: 0, etaSeconds: 0, stage: 'finalizing' });
     const assembled = await assembleSegments(plan.job, plan.chunks, segmentDir, {
       overwrite: spec.overwrite ?? false,
-      tag: farmJobId,
     });
     await rm(segmentDir, { recursive: true, force: true });
     await record({ status: 'done' satisfies FarmJobStatus, finishedAt: new Date().toISOString() });

@@ -37,6 +37,11 @@ export interface DecodeOptions {
    * once, where it needs floats, fused with its resize/normalise (jobs use this).
    */
   samples?: 'f32' | 'native';
+  /**
+   * Where frame buffers come from (default: a fresh one per frame). A job passes its pool's `take`, and
+   * gives buffers back once encoded (engine/buffer-pool.ts), so a long render allocates nothing per frame.
+   */
+  allocate?: (bytes: number) => ArrayBuffer;
 }
 
 const SEEK_AFTER_SECONDS = 10;
@@ -171,7 +176,11 @@ export async function* decodeFrames(
   });
 
   let delivered = 0;
-  const splitter = new RawFrameSplitter(frameBytes);
+  const allocate = options.allocate;
+  const splitter = new RawFrameSplitter(
+    frameBytes,
+    allocate ? (bytes) => Buffer.from(allocate(bytes)) : undefined,
+  );
   let finished = false;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {

@@ -1,5 +1,5 @@
 /**
- * createEncoder(): frames in, a finished file out — ProRes 4444 with alpha (.mov), an RGBA PNG sequence,
+ * createEncoder(): frames in, a finished file out — ProRes 4444 with alpha (.mov), an RGBA PNG or EXR sequence,
  * WebM VP9 with alpha, H.264 (no alpha, for composites), or one image (PNG 8/16-bit, JPEG, TIFF, WebP, EXR).
  *
  * Nothing is ever half-written under the final name: ffmpeg writes to a hidden temporary name in the same
@@ -13,8 +13,7 @@
  * track in .mov/.mp4), audio (stream-copied when the container accepts the codec, otherwise transcoded; see
  * AUDIO_COPY) and colour tags (matrix/range/primaries/transfer), with RGB→YUV done by an explicit matrix.
  */
-import { once } from 'node:events';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { convertFrame, packed, type Frame } from '../contract/frame.ts';
@@ -22,7 +21,9 @@ import { JobError, type OutputFormat } from '../pipeline/types.ts';
 import { ffmpegPath, tail } from './ffmpeg.ts';
 import {
   checkSequenceFolder,
-  FOLDER_SEQUENCE_PATTERN,
+  folderSequencePattern,
+  isSequenceFormat,
+  moveSequenceInto,
   newPartialTag,
   sequencePattern,
   sweepStalePartials,
@@ -59,6 +60,11 @@ export interface EncoderOptions {
   imageBitDepth?: 8 | 16;
   /** Number of the first PNG file; default 0 (a job rendering frames a-b passes a). */
   firstFrameNumber?: number;
+  /**
+   * Container (global) metadata, e.g. a synthetic-media declaration. Written into .mov/.mp4/.webm (custom
+   * keys kept in QuickTime/MP4 through use_metadata_tags); image outputs cannot carry it (a note says so).
+   */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 export type AudioHandling = 'none' | 'copy' | 'transcode' | 'dropped';
@@ -114,6 +120,11 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
   let audio: AudioHandling = 'none';
   const audioArgs: string[] = [];
   const audioInput: string[] = [];
+  if (options.metadata && Object.keys(options.metadata).length > 0 && target.container === 'image') {
+    notes.push(
+      `container metadata not written: ${format} files cannot carry it (${Object.keys(options.metadata).join(', ')})`,
+    );
+  }
   if (target.swept.length) {
     notes.push(
       `removed ${target.swept.length} temporary output(s) an interrupted run left behind: ${target.swept.join(', ')}`,
@@ -123,7 +134,7 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
     if (target.container === 'image') {
       audio = 'dropped';
       notes.push(
-        `audio dropped: ${format === 'png-sequence' ? 'a PNG sequence' : 'an image'} cannot carry audio`,
+        `audio dropped: ${isSequenceFormat(format) ? `${format === 'exr-sequence' ? 'an EXR' : 'a PNG'} sequence` : 'an image'} cannot carry audio`,
       );
     } else {
       const src = options.audioSource;
@@ -156,6 +167,7 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
   const deep =
     format === 'prores4444' ||
     format === 'exr' ||
+    format === 'exr-sequence' ||
     (['png-sequence', 'png', 'tiff'].includes(format) && options.imageBitDepth !== 8);
   const inputPixFmt = deep ? 'rgba64le' : 'rgba';
   const args = ['-hide_banner', '-v', 'error', '-y'];
@@ -218,11 +230,13 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
       }
       const bytes = frameToBytes(frame, bytesPerSample);
       if (child.exitCode !== null) throw await failure('writing');
-      if (!child.stdin.write(bytes)) {
-        const drained = once(child.stdin, 'drain').then(() => 'drained' as const);
-        if ((await Promise.race([drained, exited.then(() => 'exited' as const)])) === 'exited') {
-          throw await failure('writing');
-        }
+      // Resolves once ffmpeg's pipe has taken every byte (the write callback), so the caller may reuse or
+      // recycle the frame's buffer at once and nothing is copied for the stream to keep.
+      const flushed = new Promise<'flushed' | 'failed'>((resolve) =>
+        child.stdin.write(bytes, (err) => resolve(err ? 'failed' : 'flushed')),
+      );
+      if ((await Promise.race([flushed, exited.then(() => 'failed' as const)])) === 'failed') {
+        throw await failure('writing');
       }
       framesWritten++;
     },
@@ -280,7 +294,9 @@ async function prepareTarget(options: EncoderOptions): Promise<Target> {
   const final = path.resolve(options.output);
   const tag = newPartialTag();
   const overwrite = options.overwrite ?? false;
-  if (options.format === 'png-sequence') return preparePngTarget(final, tag, overwrite);
+  if (isSequenceFormat(options.format)) {
+    return prepareSequenceTarget(final, tag, overwrite, folderSequencePattern(options.format));
+  }
 
   const dir = path.dirname(final);
   const ext = path.extname(final);
@@ -313,10 +329,15 @@ async function prepareTarget(options: EncoderOptions): Promise<Target> {
  * ffmpeg writes into a temporary folder (beside a new sequence folder, inside an existing one); finish moves
  * the files in one by one, so nothing but the frames written is ever replaced and no folder is ever removed.
  */
-async function preparePngTarget(final: string, tag: string, overwrite: boolean): Promise<Target> {
+async function prepareSequenceTarget(
+  final: string,
+  tag: string,
+  overwrite: boolean,
+  folderPattern: string,
+): Promise<Target> {
   const isPattern = sequencePattern.test(path.basename(final));
   const destDir = isPattern ? path.dirname(final) : final;
-  const pattern = isPattern ? path.basename(final) : FOLDER_SEQUENCE_PATTERN;
+  const pattern = isPattern ? path.basename(final) : folderPattern;
   const parent = isPattern ? destDir : path.dirname(destDir);
   await ensureFolder(parent, final);
   const swept = await sweepStalePartials(final, isPattern ? 'pattern' : 'folder');
@@ -341,12 +362,7 @@ async function preparePngTarget(final: string, tag: string, overwrite: boolean):
       await mkdir(destDir).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw unwritable(parent, err, final);
       });
-      if (!isPattern) await checkSequenceFolder(destDir, pattern, overwrite);
-      const names = await readdir(temp);
-      // All names are checked before any is moved: a refusal leaves the folder exactly as it was.
-      if (!overwrite) for (const name of names) await refuseExisting(path.join(destDir, name), false);
-      for (const name of names) await rename(path.join(temp, name), path.join(destDir, name));
-      await rm(temp, { recursive: true, force: true }); // our own temporary folder, empty by now
+      await moveSequenceInto(temp, destDir, { overwrite, ...(isPattern ? {} : { folderPattern: pattern }) });
     },
     discard: () => rm(temp, { recursive: true, force: true }),
   };
@@ -416,6 +432,10 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
     if (color.transfer) args.push('-color_trc', color.transfer);
     return args;
   }
+  if (format === 'exr-sequence') {
+    args.push(...EXR_ARGS, '-start_number', String(options.firstFrameNumber ?? 0), '-f', 'image2');
+    return args;
+  }
   if (target.container === 'image') {
     args.push(...stillArgs(options), '-frames:v', '1', '-update', '1', '-f', 'image2');
     return args;
@@ -463,13 +483,19 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
   args.push('-colorspace', colorspace, '-color_range', range);
   args.push('-color_primaries', primaries, '-color_trc', transfer);
   if (options.timecode) args.push('-timecode', options.timecode);
-  if (target.container === 'mp4') args.push('-movflags', '+faststart');
+  const tagged = Object.keys(options.metadata ?? {}).length > 0;
+  for (const [key, value] of Object.entries(options.metadata ?? {}))
+    args.push('-metadata', `${key}=${value}`);
+  // Without use_metadata_tags the QuickTime/MP4 muxer drops keys it has no atom for.
+  if (target.container === 'mp4')
+    args.push('-movflags', tagged ? '+faststart+use_metadata_tags' : '+faststart');
+  if (target.container === 'mov' && tagged) args.push('-movflags', '+use_metadata_tags');
   args.push('-f', target.container);
   return args;
 }
 
 /** Codec arguments for one image; `-update 1` lets image2 write a name without a frame number. */
-function stillArgs(options: EncoderOptions): string[] {
+function stillArgs(options: EncoderOptions): readonly string[] {
   const deep = options.imageBitDepth !== 8;
   switch (options.format) {
     case 'png':
@@ -482,19 +508,7 @@ function stillArgs(options: EncoderOptions): string[] {
     case 'webp':
       return ['-c:v', 'libwebp', '-pix_fmt', 'yuva420p', '-quality', '92'];
     case 'exr':
-      // EXR holds scene-linear light: undo the sRGB curve of our display-referred frames (16-bit LUT).
-      return [
-        '-vf',
-        "lutrgb=r='lin(val)':g='lin(val)':b='lin(val)'".replaceAll('lin(val)', SRGB_TO_LINEAR_16),
-        '-c:v',
-        'exr',
-        '-pix_fmt',
-        'gbrapf32le',
-        '-compression',
-        'zip1',
-        '-format',
-        'half',
-      ];
+      return EXR_ARGS;
     default:
       throw new JobError('INTERNAL', `${options.format} is not a still image format`);
   }
@@ -502,6 +516,23 @@ function stillArgs(options: EncoderOptions): string[] {
 
 /** The sRGB EOTF on 16-bit code values, as an ffmpeg expression. */
 const SRGB_TO_LINEAR_16 = 'if(lte(val,2651),val/12.92,65535*pow((val/65535+0.055)/1.055,2.4))';
+
+/**
+ * One EXR file (a still, or each file of an EXR sequence): EXR holds scene-linear light, so the sRGB curve
+ * of our display-referred frames is undone (16-bit LUT); half floats, ZIP per scanline, RGBA.
+ */
+const EXR_ARGS: readonly string[] = [
+  '-vf',
+  "lutrgb=r='lin(val)':g='lin(val)':b='lin(val)'".replaceAll('lin(val)', SRGB_TO_LINEAR_16),
+  '-c:v',
+  'exr',
+  '-pix_fmt',
+  'gbrapf32le',
+  '-compression',
+  'zip1',
+  '-format',
+  'half',
+];
 
 /**
  * prores_ks leaves the colour fields of its frame headers unset (ffprobe then reports "unknown"), so the tags
@@ -530,13 +561,10 @@ function proresColorMetadata(matrixTag: string, primaries: string, transfer: str
 
 /**
  * The frame as the integer samples ffmpeg reads (rgba / rgba64le). Any sample format: u8 → 8-bit and u16 →
- * 16-bit go straight through (no float detour); floats are clamped (NaN → 0) and rounded, so out-of-range
- * values never wrap around in the integer pipe. Always a fresh buffer: the stream keeps it until flushed,
- * while the caller may reuse the frame.
+ * 16-bit go straight through (no float detour, no copy: write() holds the frame until the pipe took it);
+ * floats are clamped (NaN → 0) and rounded, so out-of-range values never wrap around in the integer pipe.
  */
 function frameToBytes(frame: Frame, bytesPerSample: 1 | 2): Buffer {
-  const converted = convertFrame(frame, bytesPerSample === 2 ? 'u16' : 'u8');
-  const tight = packed(converted);
-  const samples = tight === frame ? tight.data.slice() : tight.data;
+  const samples = packed(convertFrame(frame, bytesPerSample === 2 ? 'u16' : 'u8')).data;
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }

@@ -134,15 +134,19 @@ export function passthroughTimingArgs(): string[] {
 
 /**
  * Cuts ffmpeg's rawvideo stdout (chunks of any size) into whole frames of `frameBytes`. Each frame is a
- * fresh buffer: the consumer may keep or transfer it (a decoded frame can BE this buffer). allocUnsafeSlow:
- * every byte is overwritten by ffmpeg's output before it is handed out, and it never shares Node's pool.
+ * buffer of its own (the consumer may keep or transfer it: a decoded frame can BE this buffer), from
+ * `allocate`: by default allocUnsafeSlow (every byte is overwritten by ffmpeg's output before it is handed
+ * out, and it never shares Node's pool); a job passes its buffer pool (engine/buffer-pool.ts).
  */
 export class RawFrameSplitter {
   private pending: Buffer;
   private filled = 0;
 
-  constructor(private readonly frameBytes: number) {
-    this.pending = Buffer.allocUnsafeSlow(frameBytes);
+  constructor(
+    private readonly frameBytes: number,
+    private readonly allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
+  ) {
+    this.pending = allocate(frameBytes);
   }
 
   /** Bytes of an unfinished frame left over (non-zero at the end of a stream means it was cut short). */
@@ -159,7 +163,7 @@ export class RawFrameSplitter {
       offset += take;
       if (this.filled === this.frameBytes) {
         const frame = this.pending;
-        this.pending = Buffer.allocUnsafeSlow(this.frameBytes);
+        this.pending = this.allocate(this.frameBytes);
         this.filled = 0;
         yield frame;
       }

@@ -2,7 +2,8 @@
  * The names mlxvideo writes, in one place, so the pre-flight checks (pipeline/output-checks.ts), the encoder
  * (media/encode.ts) and the stale-partial sweep agree on exactly which files are ours:
  *
- * - image sequences: a printf pattern (`frame_%04d.png`), or a folder that gets `frame_%06d.png` files;
+ * - image sequences (PNG or EXR): a printf pattern (`frame_%04d.png`, `shot_%04d.exr`), or a folder that gets
+ *   `frame_%06d.png` (or `.exr`) files;
  * - temporary outputs: `.<stem>.partial-<pid>-<n>-<host><ext>` next to a file output,
  *   `.<folder>.partial-<pid>-<n>-<host>` next to a new sequence folder, `.partial-<pid>-<n>-<host>` inside
  *   the folder of a pattern or of an existing sequence folder.
@@ -11,16 +12,28 @@
  * a pid is only known to be dead on the machine that ran it, so only partials of this host are ever swept.
  */
 import { createHash } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { JobError } from '../pipeline/types.ts';
+import { JobError, type OutputFormat, type SequenceFormat } from '../pipeline/types.ts';
 
 /** A printf-style frame number in a file name, e.g. frame_%04d.png. */
 export const sequencePattern = /%0?(\d*)d/;
 
-/** The file pattern used inside a folder given as a sequence output. */
-export const FOLDER_SEQUENCE_PATTERN = 'frame_%06d.png';
+/** The file extension of each sequence format; a pattern's extension picks the format (output-format.ts). */
+export const SEQUENCE_EXTENSION: Readonly<Record<SequenceFormat, string>> = {
+  'png-sequence': '.png',
+  'exr-sequence': '.exr',
+};
+
+export function isSequenceFormat(format: OutputFormat): format is SequenceFormat {
+  return format in SEQUENCE_EXTENSION;
+}
+
+/** The file pattern used inside a folder given as a sequence output: frame_%06d.png / frame_%06d.exr. */
+export function folderSequencePattern(format: SequenceFormat): string {
+  return `frame_%06d${SEQUENCE_EXTENSION[format]}`;
+}
 
 /** Files the OS drops into any folder a user opens; they never make a folder "not empty" for us. */
 const OS_METADATA = new Set(['.DS_Store']);
@@ -86,6 +99,37 @@ export async function checkSequenceFolder(
   return { sequence };
 }
 
+/**
+ * Moves a finished sequence from its temporary folder into `destDir` (which must exist): for a folder output
+ * the folder is checked again (something may have appeared while the job ran), every name is checked before
+ * any is moved (a refusal leaves the destination exactly as it was), and then the files are renamed in one by
+ * one, so nothing but the frames written is ever replaced and no folder is ever removed. Used by the encoder
+ * and by the farm's assembly, so both follow the same rule. Removes the (then empty) temporary folder.
+ */
+export async function moveSequenceInto(
+  temp: string,
+  destDir: string,
+  options: { folderPattern?: string; overwrite: boolean },
+): Promise<string[]> {
+  if (options.folderPattern) await checkSequenceFolder(destDir, options.folderPattern, options.overwrite);
+  const names = (await readdir(temp)).sort();
+  if (!options.overwrite) {
+    for (const name of names) {
+      const file = path.join(destDir, name);
+      if (await stat(file).catch(() => null)) {
+        throw new JobError(
+          'OUTPUT_EXISTS',
+          `output already exists: ${file}`,
+          'pick another name, or pass --overwrite to replace it when the job succeeds',
+        );
+      }
+    }
+  }
+  for (const name of names) await rename(path.join(temp, name), path.join(destDir, name));
+  await rm(temp, { recursive: true, force: true }); // our own temporary folder, empty by now
+  return names;
+}
+
 // ---------- temporary ("partial") names ----------
 
 const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
@@ -102,11 +146,10 @@ function isPartialName(name: string): boolean {
   return name.startsWith('.') && PARTIAL.test(name);
 }
 
+export type OutputKind = 'file' | 'folder' | 'pattern';
+
 /** Where the temporary outputs of `output` live, and the name prefix each has there. */
-function partialPlaces(
-  output: string,
-  kind: 'file' | 'folder' | 'pattern',
-): Array<{ folder: string; prefix: string }> {
+function partialPlaces(output: string, kind: OutputKind): Array<{ folder: string; prefix: string }> {
   const dir = path.dirname(output);
   if (kind === 'pattern') return [{ folder: dir, prefix: '.' }];
   if (kind === 'folder') {
@@ -119,8 +162,23 @@ function partialPlaces(
   return [{ folder: dir, prefix: `.${path.basename(output, path.extname(output))}.` }];
 }
 
-/** True when a process with this pid exists here (EPERM: it exists but is another user's). */
-function processAlive(pid: number): boolean {
+/**
+ * The places of an output whose kind is not known (a job journal keeps only the output name): a pattern is
+ * recognisable by its %d; any other name may have been a file or a sequence folder, so both are looked at.
+ */
+function placesOfAnyKind(output: string): Array<{ folder: string; prefix: string }> {
+  if (sequencePattern.test(path.basename(output))) return partialPlaces(output, 'pattern');
+  const places = [...partialPlaces(output, 'file'), ...partialPlaces(output, 'folder')];
+  return places.filter(
+    (p, i) => places.findIndex((q) => q.folder === p.folder && q.prefix === p.prefix) === i,
+  );
+}
+
+/**
+ * True when a process with this pid exists here (EPERM: it exists but is another user's). Pid reuse after a
+ * crash is possible but rare; it only ever keeps a temporary file longer. The daemon uses it too.
+ */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -132,14 +190,12 @@ function processAlive(pid: number): boolean {
 /**
  * Removes temporary outputs that a killed mlxvideo process (SIGKILL, power cut) left for this output: only
  * names we create, only for this output, only from this host, and only when that pid no longer runs.
- * Returns the paths removed.
+ * The encoder calls it before each job (it knows the kind); a restarted daemon calls it for the jobs the dead
+ * one was running (kind unknown: see placesOfAnyKind). Returns the paths removed.
  */
-export async function sweepStalePartials(
-  output: string,
-  kind: 'file' | 'folder' | 'pattern',
-): Promise<string[]> {
+export async function sweepStalePartials(output: string, kind?: OutputKind): Promise<string[]> {
   const removed: string[] = [];
-  for (const { folder, prefix } of partialPlaces(output, kind)) {
+  for (const { folder, prefix } of kind ? partialPlaces(output, kind) : placesOfAnyKind(output)) {
     for (const name of await readdir(folder).catch(() => [] as string[])) {
       if (!name.startsWith(prefix)) continue;
       const m = /^partial-(\d+)-\d+-([0-9a-f]{8})(\.[^.]*)?$/.exec(name.slice(prefix.length));

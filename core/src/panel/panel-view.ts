@@ -7,6 +7,7 @@
  */
 import type { ClipJobState, PanelController, PanelState } from './panel-controller.ts';
 import type { FieldValue, FormField } from './param-form.ts';
+import { effectCard } from './model-card.ts';
 
 /** `E` is the host's element type (UXP's `Element`, the DOM's `HTMLElement`), so appendChild(E) type-checks. */
 export interface ViewElement<E> {
@@ -47,11 +48,13 @@ export class PanelView<E extends ViewElement<E>> {
   private readonly pairCode: E;
   private readonly effectPicker: E;
   private readonly form: E;
+  private readonly card: E;
   private readonly applyButton: E;
   private readonly cancelButton: E;
   private readonly message: E;
   private readonly clipList: E;
   private renderedForm = '';
+  private renderedCard = '';
   private renderedEffects = '';
   private renderedClips = '';
   private readonly clipRows = new Map<string, { row: E; title: E; bar: E; cancel: E; detail: E }>();
@@ -87,6 +90,7 @@ export class PanelView<E extends ViewElement<E>> {
       if (effect) this.controller.selectEffect(effect.id);
     });
     this.form = this.el('div', { class: 'mlxv-form', 'data-role': 'form' });
+    this.card = this.el('div', { class: 'mlxv-card', 'data-role': 'model-card' });
     this.applyButton = this.el(
       'sp-button',
       { variant: 'cta', 'data-role': 'apply' },
@@ -105,6 +109,7 @@ export class PanelView<E extends ViewElement<E>> {
       this.pairRow,
       this.effectPicker,
       this.form,
+      this.card,
       actions,
       this.message,
       this.clipList,
@@ -149,6 +154,7 @@ export class PanelView<E extends ViewElement<E>> {
     this.message.textContent = s.message;
     this.renderEffects(s);
     this.renderForm(s);
+    this.renderCard(s);
     this.renderClips(s);
   }
 
@@ -174,6 +180,32 @@ export class PanelView<E extends ViewElement<E>> {
     this.clear(this.form);
     for (const field of s.fields)
       this.form.appendChild(this.fieldWidget(field, s.values[field.name] ?? field.default));
+  }
+
+  /** The chosen effect's model cards under its form: where a model is chosen, say what it learned from. */
+  private renderCard(s: PanelState): void {
+    const effect = s.effects.find((e) => e.id === s.effectId);
+    const key = effect ? `${effect.id}|${JSON.stringify(effect.modelCards ?? [])}` : '';
+    if (key === this.renderedCard) return;
+    this.renderedCard = key;
+    this.clear(this.card);
+    this.toggle(this.card, 'hidden', !effect);
+    if (!effect) return;
+    const card = effectCard(effect);
+    this.card.appendChild(this.el('sp-detail', { class: 'mlxv-card-heading' }, 'ABOUT THIS EFFECT'));
+    this.card.appendChild(this.el('sp-body', { size: 'S' }, card.about));
+    if (card.note)
+      this.card.appendChild(this.el('sp-body', { size: 'S', 'data-role': 'card-note' }, card.note));
+    for (const section of card.sections) {
+      const box = this.el('div', { class: 'mlxv-card-model', 'data-models': section.title });
+      box.appendChild(this.el('sp-detail', { class: 'mlxv-card-title' }, section.title));
+      for (const row of section.rows) {
+        box.appendChild(
+          this.el('sp-body', { size: 'XS', 'data-card': row.label }, `${row.label}: ${row.text}`),
+        );
+      }
+      this.card.appendChild(box);
+    }
   }
 
   private fieldWidget(field: FormField, value: FieldValue): E {

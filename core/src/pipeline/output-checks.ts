@@ -5,10 +5,10 @@
  *   mlxvideo never deletes or replaces anything it did not create in this job, except the exact file names
  *   it would write, and those only with --overwrite.
  *
- * So: a file output may replace that one file (with --overwrite); a pattern (`frame_%04d.png`) may replace
- * exactly the frame files this job writes; a folder output must be new or empty, or hold only an earlier
- * sequence of its own `frame_NNNNNN.png` names (replaced frame by frame with --overwrite, never removed as a
- * folder); a folder that holds the input is refused, and so is any output name that is the input. Writability
+ * So: a file output may replace that one file (with --overwrite); a pattern (`frame_%04d.png`, `.exr`) may
+ * replace exactly the frame files this job writes; a folder output must be new or empty, or hold only an
+ * earlier sequence of its own `frame_NNNNNN.png` (or `.exr` for an EXR sequence) names (replaced frame by frame
+ * with --overwrite, never removed as a folder; a PNG sequence in it does not make it ours for EXRs); a folder that holds the input is refused, and so is any output name that is the input. Writability
  * is tested by really creating a file (access() says yes to root even on a read-only folder).
  */
 import { constants as fsConstants } from 'node:fs';
@@ -17,15 +17,17 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   checkSequenceFolder,
-  FOLDER_SEQUENCE_PATTERN,
+  folderSequencePattern,
   frameFileName,
+  isSequenceFormat,
+  SEQUENCE_EXTENSION,
   sequencePattern,
 } from '../media/output-names.ts';
 import { isStillFormat } from './output-format.ts';
 import { JobError, type OutputFormat } from './types.ts';
 
 export interface OutputTarget {
-  /** Absolute path the encoder writes: a file, or for PNG sequences a folder or a %04d pattern. */
+  /** Absolute path the encoder writes: a file, or for image sequences a folder or a %04d pattern. */
   path: string;
   /** The folder the output is created in (for a sequence: the sequence folder itself). */
   folder: string;
@@ -48,19 +50,28 @@ export async function checkOutput(
 ): Promise<OutputTarget> {
   assertExpanded(output);
   const absOutput = path.resolve(output);
-  const isPattern = format === 'png-sequence' && sequencePattern.test(path.basename(absOutput));
-  const folder =
-    format === 'png-sequence' ? (isPattern ? path.dirname(absOutput) : absOutput) : path.dirname(absOutput);
+  const sequence = isSequenceFormat(format);
+  const isPattern = sequence && sequencePattern.test(path.basename(absOutput));
+  const folder = sequence ? (isPattern ? path.dirname(absOutput) : absOutput) : path.dirname(absOutput);
   const notes: string[] = [];
 
-  if (format === 'png-sequence') {
+  if (sequence) {
+    const ext = SEQUENCE_EXTENSION[format];
+    // `--format exr-sequence -o f_%04d.png` would write EXR data under .png names.
+    if (isPattern && path.extname(absOutput).toLowerCase() !== ext) {
+      throw new JobError(
+        'BAD_PARAM',
+        `output pattern ${absOutput} does not end in ${ext}, but the format is ${format}`,
+        `name the frames like ${path.join(path.dirname(absOutput), `frame_%04d${ext}`)}`,
+      );
+    }
     const existing = await statOrNull(folder);
     if (existing && !existing.isDirectory()) {
       throw new JobError('OUTPUT_UNWRITABLE', `output folder ${folder} exists and is not a folder`);
     }
     // A new sequence folder is created by the encoder; its parent must then be writable.
     await assertWritableFolder(existing ? folder : path.dirname(folder));
-    const pattern = isPattern ? path.basename(absOutput) : FOLDER_SEQUENCE_PATTERN;
+    const pattern = isPattern ? path.basename(absOutput) : folderSequencePattern(format);
     const names = Array.from({ length: frames.count }, (_, i) => frameFileName(pattern, frames.first + i));
     if (existing && !isPattern) {
       await assertFolderDoesNotHoldInput(input, folder);

@@ -10,6 +10,8 @@ describe('output format from the path', () => {
     expect(formatFromOutputPath('frames/')).toBe('png-sequence');
     expect(formatFromOutputPath('frames')).toBe('png-sequence');
     expect(formatFromOutputPath('frames/f_%04d.png')).toBe('png-sequence');
+    expect(formatFromOutputPath('frames/f_%04d.exr')).toBe('exr-sequence');
+    expect(formatFromOutputPath('frames/f.%d.EXR')).toBe('exr-sequence');
     expect(formatFromOutputPath('.')).toBe('png-sequence');
     expect(formatFromOutputPath('out.mov/')).toBe('png-sequence');
   });
@@ -20,7 +22,7 @@ describe('output format from the path', () => {
     expect(formatFromOutputPath('big.tif')).toBe('tiff');
     expect(formatFromOutputPath('big.webp')).toBe('webp');
     expect(formatFromOutputPath('big.exr')).toBe('exr');
-    expect(() => formatFromOutputPath('f_%04d.jpg')).toThrow(/sequences are written as PNG only/);
+    expect(() => formatFromOutputPath('f_%04d.jpg')).toThrow(/sequences are written as PNG or EXR only/);
   });
 
   it('names the supported choices for anything else', () => {

@@ -21,6 +21,7 @@ import { decodeFrames } from '../media/decode.ts';
 import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
 import { offsetTimecode } from '../media/timecode.ts';
 import { BoundedQueue } from './bounded-queue.ts';
+import { BufferPool, isExclusive } from '../engine/buffer-pool.ts';
 import { planJob, type JobPlan } from './plan.ts';
 import { runAnalyzerJob, runGeneratorJob } from './run-generated.ts';
 import { progressReporter } from './progress-reporter.ts';
@@ -35,7 +36,11 @@ export interface RunJobOptions {
   ctx: EffectContext;
   onProgress?: (progress: JobProgress) => void;
   signal?: AbortSignal;
-  /** Frames each queue may hold (decode-ahead and encode-behind). Default 3. */
+  /**
+   * Frames each queue may hold (decode-ahead and encode-behind). Default: 3, fewer for frames so large
+   * that three would hold more than QUEUE_BYTES (2 for 4K 8-bit, 1 for 4K 16-bit): one frame ahead is all
+   * the overlap needs, and memory is what bounds a long high-resolution render.
+   */
   window?: number;
   /** Finds the effect by id; default the registry (effects/registry.ts). */
   getEffect?: (id: string) => EffectDescriptor;
@@ -55,6 +60,9 @@ export async function runJob(spec: JobSpec, options: RunJobOptions): Promise<Job
     throw options.signal?.aborted ? cancelledError() : toJobError(err);
   }
 }
+
+/** Bytes of decoded frames one queue may hold by default (see RunJobOptions.window). */
+const QUEUE_BYTES = 64 * 2 ** 20;
 
 /** Ends every stage and the encoder at the first failure or cancellation. */
 class Stopper {
@@ -120,6 +128,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       ...(plan.info.audio ? { audioSource: audioOf(plan) } : {}),
       color: plan.info.color,
       firstFrameNumber: plan.firstFrameNumber,
+      ...(plan.effect.containerMetadata ? { metadata: plan.effect.containerMetadata(plan.params) } : {}),
       imageBitDepth: plan.imageBitDepth,
       // Checked in planJob already; the encoder checks again when it moves the result into place.
       overwrite: plan.overwrite,
@@ -129,7 +138,9 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
     await stage.init();
     stopper.controller.signal.throwIfAborted();
 
-    const window = options.window ?? 3;
+    const frameBytes = plan.info.width * plan.info.height * 4 * (plan.info.bitDepth > 8 ? 2 : 1);
+    const window = options.window ?? Math.max(1, Math.min(3, Math.floor(QUEUE_BYTES / frameBytes)));
+    const buffers = new BufferPool();
     const decoded = new BoundedQueue<Frame>(window);
     const processed = new BoundedQueue<Frame>(window);
     stopper.whenStopped((e) => (decoded.fail(e), processed.fail(e)));
@@ -147,6 +158,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
             range: plan.range,
             info: plan.info,
             signal: stopper.controller.signal,
+            allocate: (bytes) => buffers.take(bytes),
           });
           for (;;) {
             const t0 = performance.now();
@@ -166,6 +178,9 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
             const t0 = performance.now();
             await encoder!.write(frame);
             timing.encode += performance.now() - t0;
+            // The pipe has taken it; a frame a worker sent back has no other holder, so its buffer decodes
+            // a later frame (an in-process effect's output may be its state: left alone).
+            if (isExclusive(frame.data)) buffers.give(frame.data.buffer as ArrayBuffer);
             report('processing', ++written);
           }
         })(),

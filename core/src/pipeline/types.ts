@@ -2,7 +2,9 @@
  * A job: file in -> effect -> file out. The CLI (in-process) and the daemon (jobs for panels and the CLI)
  * both run jobs through runJob() in this folder, so results are identical by construction.
  */
-export type OutputFormat = 'prores4444' | 'png-sequence' | 'webm-vp9' | 'h264' | StillFormat;
+export type OutputFormat = 'prores4444' | 'webm-vp9' | 'h264' | SequenceFormat | StillFormat;
+/** Numbered image files (`-o out/frame_%04d.exr`, or a folder): one file per frame. */
+export type SequenceFormat = 'png-sequence' | 'exr-sequence';
 /** One image file out (`-o photo.png`): the job must make exactly one frame. */
 export type StillFormat = 'png' | 'jpeg' | 'tiff' | 'webp' | 'exr';
 

@@ -6,6 +6,7 @@
 import type { AttrValue } from '../onnx-graph.ts';
 import { attrBool, attrFloat, attrInt, attrInts, attrString, attrStrings, nodeError } from './attrs.ts';
 import { type ConvertContext, ints } from './context.ts';
+import { tfResizeAttrs } from '../tf-resize.ts';
 import type { TfNode, TfWeight } from './model-json.ts';
 
 /** Re-lays out a constant: out[...] = in[perm-ordered index]. */
@@ -198,24 +199,7 @@ export function convertResize(ctx: ConvertContext, node: TfNode, mode: 'linear' 
   const alignCorners = attrBool(node, 'align_corners');
   const halfPixel = attrBool(node, 'half_pixel_centers');
   if (alignCorners && halfPixel) throw nodeError(node, 'align_corners and half_pixel_centers are both set');
-  const attrs: Record<string, AttrValue> = { mode };
-  if (mode === 'linear') {
-    attrs.coordinate_transformation_mode = alignCorners
-      ? 'align_corners'
-      : halfPixel
-        ? 'half_pixel'
-        : 'asymmetric';
-  } else {
-    // TF nearest picks floor(x·in/out) (legacy), floor((x+0.5)·in/out) (half pixel) or round(x·(in-1)/(out-1))
-    // (corners). Half pixel: ONNX half_pixel gives (x+0.5)·in/out − 0.5, and round_prefer_ceil(v − 0.5) =
-    // floor(v), the same pixel without the deprecated tf_half_pixel_for_nn mode.
-    attrs.coordinate_transformation_mode = alignCorners
-      ? 'align_corners'
-      : halfPixel
-        ? 'half_pixel'
-        : 'asymmetric';
-    attrs.nearest_mode = alignCorners || halfPixel ? 'round_prefer_ceil' : 'floor';
-  }
+  const attrs: Record<string, AttrValue> = tfResizeAttrs(mode, alignCorners, halfPixel);
   const g = ctx.g;
   const x = ctx.toNchw(ctx.tensor(node.input[0]!));
   const size = ctx.constOf(node.input[1]!);

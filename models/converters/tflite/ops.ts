@@ -6,6 +6,7 @@
 import type { Table } from './flatbuffer.ts';
 import { type ConvertContext, opError } from './context.ts';
 import type { TfliteOperator } from './schema.ts';
+import { tfResizeAttrs } from '../tf-resize.ts';
 
 export type Mapper = (ctx: ConvertContext, op: TfliteOperator) => void;
 
@@ -180,21 +181,7 @@ function resize(mode: 'linear' | 'nearest'): Mapper {
           ),
         ]
       : ['', '', ctx.int64([outShape[0]!, outShape[3]!, outShape[1]!, outShape[2]!])];
-    const attrs: Record<string, string> = { mode };
-    if (mode === 'linear') {
-      attrs.coordinate_transformation_mode = alignCorners
-        ? 'align_corners'
-        : halfPixel
-          ? 'half_pixel'
-          : 'asymmetric';
-    } else {
-      attrs.coordinate_transformation_mode = alignCorners
-        ? 'align_corners'
-        : halfPixel
-          ? 'tf_half_pixel_for_nn'
-          : 'asymmetric';
-      attrs.nearest_mode = alignCorners ? 'round_prefer_ceil' : 'floor';
-    }
+    const attrs = tfResizeAttrs(mode, alignCorners, halfPixel);
     const y = ctx.g.addNode('Resize', [x, ...sizeInputs], 1, attrs)[0]!;
     ctx.output(op, ctx.fromNchw(y));
   };

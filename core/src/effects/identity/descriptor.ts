@@ -3,7 +3,7 @@
  * protocol load tests, where the cost of the path around an effect is what is measured.
  */
 import type { FilterEffect, ParamSchema, ParamsOf } from '../types.ts';
-import { createFrame, toFloat32 } from '../frame.ts';
+import { createFrame, toFloat32, SAMPLE_MAX, type U16Frame, type U8Frame } from '../frame.ts';
 
 const identityParams = {
   gain: {
@@ -35,6 +35,10 @@ export const identityEffect: FilterEffect<IdentityParams> = {
       async process(input, params) {
         // Gain 1 passes any sample format through untouched (8-bit stays 8-bit).
         if (params.gain === 1) return input;
+        // Integer samples stay integer (same format, rounded and clamped as the encoders would): a 4K 8-bit
+        // frame costs 32 MiB here instead of two 127 MiB float frames, so a long high-resolution render
+        // stays within the engine's memory bound (test/engine/memory.test.ts).
+        if (input.format === 'u8' || input.format === 'u16') return gainInteger(input, params.gain);
         const frame = toFloat32(input);
         const out = createFrame(frame.width, frame.height, 'f32', frame.colorSpace);
         for (let y = 0; y < frame.height; y++) {
@@ -49,3 +53,21 @@ export const identityEffect: FilterEffect<IdentityParams> = {
     };
   },
 };
+
+/** RGB times gain, alpha untouched, in the frame's own integer format (a new packed frame). */
+function gainInteger<F extends U8Frame | U16Frame>(frame: F, gain: number): F {
+  const out = createFrame(frame.width, frame.height, frame.format, frame.colorSpace) as F;
+  const max = SAMPLE_MAX[frame.format];
+  const row = frame.width * 4;
+  const src = frame.data;
+  const dst = out.data;
+  for (let y = 0; y < frame.height; y++) {
+    for (let i = 0, s = y * frame.stride, o = y * row; i < row; i += 4, s += 4, o += 4) {
+      dst[o] = Math.min(max, Math.round(src[s]! * gain));
+      dst[o + 1] = Math.min(max, Math.round(src[s + 1]! * gain));
+      dst[o + 2] = Math.min(max, Math.round(src[s + 2]! * gain));
+      dst[o + 3] = src[s + 3]!;
+    }
+  }
+  return out;
+}

@@ -119,6 +119,9 @@ const styleParams = {
     displayMax: 2160,
     step: 4,
     integer: true,
+    // A height in frame pixels: an OFX host rendering a proxy at scale s gets workingHeight x s, so the proxy
+    // is stylised at the same fraction of its height (same stroke size relative to the picture) as the full render.
+    unit: 'px',
   },
   tileSize: {
     type: 'number',
