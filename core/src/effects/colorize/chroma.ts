@@ -91,7 +91,12 @@ function fit(l: number, d: number): number {
 }
 
 /** Y' plane of an RGBA float frame's RGB. */
-export function lumaPlane(data: Float32Array, width: number, height: number, stride = width * 4): Float32Array {
+export function lumaPlane(
+  data: Float32Array,
+  width: number,
+  height: number,
+  stride = width * 4,
+): Float32Array {
   const y = new Float32Array(width * height);
   for (let row = 0; row < height; row++)
     for (let x = 0, s = row * stride, i = row * width; x < width; x++, s += 4, i++)
