@@ -39,6 +39,8 @@ const ORDER_PARAMS: Record<string, string[]> = {
   'face-anonymize': ['method=Pixelate'],
   depth: ['stabilize=0.8'],
   'lens-blur': ['aperture=4'],
+  // A colour reference of frame 0 (the astronaut the clip is made from): flow, solve and stabilisation run.
+  colorize: [`reference=${fixture('astronaut-256.png')}`, 'workingHeight=0', 'minMatch=0'],
   // Sequential, no declared preRoll (the driver's first face is its reference): pre-rolled from the clip start.
   'face-puppet': ['portrait=/usr/lib/python3/dist-packages/skimage/data/astronaut.png'],
 };

@@ -16,6 +16,7 @@ import { analyzeEffect } from '../analysis/descriptor.ts';
 import { depthEffect } from './depth/descriptor.ts';
 import { parallaxEffect } from './parallax/descriptor.ts';
 import { lensBlurEffect } from './lens-blur/descriptor.ts';
+import { colorizeEffect } from './colorize/descriptor.ts';
 
 // Each descriptor is typed with its own inferred params; the registry holds them by their common shape.
 const effects: readonly EffectDescriptor[] = [
@@ -32,6 +33,7 @@ const effects: readonly EffectDescriptor[] = [
   depthEffect as EffectDescriptor,
   parallaxEffect as EffectDescriptor,
   lensBlurEffect as EffectDescriptor,
+  colorizeEffect as EffectDescriptor,
 ];
 
 export class UnknownEffectError extends Error {

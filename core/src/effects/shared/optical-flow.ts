@@ -109,3 +109,49 @@ export function reliability(back: Flow, fwd: Flow, prev: Frame, cur: Frame): Flo
     }
   return mask;
 }
+
+/** Bilinear sample of a single-channel plane (width × height, row-major); positions are clamped to its edge. */
+export function samplePlane(
+  plane: Float32Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+): number {
+  const cx = Math.min(width - 1, Math.max(0, x));
+  const cy = Math.min(height - 1, Math.max(0, y));
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  const x1 = Math.min(width - 1, x0 + 1);
+  const y1 = Math.min(height - 1, y0 + 1);
+  const ax = cx - x0;
+  const ay = cy - y0;
+  const r0 = y0 * width;
+  const r1 = y1 * width;
+  return (
+    (1 - ay) * ((1 - ax) * plane[r0 + x0]! + ax * plane[r0 + x1]!) +
+    ay * ((1 - ax) * plane[r1 + x0]! + ax * plane[r1 + x1]!)
+  );
+}
+
+/**
+ * Backward warp of single-channel planes along `back` (the flow from the target frame's pixels to the source
+ * frame, as estimateFlow(rife, source, target) returns): out(x, y) = plane(x + bx, y + by), bilinear. Used
+ * to carry values that are not pixels (chroma, depth, confidence) from one frame onto another.
+ */
+export function warpPlanes(
+  back: Flow,
+  planes: readonly Float32Array[],
+  width: number,
+  height: number,
+): Float32Array[] {
+  const out = planes.map(() => new Float32Array(width * height));
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const [bx, by] = flowAt(back, x, y);
+      const i = y * width + x;
+      for (let p = 0; p < planes.length; p++)
+        out[p]![i] = samplePlane(planes[p]!, width, height, x + bx, y + by);
+    }
+  return out;
+}
