@@ -4,6 +4,8 @@
  * A section that throws is recorded as failed with its message; the others still run.
  * A filtered run replaces only the sections it ran: the others keep their previous results (with their date),
  * so owners of different sections can each refresh theirs without erasing the rest.
+ * `npm run bench -- --render` only rewrites latest.md from latest.json (after sections measured on different
+ * branches were merged into one latest.json), measuring nothing.
  */
 import { readdir, mkdir, writeFile, readFile, rename } from 'node:fs/promises';
 import { cpus, loadavg, totalmem, platform, release } from 'node:os';
@@ -30,6 +32,13 @@ interface SectionResult {
 const loadAtStart = loadavg()[0]!;
 
 async function main(filters: readonly string[]): Promise<number> {
+  if (filters.includes('--render')) {
+    const json = path.join(resultsDir, 'latest.json');
+    const report = JSON.parse(await readFile(json, 'utf8')) as Parameters<typeof toMarkdown>[0];
+    await writeAtomically(path.join(resultsDir, 'latest.md'), toMarkdown(report));
+    process.stderr.write(`bench: rewrote latest.md from ${json}\n`);
+    return 0;
+  }
   const names = (await readdir(sectionsDir))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .map((f) => f.slice(0, -3))

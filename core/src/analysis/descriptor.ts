@@ -6,8 +6,8 @@
  * thumbnail come from its sample nearest the middle. Records: one `shot` per shot, its data the shot's
  * analysis (thumbnail as base64 JPEG).
  *
- * Not registered in effects/registry.ts yet: the job runner (pipeline/plan.ts) does not run analyzers, so
- * listing it would offer an effect no surface can run. `mlxv analyze` is the way in until then.
+ * Registered in effects/registry.ts: analyzer jobs run through pipeline/run-generated.ts (CLI and daemon), and
+ * the panels' Analyse button reads the records back with the daemon's `analysis.markers` request.
  */
 import type { AnalyzerEffect, ParamSchema, ParamsOf } from '../effects/types.ts';
 import { createFrame, toFloat32, type F32Frame, type Frame } from '../effects/frame.ts';
