@@ -270,17 +270,8 @@ export class PanelController {
     this.update({ busy: true, message: '', clips: [] });
     try {
       if (effect.kind === 'generator') return await this.generate(client, effect);
-      let clips: SelectedClip[];
-      try {
-        clips = await this.options.adapter.getSelectedClips();
-      } catch (err) {
-        this.update({ message: (err as Error).message });
-        return [];
-      }
-      if (clips.length === 0) {
-        this.update({ message: 'Select one or more clips in the timeline, then press Apply.' });
-        return [];
-      }
+      const clips = await this.selectedClipsOrSay('Apply');
+      if (clips.length === 0) return [];
       const now = this.options.now?.() ?? new Date();
       const plans: ClipJobPlan[] = [];
       this.update({
@@ -388,6 +379,20 @@ export class PanelController {
    * A generator makes a clip from its parameters alone: rendered next to the saved project, then placed on
    * a new track (Premiere) or a new layer (After Effects) at the playhead, as long as the render is.
    */
+  /** The host's selected clips; when there are none or the host refuses, says why in the panel and gives []. */
+  private async selectedClipsOrSay(button: string): Promise<SelectedClip[]> {
+    try {
+      const clips = await this.options.adapter.getSelectedClips();
+      if (clips.length === 0) {
+        this.update({ message: `Select one or more clips in the timeline, then press ${button}.` });
+      }
+      return clips;
+    } catch (err) {
+      this.update({ message: (err as Error).message });
+      return [];
+    }
+  }
+
   private async generate(client: DaemonClient, effect: EffectSummary): Promise<ClipJobState[]> {
     let folder: string;
     try {
@@ -498,17 +503,8 @@ export class PanelController {
     }
     this.update({ busy: true, message: '', clips: [] });
     try {
-      let clips: SelectedClip[];
-      try {
-        clips = await this.options.adapter.getSelectedClips();
-      } catch (err) {
-        this.update({ message: (err as Error).message });
-        return [];
-      }
-      if (clips.length === 0) {
-        this.update({ message: 'Select one or more clips in the timeline, then press Analyse.' });
-        return [];
-      }
+      const clips = await this.selectedClipsOrSay('Analyse');
+      if (clips.length === 0) return [];
       // One job per media file; every selected clip of that file gets its markers. Speed and reverse are
       // fine here (markers are placed through them), unlike for renders.
       const byMedia = new Map<string, SelectedClip[]>();
