@@ -28,6 +28,8 @@ import {
   colorizeStats,
   type ColorizeParams,
 } from '../../core/src/effects/colorize/descriptor.ts';
+import { FrameSessions } from '../../core/src/daemon/frame-sessions.ts';
+import type { FilterEffect } from '../../core/src/effects/types.ts';
 import { chromaRmse, copyChroma, labOf, lumaOf, psnr, ROOT, toGrey, writePng } from './support.ts';
 
 const ctx = createEffectContext({ providers: ['cpu'] });
@@ -372,6 +374,22 @@ describe('colorize: stills, colour input and bad input', () => {
     await expect(
       ok.process(toGrey(street[0]!), params({ reference: right, workingHeight: 144, minMatch: 0.95 })),
     ).resolves.toBeDefined();
+  });
+
+  it('daemon frame sessions (OFX) number frames by the host: a reference of frame 7 is checked at frame 7', async () => {
+    const street = await clipFrames('wide-street.mp4', 0);
+    const other = path.join(dir, 'other-shot-7.png');
+    await sharp(astronaut).resize(street[0]!.width, street[0]!.height, { fit: 'fill' }).toFile(other);
+    const sessions = new FrameSessions(async () => ctx);
+    try {
+      const p = params({ reference: other, referenceFrame: '7', workingHeight: 144 });
+      const err = await sessions
+        .render('ofx-1', colorizeEffect as FilterEffect, p, 7, toGrey(street[0]!), () => true)
+        .catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/other-shot-7\.png matches frame 7 poorly/);
+    } finally {
+      sessions.closeAll();
+    }
   });
 
   it('refuses a hints file that is not an image, naming it', async () => {

@@ -3,10 +3,12 @@
  * colour hint strokes, or from a learned colorizer (mode=auto). Only chroma changes: the output's BT.709
  * Y' is the input's (chroma.ts), so grain and detail stay. Method and measured figures: docs/colorize.md.
  *
- * Frames are counted from the first one the processor sees after a reset: a job starts at frame 0 of its
- * range, so `referenceFrame` numbers frames of the rendered range (the contract passes no frame index).
+ * `referenceFrame` and `hintsFrame` number frames of the input clip (0 = its first frame; OFX: the host's
+ * frame), read from the caller's `at.index`, so `--frames 100-200` with a reference of frame 150 anchors at
+ * the 51st rendered frame. A caller that passes no index (a test feeding frames by hand) gets frames counted
+ * from 0 at the last reset.
  */
-import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
+import type { EffectContext, FilterEffect, FrameAt, ParamSchema, ParamsOf, Processor } from '../types.ts';
 import { createFrame, firstNonFinite, fromFloat32, packed, toFloat32, type Frame } from '../frame.ts';
 import { copyAlpha, resizeFrame, toColorSpaceOf, toDisplay } from '../style/image-ops.ts';
 import { workingSize } from '../style/descriptor.ts';
@@ -145,7 +147,8 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
   // frame passes through unchanged, and hosts may skip the work.
   identityWhen: { mode: 'propagate', reference: '', hints: '' },
   async createProcessor(ctx: EffectContext): Promise<Processor<ColorizeParams>> {
-    let index = 0;
+    /** The index the next frame gets when its caller passes none. */
+    let counted = 0;
     let inputs: LoadedInputs | undefined;
     let propagator: ChromaPropagator | undefined;
     const checked = new Set<string>();
@@ -165,12 +168,13 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
     };
 
     const processor: Processor<ColorizeParams> = {
-      async process(source: Frame, params: ColorizeParams): Promise<Frame> {
+      async process(source: Frame, params: ColorizeParams, at?: FrameAt): Promise<Frame> {
         const input = toFloat32(source);
         const bad = firstNonFinite(input);
         if (bad >= 0)
           throw new RangeError(`colorize: input frame has a non-finite sample at float index ${bad}`);
-        const t = index++;
+        const t = at?.index ?? counted;
+        counted = t + 1;
         if (params.mode === 'propagate' && !params.reference.trim() && !params.hints.trim()) return source;
         const display = toDisplay(input);
         const { width, height } = workingSize(display.width, display.height, params.workingHeight);
@@ -214,7 +218,7 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
         return source.format === 'f32' ? back : fromFloat32(back, source.format);
       },
       reset() {
-        index = 0;
+        counted = 0;
         checked.clear();
         propagator?.reset();
       },
