@@ -253,6 +253,17 @@ describe('colorize from the CLI and the daemon', () => {
     expect(chromaDistance(daemonOut!, truth!)).toBeLessThan(1.5);
   }, 300_000);
 
+  it('no reference, no hints, mode not auto: the CLI names the params to set and writes nothing', async () => {
+    const out = path.join(dir, 'nothing.mov');
+    const r = await mlxv(['run', 'colorize', greyClip, '-o', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('BAD_PARAM');
+    expect(r.stderr).toMatch(
+      /nothing to take colours from.*--param reference=.*--param hints=.*--param mode=auto/,
+    );
+    await expect(sh('ls', [out])).rejects.toThrow();
+  }, 120_000);
+
   it('a hints file that is not an image: the CLI names it and writes nothing', async () => {
     const bogus = path.join(dir, 'strokes.txt');
     await writeFile(bogus, 'not an image');

@@ -336,10 +336,17 @@ describe('colorize: stills, colour input and bad input', () => {
     expect(fromRef).toBeLessThan(fromInput / 3);
   });
 
-  it('without a reference or hints the frame passes through (declared as identity)', async () => {
+  it('without a reference, hints or mode=auto a frame is refused naming the params (hosts skip it as identity)', async () => {
     const grey = toGrey(await stillFrame(astronaut, 64));
     const proc = await colorizeEffect.createProcessor(ctx);
-    expect(await proc.process(grey, params({}))).toBe(grey);
+    const err = await proc.process(grey, params({})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ColorizeInputError);
+    for (const name of ['reference=', 'referenceFrame=', 'hints=', 'mode=auto'])
+      expect((err as Error).message).toContain(`--param ${name}`);
+    // Blank entries (", ") count as none.
+    const blank = await proc.process(grey, params({ reference: ' ', hints: ' ' })).catch((e: unknown) => e);
+    expect((blank as Error).message).toContain('nothing to take colours from');
+    // OFX hosts answer IsIdentity from this, so a freshly applied effect shows the picture instead.
     expect(colorizeEffect.identityWhen).toEqual({ mode: 'propagate', reference: '', hints: '' });
   });
 

@@ -124,6 +124,9 @@ const colorizeParams = {
 } as const satisfies ParamSchema;
 export type ColorizeParams = ParamsOf<typeof colorizeParams>;
 
+export const NOTHING_TO_COLOUR_FROM =
+  'colorize: nothing to take colours from: set --param reference=<colour image of a frame> (with --param referenceFrame=<its frame number>), --param hints=<PNG of colour strokes>, or --param mode=auto for the learned colorizer';
+
 /** The references of one param setting, loaded at the working size of the clip. */
 interface LoadedInputs {
   key: string;
@@ -143,8 +146,10 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
   models: [FLOW_MODEL, ...Object.values(AUTO_MODELS)],
   temporal: 'sequential',
   outputs: ['rgba'],
-  // Nothing to take colours from yet (a host applies the effect before the colourist picks a file): the
-  // frame passes through unchanged, and hosts may skip the work.
+  // Nothing to take colours from yet: an OFX host applying the effect before the colourist picks a file
+  // shows the picture (it answers IsIdentity from this and never sends the frame). Anything that does send
+  // such a frame (a job, a daemon client) gets the error below naming the params to set: a job that would
+  // write a grey copy is a mistake, not a result.
   identityWhen: { mode: 'propagate', reference: '', hints: '' },
   async createProcessor(ctx: EffectContext): Promise<Processor<ColorizeParams>> {
     /** The index the next frame gets when its caller passes none. */
@@ -175,7 +180,8 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
           throw new RangeError(`colorize: input frame has a non-finite sample at float index ${bad}`);
         const t = at?.index ?? counted;
         counted = t + 1;
-        if (params.mode === 'propagate' && !params.reference.trim() && !params.hints.trim()) return source;
+        if (params.mode === 'propagate' && !params.reference.trim() && !params.hints.trim())
+          throw new ColorizeInputError(NOTHING_TO_COLOUR_FROM);
         const display = toDisplay(input);
         const { width, height } = workingSize(display.width, display.height, params.workingHeight);
         const { references, hints } = await load(params, width, height, display.width, display.height);
