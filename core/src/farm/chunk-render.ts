@@ -91,7 +91,7 @@ export function chunkEffect(effect: EffectDescriptor, chunk: Chunk): EffectDescr
     outputFrameRate: (rate) => rate,
     outputFrameCount: (n) => n - discard,
     async createRetimer(ctx, params) {
-      return dropFirst(await effect.createProcessor(ctx), params, discard);
+      return dropFirst(await effect.createProcessor(ctx), params, chunk.renderStart, discard);
     },
   });
 }
@@ -109,15 +109,17 @@ function asRetime(effect: EffectDescriptor, retime: RetimeSpec): RetimeEffect {
   };
 }
 
+/** Frames arrive in order from input frame `first`; the first `discard` outputs are pre-roll. */
 function dropFirst(
   processor: Processor,
   params: Parameters<Processor['process']>[1],
+  first: number,
   discard: number,
 ): Retimer {
   let seen = 0;
   return {
     async push(frame) {
-      const out = await processor.process(frame, params);
+      const out = await processor.process(frame, params, { index: first + seen });
       return ++seen > discard ? [out] : [];
     },
     async flush() {

@@ -267,7 +267,9 @@ function createStage(plan: JobPlan, ctx: EffectContext, placement: PlacementOpti
       let n = 0;
       for (let frame = await input.shift(); frame; frame = await input.shift()) {
         const t0 = performance.now();
-        const result = processors[n++ % lanes]!.process(frame, params);
+        // Frames arrive in order from the range's first frame: their index is in the input clip's numbering.
+        const at = { index: plan.range.start + n };
+        const result = processors[n++ % lanes]!.process(frame, params, at);
         void result.then(
           () => (timing.effect += performance.now() - t0),
           () => {},
