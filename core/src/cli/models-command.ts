@@ -9,7 +9,7 @@ import { UnknownModelError } from '../models/errors.ts';
 import { describeSource, probeSource, type FetchProgress } from '../models/sources.ts';
 import { repoRoot } from '../models/paths.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { ensureSplit } from '../models/split.ts';
+import { ensureSplit, installedSplit } from '../models/split.ts';
 import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 
@@ -111,6 +111,19 @@ async function verify(cmd: Command, ids: string[]): Promise<number> {
     } else {
       bad++;
       process.stdout.write(`MISMATCH  ${id}  ${status.error.message}\n`);
+    }
+    if (m.manifest(id).split) {
+      // The parts cut from a joint model are checked against their split record.
+      const split = await installedSplit(m, id, { rehash: true });
+      if (!('problem' in split)) {
+        for (const [part, file] of Object.entries(split.files)) {
+          checked++;
+          process.stdout.write(`ok        ${id}.${part}  ${file}\n`);
+        }
+      } else if (!split.missing) {
+        bad++;
+        process.stdout.write(`MISMATCH  ${id} parts  ${split.problem}\n`);
+      }
     }
   }
   process.stdout.write(`${checked} verified, ${bad} mismatched\n`);
