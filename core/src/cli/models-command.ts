@@ -145,7 +145,7 @@ async function where(cmd: Command, id: string): Promise<number> {
     lines.push(`  - ${describeSource(source)}: ${problem ?? 'available here'}`);
   }
   lines.push(
-    `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytes} B) at ${status.path},`,
+    `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytesRounded ? 'about ' : ''}${man.bytes} B) at ${status.path},`,
     `or pass it to a job with --model-path ${man.id}=<file>.`,
   );
   process.stderr.write(lines.join('\n') + '\n');

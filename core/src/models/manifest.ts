@@ -64,6 +64,12 @@ export const modelManifestSchema = z.object({
   format: z.literal('onnx'),
   sha256,
   bytes: z.number().int().positive(),
+  /**
+   * `bytes` is upstream's rounded figure (it publishes only MB, e.g. clibdev/colorization): kept for progress
+   * and `mlxv models list`, not checked; the sha256 alone decides. Absent: `bytes` is exact and checked
+   * first (a cheap refusal before hashing).
+   */
+  bytesRounded: z.literal(true).optional(),
   license: z.object({
     /** License of the weights themselves (upstream). */
     weights: z.string(),

@@ -242,6 +242,10 @@ async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<Job
       );
     }
     report('finalizing', written);
+    // Before the output is committed: an effect that writes something when it ends (face-anonymize's audit)
+    // and fails there fails the job, instead of a finished file with its report silently missing.
+    const disposeErrors = await stage.dispose();
+    if (disposeErrors.length > 0) throw disposeErrors[0];
     await encoder.finish();
     const sessions = [...recorder.stats(), ...remote.values()];
     return {
@@ -272,7 +276,17 @@ async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<Job
 interface EffectStage {
   init(): Promise<void>;
   run(input: FrameQueue, output: FrameQueue, timing: StageTiming): Promise<void>;
-  dispose(): Promise<void>;
+  /** Disposes every processor once (later calls do nothing) and returns what their dispose threw. */
+  dispose(): Promise<unknown[]>;
+}
+
+/** One dispose per stage whatever the path (success, then the finally block): the errors of the first. */
+function disposeOnce(disposeAll: () => Promise<PromiseSettledResult<unknown>[]>): () => Promise<unknown[]> {
+  let done: Promise<unknown[]> | undefined;
+  return () =>
+    (done ??= disposeAll().then((results) =>
+      results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])),
+    ));
 }
 
 function createStage(plan: ExecutionPlan, ctx: EffectContext, placement: PlacementOptions): EffectStage {
@@ -301,9 +315,7 @@ function createStage(plan: ExecutionPlan, ctx: EffectContext, placement: Placeme
         await emit(tail);
         output.close();
       },
-      async dispose() {
-        await retimer?.dispose?.();
-      },
+      dispose: disposeOnce(() => Promise.allSettled([retimer?.dispose?.()])),
     };
   }
   const lanes = effect.temporal === 'stateless' ? 2 : 1;
@@ -337,9 +349,7 @@ function createStage(plan: ExecutionPlan, ctx: EffectContext, placement: Placeme
       while (inFlight.length) await emit(await inFlight.shift()!);
       output.close();
     },
-    async dispose() {
-      await Promise.allSettled(processors.map((p) => p.dispose?.()));
-    },
+    dispose: disposeOnce(() => Promise.allSettled(processors.map((p) => p.dispose?.()))),
   };
 }
 

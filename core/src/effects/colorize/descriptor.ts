@@ -80,11 +80,12 @@ const colorizeParams = {
   autoModel: {
     type: 'choice',
     label: 'Automatic model',
-    help: 'Learned colorizer for mode=auto (Zhang et al.)',
+    help: 'Learned colorizer for mode=auto (Zhang et al.; DDColor)',
     default: 'siggraph17',
     options: [
       { value: 'siggraph17', label: 'SIGGRAPH 2017 (Zhang et al.)' },
       { value: 'eccv16', label: 'ECCV 2016 (Zhang et al.)' },
+      { value: 'ddcolor-tiny', label: 'DDColor paper-tiny (Kang et al.)' },
     ],
   },
   temporalWeight: {
@@ -143,7 +144,7 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
     'Colours black-and-white footage: carries the chroma of colour reference frames through the shot along RIFE optical flow, fills new or occluded content with the Levin-Lischinski-Weiss optimisation, ' +
     'accepts colour hint strokes, or guesses colours with a learned colorizer (mode=auto). Luminance is kept exactly.',
   params: colorizeParams,
-  models: [FLOW_MODEL, ...Object.values(AUTO_MODELS)],
+  models: [FLOW_MODEL, ...Object.values(AUTO_MODELS).map((m) => m.id)],
   temporal: 'sequential',
   outputs: ['rgba'],
   // Nothing to take colours from yet: an OFX host applying the effect before the colourist picks a file
@@ -204,7 +205,11 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
         propagator ??= new ChromaPropagator(() => ctx.sessions.get(FLOW_MODEL));
         const auto =
           params.mode === 'auto'
-            ? await autoChroma(await ctx.sessions.get(AUTO_MODELS[params.autoModel as AutoModel]), work)
+            ? await autoChroma(
+                await ctx.sessions.get(AUTO_MODELS[params.autoModel as AutoModel].id),
+                params.autoModel as AutoModel,
+                work,
+              )
             : undefined;
         const [cb, cr] = await propagator.next({ index: t, planes, grey }, references, {
           ...(hints && params.hintsFrame === t ? { hints } : {}),
