@@ -231,7 +231,9 @@ abstract class RemoteInstance {
     this.disposed = true;
     this.unwire();
     this.worker.instances--;
-    await this.worker.call({ t: 'dispose', pid: this.pid }).catch(() => {});
+    // An effect's own dispose error (a report it could not write) reaches the caller; runJob fails the job
+    // with it on the success path and ignores it after another failure.
+    await this.worker.call({ t: 'dispose', pid: this.pid });
   }
 }
 

@@ -528,8 +528,9 @@ const EXR_ARGS: readonly string[] = [
 ];
 
 /**
- * prores_ks leaves the colour fields of its frame headers unset (ffprobe then reports "unknown"), so the tags
- * are written into the ProRes bitstream by the prores_metadata filter, which accepts only the values below.
+ * ffmpeg's ProRes encoders do not fill the colour fields of their frame headers from the output options
+ * (ffprobe then reports "unknown"), so the tags are written into the ProRes bitstream by the prores_metadata
+ * filter, which accepts only the values below.
  */
 function proresColorMetadata(matrixTag: string, primaries: string, transfer: string): string {
   const space =

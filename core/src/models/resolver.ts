@@ -24,7 +24,7 @@ import {
 export interface ModelResolverOptions {
   /** Default: $MLXV_MODEL_CACHE or ~/.cache/mlxvideo/models. */
   cacheDir?: string;
-  /** Default: <repo>/models/manifests. */
+  /** Default: $MLXV_MODEL_MANIFESTS (a folder of manifests, e.g. for models of your own) or <repo>/models/manifests. */
   manifestsDir?: string;
   /** Folder `local` sources are relative to. Default: the repository root. */
   repoRoot?: string;
@@ -56,7 +56,9 @@ export interface ModelManager extends ModelResolver, ModelLoader {
 
 export function createModelResolver(options: ModelResolverOptions = {}): ModelManager {
   const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir());
-  const manifestsDir = path.resolve(options.manifestsDir ?? defaultManifestsDir);
+  const manifestsDir = path.resolve(
+    options.manifestsDir ?? process.env.MLXV_MODEL_MANIFESTS ?? defaultManifestsDir,
+  );
   const root = options.repoRoot ?? defaultRepoRoot;
   const markerDir = path.join(cacheDir, '.verified');
   /** One source run per model at a time inside this process (concurrent resolves share it). */
