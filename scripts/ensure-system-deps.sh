@@ -17,6 +17,8 @@ command -v x86_64-w64-mingw32-g++-posix >/dev/null || need+=(mingw-w64)
 # Real photos and clips for the analysis tests (Apache-2.0 OpenCV sample data).
 [ -d /usr/share/doc/opencv-doc/examples/data ] || need+=(opencv-doc)
 command -v redis-server >/dev/null || need+=(redis-server)
+# FCPXML marker exports are validated with xmllint --dtdvalid (test/analysis/markers.test.ts).
+command -v xmllint >/dev/null || need+=(libxml2-utils)
 # Face tests: OpenCV's Haar cascades as the independent detector (Debian's cv2 under /usr/bin/python3), and
 # the labelled portraits (astronaut from scikit-image, Grace Hopper from matplotlib's sample data).
 [ -f /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml ] || need+=(opencv-data)

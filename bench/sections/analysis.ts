@@ -6,7 +6,7 @@
  * sampled frames they ran on), and for the whole file the analysed frames of footage per second of wall time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyzeFile, loadAnalysisModels } from '../../core/src/analysis/analyze-file.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
@@ -21,6 +21,8 @@ export async function run(): Promise<BenchSection> {
     const hd = encodeClip(dir, 'cut-1080p.mp4', ['-i', cut, '-vf', 'scale=1920:1080,setsar=1']);
     const ctx = createEffectContext();
     const models = await loadAnalysisModels(ctx);
+    // Other work on a shared machine slows every stage alike: say how busy it was, so readers can scale.
+    const loadBefore = loadavg()[0]!;
     const rows: (string | number)[][] = [];
     const fps = (frames: number, ms: number) => (ms > 0 ? round1((frames * 1000) / ms) : '-');
     for (const stride of [undefined, 5]) {
@@ -41,6 +43,7 @@ export async function run(): Promise<BenchSection> {
       }
       rows.push([label, 'whole file (wall)', a.frameCount, fps(a.frameCount, wall)]);
     }
+    const loadAfter = loadavg()[0]!;
     return {
       title: 'Footage analysis at 1080p (mlxv analyze)',
       columns: ['sampling', 'stage', 'frames', 'frames/s'],
@@ -49,6 +52,7 @@ export async function run(): Promise<BenchSection> {
         'Clip: test/analysis/clips.ts cut.mp4 (real footage, 3 shots, 122 frames, 10 fps) scaled to 1920x1080 H.264; models on CPU, loaded before timing.',
         "The shot pass decodes every frame scaled by ffmpeg to 96 px wide, so its rate is mostly decode speed; model stages see frames scaled to 960 px (longer side). OCR runs on each shot's middle frame and every 5 s within it, so it runs on fewer frames than the other stages.",
         'Whole-file rate = frames of footage / wall time of analyzeFile (both passes, decode included): the figure to plan a library run with.',
+        `1-minute load average ${loadBefore.toFixed(1)} when timing started, ${loadAfter.toFixed(1)} when it ended, on ${availableParallelism()} cores: above the core count, other work competed and every rate here is lower than on an idle machine.`,
       ],
       providers: ['cpu'],
     };

@@ -23,7 +23,11 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { productSessionOptions, intraOpThreads } from '../../core/src/runtime/session-options.ts';
+import {
+  productSessionOptions,
+  intraOpThreads,
+  ortSpinning,
+} from '../../core/src/runtime/session-options.ts';
 import { decodeFrames } from '../../core/src/media/decode.ts';
 import { frameToTensor } from '../../core/src/runtime/tensor.ts';
 import { getManifest } from '../../core/src/models/manifests.ts';
@@ -39,7 +43,7 @@ import { median, round1 } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
 const exec = promisify(execFile);
-const FRAMES = Number(process.env.MLXV_BENCH_ENGINE_FRAMES) || 4;
+const FRAMES = Number(process.env.MLXV_BENCH_ENGINE_FRAMES) || 8;
 const FRAMES_4K = Number(process.env.MLXV_BENCH_4K_FRAMES) || 300;
 
 function pct(xs: number[], p: number): number {
@@ -223,7 +227,10 @@ export async function run(): Promise<BenchSection> {
       'load average (1 min) at start / end of this section',
       `${load0.toFixed(2)} / ${loadavg()[0]!.toFixed(2)}`,
     ]);
-    rows.push(['engine workers / intra-op threads', `${workerCount()} / ${intraOpThreads()}`]);
+    rows.push([
+      'engine workers / intra-op threads / onnxruntime spinning',
+      `${workerCount()} / ${intraOpThreads()} / ${ortSpinning() ? 'on' : 'off'}`,
+    ]);
     return {
       title: 'Execution engine: efficiency, peer, daemon responsiveness, memory',
       columns: ['measure', 'value'],

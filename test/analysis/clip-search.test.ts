@@ -8,7 +8,6 @@
  * index, and `semanticSearch` must put the shot of the named colour first: proof that preprocessing,
  * storage, the schema migration and ranking are wired, not of CLIP's quality.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +28,8 @@ import type { F32Frame } from '../../core/src/effects/frame.ts';
 import { encodeText, tokenizeForClip } from '../../core/src/analysis/clip/tokenizer.ts';
 import { LibraryIndex, SCHEMA_VERSION } from '../../core/src/analysis/library-index.ts';
 import { semanticSearch } from '../../core/src/analysis/search.ts';
-import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { fixture } from '../support/paths.ts';
+import { makeTintedClip } from './clips.ts';
 import { mlxv } from '../cli/helpers.ts';
 
 const D = 8;
@@ -44,21 +42,7 @@ const ctx = createEffectContext({ providers: ['cpu'] });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mlxv-clip-'));
-  clip = join(dir, 'tinted.mp4');
-  // Real footage, 1.5 s per colour at 10 fps: cuts at frames 15 and 30.
-  const tint = (mix: string, label: string) =>
-    `[0:v]trim=0:1.5,setpts=PTS-STARTPTS,scale=256:192,colorchannelmixer=${mix},fps=10,format=yuv420p[${label}]`;
-  execFileSync(ffmpegPath(), [
-    ...['-v', 'error', '-y', '-i', fixture('wide-street.mp4')],
-    '-filter_complex',
-    [
-      tint('rr=1:rg=0.3:rb=0.3:gr=0:gg=0.15:gb=0:br=0:bg=0:bb=0.15', 'r'),
-      tint('rr=0.15:rg=0:rb=0:gr=0.3:gg=1:gb=0.3:br=0:bg=0:bb=0.15', 'g'),
-      tint('rr=0.15:rg=0:rb=0:gr=0:gg=0.15:gb=0:br=0.3:bg=0.3:bb=1', 'b'),
-      '[r][g][b]concat=n=3:v=1[out]',
-    ].join(';'),
-    ...['-map', '[out]', '-c:v', 'libx264', '-crf', '18', clip],
-  ]);
+  clip = makeTintedClip(dir); // cuts at frames 15 and 30
 });
 afterAll(async () => {
   await ctx.sessions.dispose();

@@ -73,6 +73,27 @@ export function makeTextClip(dir: string): string {
   ]);
 }
 
+/**
+ * tinted.mp4: the wide-street fixture tinted red | green | blue, 1.5 s each at 10 fps, 256x192: hard cuts
+ * at frames 15 and 30 (semantic search tests: a colour word must find its shot).
+ */
+export function makeTintedClip(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const tint = (mix: string, label: string) =>
+    `[0:v]trim=0:1.5,setpts=PTS-STARTPTS,scale=256:192,colorchannelmixer=${mix},fps=10,format=yuv420p[${label}]`;
+  return encodeClip(dir, 'tinted.mp4', [
+    ...['-i', fixture('wide-street.mp4')],
+    '-filter_complex',
+    [
+      tint('rr=1:rg=0.3:rb=0.3:gr=0:gg=0.15:gb=0:br=0:bg=0:bb=0.15', 'r'),
+      tint('rr=0.15:rg=0:rb=0:gr=0.3:gg=1:gb=0.3:br=0:bg=0:bb=0.15', 'g'),
+      tint('rr=0.15:rg=0:rb=0:gr=0:gg=0.15:gb=0:br=0.3:bg=0.3:bb=1', 'b'),
+      '[r][g][b]concat=n=3:v=1[out]',
+    ].join(';'),
+    ...['-map', '[out]'],
+  ]);
+}
+
 export function makeClips(dir: string) {
   mkdirSync(dir, { recursive: true });
   const wide = fixture('wide-street.mp4');

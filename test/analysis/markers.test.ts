@@ -5,16 +5,18 @@
  * - EDL: CMX3600 event lines (number, reel, V, C, four timecodes), source = record, out exclusive, events
  *   contiguous, one `* LOC:` locator per event at its record in; timecodes compared with values worked out
  *   by hand, not with our own timecode code.
- * - FCPXML 1.10: the element nesting and required attributes of Apple's DTD (FCPXMLv1_10.dtd) for every
- *   element we write: fcpxml(version) > resources > format(id) / asset(id) > media-rep(src)+; library > event
- *   > project > sequence(format) > spine > asset-clip(ref) > marker(start, value); time values are rational
- *   seconds "n/ds" or "ns"; marker starts fall on frame boundaries inside the clip.
+ * - FCPXML 1.10: `xmllint --dtdvalid` against test/analysis/fcpxml/fcpxml-1.10-subset.dtd (Apple's
+ *   declarations for the elements we write, or restrictions of them; README.md there says why Apple's file
+ *   is not in the repository; FCPXML_DTD=<Apple's FCPXMLv1_10.dtd> also validates against Apple's own),
+ *   and what a DTD cannot say: time values are rational seconds "n/ds" or "ns"; marker starts fall on frame
+ *   boundaries inside the clip.
  * - OpenTimelineIO: the Timeline.1 > Stack.1 > Track.1 > Clip.2 > Marker.2 schema names and RationalTime /
  *   TimeRange fields; marker ranges equal the shots.
  * - CSV: RFC 4180 quoting survives commas, quotes and newlines in on-screen text.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCsv, toEdl, toFcpxml, toOtio, type MarkerSource } from '../../core/src/analysis/markers/index.ts';
@@ -23,9 +25,11 @@ import { makeClips, shotSource as source } from './clips.ts';
 
 let cut: MarkerSource;
 let dropFrame: MarkerSource;
+let dir: string;
 
 beforeAll(async () => {
-  const clips = makeClips(mkdtempSync(join(tmpdir(), 'mlxv-markers-')));
+  dir = mkdtempSync(join(tmpdir(), 'mlxv-markers-'));
+  const clips = makeClips(dir);
   cut = await source(clips.cut);
   dropFrame = await source(fixture('closeup-2997-tc.mov'));
 }, 120_000);
@@ -109,7 +113,45 @@ const only = (n: XmlNode, name: string) => {
   return c[0]!;
 };
 
+const SUBSET_DTD = join(import.meta.dirname, 'fcpxml', 'fcpxml-1.10-subset.dtd');
+
+/** xmllint's verdict on `text` against `dtd`: its exit status and what it printed. */
+function xmllint(text: string, dtd: string, name = 'doc.fcpxml') {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  const r = spawnSync('xmllint', ['--noout', '--dtdvalid', dtd, file], { encoding: 'utf8' });
+  if (r.error) throw new Error(`xmllint did not run (${r.error.message}): apt-get install libxml2-utils`);
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
 describe('FCPXML', () => {
+  it('is valid against the FCPXML 1.10 DTD (the subset we write) with xmllint', () => {
+    for (const [name, text] of [
+      ['cut.fcpxml', toFcpxml(cut)],
+      ['drop-frame.fcpxml', toFcpxml(dropFrame)],
+    ] as const) {
+      expect(xmllint(text, SUBSET_DTD, name)).toEqual({ status: 0, output: '' });
+    }
+    // The validator has teeth: a marker without its required value, a clip pointing at no resource, and
+    // a marker outside a clip are each refused.
+    const good = toFcpxml(cut);
+    const broken = [
+      good.replace(/(<marker [^>]*?) value="[^"]*"/, '$1'),
+      good.replace('<asset-clip ref="r2"', '<asset-clip ref="r9"'),
+      good.replace('<spine>', '<spine><marker start="0s" value="loose"/>'),
+    ];
+    for (const text of broken) {
+      expect(text).not.toBe(good);
+      const verdict = xmllint(text, SUBSET_DTD);
+      expect(verdict.status).not.toBe(0);
+      expect(verdict.output).toMatch(/validity error|does not validate|IDREF/i);
+    }
+  });
+
+  it.runIf(process.env.FCPXML_DTD)("is valid against Apple's FCPXMLv1_10.dtd ($FCPXML_DTD)", () => {
+    expect(xmllint(toFcpxml(cut), process.env.FCPXML_DTD!)).toEqual({ status: 0, output: '' });
+  });
+
   it('follows the FCPXML 1.10 DTD structure with one marker per shot on frame boundaries', () => {
     const root = parseXml(toFcpxml(cut));
     expect(root.name).toBe('fcpxml');

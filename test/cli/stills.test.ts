@@ -161,8 +161,13 @@ describe('stills everywhere jobs run', () => {
     expect(filters.map((e) => e.id)).toEqual(expect.arrayContaining(['identity', 'matte', 'upscale']));
     for (const effect of filters) {
       const out = path.join(dir, `effect-${effect.id}.png`);
-      // face-puppet cannot run on defaults: it needs the portrait it animates.
-      const params = effect.id === 'face-puppet' ? { portrait: ASTRONAUT } : {};
+      // Effects that cannot run on defaults: face-puppet needs the portrait it animates, colorize colours to
+      // carry (the still as its own reference).
+      const needs: Record<string, Record<string, string>> = {
+        'face-puppet': { portrait: ASTRONAUT },
+        colorize: { reference: deep },
+      };
+      const params = needs[effect.id] ?? {};
       const result = await runJob({ effect: effect.id, input: deep, output: out, params }, { ctx });
       expect(result.frames).toBe(1);
       const s = await streamOf(out);

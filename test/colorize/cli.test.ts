@@ -159,6 +159,58 @@ describe('colorize from the CLI and the daemon', () => {
     expect(chromaDistance(outs[5]!, truth[5]!)).toBeLessThan(1.5);
   }, 300_000);
 
+  it('--frames 3-5: referenceFrame and hintsFrame number frames of the input clip, not of the range', async () => {
+    // Hints drawn on clip frame 4 (an orange stroke over a grey street), the colour of clip frame 5.
+    const strokes = path.join(dir, 'strokes-frame4.png');
+    const px = Buffer.alloc(W * H * 4);
+    for (let y = 60; y < 66; y++) for (let x = 80; x < 110; x++) px.set([255, 140, 0, 255], (y * W + x) * 4);
+    await sharp(px, { raw: { width: W, height: H, channels: 4 } })
+      .png()
+      .toFile(strokes);
+    const out = path.join(dir, 'range.mov');
+    const r = await mlxv([
+      'run',
+      'colorize',
+      greyClip,
+      '-o',
+      out,
+      '--frames',
+      '3-5',
+      '--param',
+      `reference=${ref5}`,
+      '--param',
+      'referenceFrame=5',
+      '--param',
+      `hints=${strokes}`,
+      '--param',
+      'hintsFrame=4',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const [outs, truth] = await Promise.all([rgbFrames(out), rgbFrames(colourClip)]);
+    expect(outs).toHaveLength(3);
+    // Clip frame 5 (the third rendered frame) is anchored to its reference, as frame 5 of a full run is.
+    expect(chromaDistance(outs[2]!, truth[5]!)).toBeLessThan(1.5);
+    // Clip frame 4 (the second rendered frame) carries the stroke: orange (Cr > 0 > Cb) where the street is not.
+    const strokeChroma = (rgb: Uint8Array): { cb: number; cr: number } => {
+      let cb = 0;
+      let cr = 0;
+      let k = 0;
+      for (let y = 61; y < 65; y++)
+        for (let x = 82; x < 108; x++) {
+          const i = (y * W + x) * 3;
+          const yy = 0.2126 * rgb[i]! + 0.7152 * rgb[i + 1]! + 0.0722 * rgb[i + 2]!;
+          cb += (rgb[i + 2]! - yy) / 1.8556;
+          cr += (rgb[i]! - yy) / 1.5748;
+          k++;
+        }
+      return { cb: cb / k, cr: cr / k };
+    };
+    const hinted = strokeChroma(outs[1]!);
+    const street = strokeChroma(truth[4]!);
+    expect(hinted.cr - street.cr).toBeGreaterThan(15);
+    expect(street.cb - hinted.cb).toBeGreaterThan(15);
+  }, 300_000);
+
   it('a still in gives a still out (hints), and the daemon runs the same job', async () => {
     const still = path.join(dir, 'grey.png');
     await sh('ffmpeg', ['-v', 'error', '-y', '-i', greyClip, '-frames:v', '1', still]);
@@ -200,6 +252,17 @@ describe('colorize from the CLI and the daemon', () => {
     const [truth] = await rgbFrames(ref0);
     expect(chromaDistance(daemonOut!, truth!)).toBeLessThan(1.5);
   }, 300_000);
+
+  it('no reference, no hints, mode not auto: the CLI names the params to set and writes nothing', async () => {
+    const out = path.join(dir, 'nothing.mov');
+    const r = await mlxv(['run', 'colorize', greyClip, '-o', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('BAD_PARAM');
+    expect(r.stderr).toMatch(
+      /nothing to take colours from.*--param reference=.*--param hints=.*--param mode=auto/,
+    );
+    await expect(sh('ls', [out])).rejects.toThrow();
+  }, 120_000);
 
   it('a hints file that is not an image: the CLI names it and writes nothing', async () => {
     const bogus = path.join(dir, 'strokes.txt');

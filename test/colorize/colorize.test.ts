@@ -28,6 +28,8 @@ import {
   colorizeStats,
   type ColorizeParams,
 } from '../../core/src/effects/colorize/descriptor.ts';
+import { FrameSessions } from '../../core/src/daemon/frame-sessions.ts';
+import type { FilterEffect } from '../../core/src/effects/types.ts';
 import { chromaRmse, copyChroma, labOf, lumaOf, psnr, ROOT, toGrey, writePng } from './support.ts';
 
 const ctx = createEffectContext({ providers: ['cpu'] });
@@ -334,10 +336,17 @@ describe('colorize: stills, colour input and bad input', () => {
     expect(fromRef).toBeLessThan(fromInput / 3);
   });
 
-  it('without a reference or hints the frame passes through (declared as identity)', async () => {
+  it('without a reference, hints or mode=auto a frame is refused naming the params (hosts skip it as identity)', async () => {
     const grey = toGrey(await stillFrame(astronaut, 64));
     const proc = await colorizeEffect.createProcessor(ctx);
-    expect(await proc.process(grey, params({}))).toBe(grey);
+    const err = await proc.process(grey, params({})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ColorizeInputError);
+    for (const name of ['reference=', 'referenceFrame=', 'hints=', 'mode=auto'])
+      expect((err as Error).message).toContain(`--param ${name}`);
+    // Blank entries (", ") count as none.
+    const blank = await proc.process(grey, params({ reference: ' ', hints: ' ' })).catch((e: unknown) => e);
+    expect((blank as Error).message).toContain('nothing to take colours from');
+    // OFX hosts answer IsIdentity from this, so a freshly applied effect shows the picture instead.
     expect(colorizeEffect.identityWhen).toEqual({ mode: 'propagate', reference: '', hints: '' });
   });
 
@@ -372,6 +381,22 @@ describe('colorize: stills, colour input and bad input', () => {
     await expect(
       ok.process(toGrey(street[0]!), params({ reference: right, workingHeight: 144, minMatch: 0.95 })),
     ).resolves.toBeDefined();
+  });
+
+  it('daemon frame sessions (OFX) number frames by the host: a reference of frame 7 is checked at frame 7', async () => {
+    const street = await clipFrames('wide-street.mp4', 0);
+    const other = path.join(dir, 'other-shot-7.png');
+    await sharp(astronaut).resize(street[0]!.width, street[0]!.height, { fit: 'fill' }).toFile(other);
+    const sessions = new FrameSessions(async () => ctx);
+    try {
+      const p = params({ reference: other, referenceFrame: '7', workingHeight: 144 });
+      const err = await sessions
+        .render('ofx-1', colorizeEffect as FilterEffect, p, 7, toGrey(street[0]!), () => true)
+        .catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/other-shot-7\.png matches frame 7 poorly/);
+    } finally {
+      sessions.closeAll();
+    }
   });
 
   it('refuses a hints file that is not an image, naming it', async () => {

@@ -12,7 +12,7 @@ import { LibraryIndex } from '../analysis/library-index.ts';
 import { writeMarkerFiles } from '../analysis/markers/index.ts';
 import { renderContactSheet, sheetEntriesFromIndex } from '../analysis/contact-sheet.ts';
 import { createEffectContext } from '../runtime/context.ts';
-import { loadClipEncoders } from '../analysis/clip/encoders.ts';
+import { clipEncodersFor } from '../analysis/clip/encoders.ts';
 import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 import { formatEta } from './progress.ts';
@@ -24,7 +24,7 @@ interface AnalyzeOptions {
   markers?: string;
   stride?: string;
   resolution?: string;
-  clip?: string;
+  clip?: string | boolean;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -42,9 +42,9 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--stride <frames>', 'run the models on every Nth frame (default: one frame per second)')
     .option('--resolution <pixels>', 'longer side of the frames the models see (default 960)')
     .option(
-      '--clip <dir>',
-      'also store CLIP image embeddings for `mlxv search --clip` (the encoders in this folder; ' +
-        'default $MLXV_CLIP_DIR)',
+      '--clip [dir]',
+      'also store CLIP image embeddings for `mlxv search --clip`: alone, the installed CLIP ViT-B/32 ' +
+        '(`mlxv models fetch clip-vit-b32`); with a folder, the two encoders in it (default $MLXV_CLIP_DIR)',
     )
     .action(async (inputs: string[], opts: AnalyzeOptions) => {
       process.exitCode = await runAnalyze(inputs, opts);
@@ -80,8 +80,7 @@ async function runAnalyze(inputs: string[], opts: AnalyzeOptions): Promise<numbe
       );
     if (opts.index) index = LibraryIndex.open(path.resolve(opts.index));
     const ctx = createEffectContext({ signal: controller.signal });
-    const clipDir = opts.clip ?? process.env.MLXV_CLIP_DIR;
-    const clip = clipDir ? await loadClipEncoders(path.resolve(clipDir)) : undefined;
+    const clip = await clipEncodersFor(opts.clip);
     const started = Date.now();
     const analyses: FileAnalysis[] = [];
     let lastLine = 0;

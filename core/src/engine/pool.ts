@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Frame, SampleFormat } from '../contract/frame.ts';
 import type { ParamValues } from '../contract/params.ts';
+import type { FrameAt } from '../contract/effect.ts';
 import type { Rational } from '../contract/rational.ts';
 import { intraOpThreads } from '../runtime/session-options.ts';
 import { linuxHasGpuDevice, precheckProvider, providerChain } from '../runtime/providers.ts';
@@ -230,14 +231,16 @@ abstract class RemoteInstance {
     this.disposed = true;
     this.unwire();
     this.worker.instances--;
-    await this.worker.call({ t: 'dispose', pid: this.pid }).catch(() => {});
+    // An effect's own dispose error (a report it could not write) reaches the caller; runJob fails the job
+    // with it on the success path and ignores it after another failure.
+    await this.worker.call({ t: 'dispose', pid: this.pid });
   }
 }
 
 /** A Processor whose state and work live on a worker. `frame` is transferred: do not touch it after. */
 export class RemoteProcessor extends RemoteInstance {
-  async process(frame: Frame, params: ParamValues): Promise<Frame> {
-    return (await this.send({ t: 'process', pid: this.pid, params }, [frame]))[0]!;
+  async process(frame: Frame, params: ParamValues, at?: FrameAt): Promise<Frame> {
+    return (await this.send({ t: 'process', pid: this.pid, params, ...(at ? { at } : {}) }, [frame]))[0]!;
   }
 
   reset(): void {

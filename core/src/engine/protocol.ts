@@ -2,6 +2,7 @@
 import type { Rational } from '../contract/rational.ts';
 import type { ParamValues } from '../contract/params.ts';
 import type { SampleFormat } from '../contract/frame.ts';
+import type { FrameAt } from '../contract/effect.ts';
 import type { WireError, WireFrame } from './wire.ts';
 
 /** How a worker builds its EffectContext (the same options the main thread's context was made with). */
@@ -29,6 +30,7 @@ export type ToWorker =
       pid: number;
       frame: WireFrame;
       params: ParamValues;
+      at?: FrameAt;
       outFormat?: SampleFormat;
     }
   | { t: 'push'; call: number; pid: number; frame: WireFrame; outFormat?: SampleFormat }

@@ -141,7 +141,7 @@ async function handle(msg: ToWorker): Promise<void> {
         return;
       }
       case 'process':
-        frames = [await need(inst, msg.pid).processor!.process(fromWire(msg.frame), msg.params)];
+        frames = [await need(inst, msg.pid).processor!.process(fromWire(msg.frame), msg.params, msg.at)];
         break;
       case 'push':
         frames = await need(inst, msg.pid).retimer!.push(fromWire(msg.frame));

@@ -1,23 +1,17 @@
 /**
- * Renders one chunk into its segment with runJob, the pipeline a local run uses. Differences from a plain
- * `mlxv run --frames a-b` are expressed by wrapping the effect, not by another pipeline:
- * - pre-roll (sequential filters): the wrapper feeds the pre-roll frames to the effect and drops their output;
- * - retime overlap: the wrapper keeps only the output frames the chunk owns.
+ * Renders one chunk into its segment with runJob, the pipeline a local run uses, running the registered
+ * effect (so in the engine's worker pool, like any job). What differs from a plain `mlxv run --frames a-b`
+ * is the chunk window runJob takes (RunJobOptions.chunk):
+ * - pre-roll (sequential filters): the frames before the chunk are fed to the effect and not written;
+ * - retime overlap: the chunk reads past its end and writes only the output frames it owns.
  * Idempotent: a segment that already exists under its final name was finished (runJob renames into place
  * only on success), so a re-delivered chunk returns at once. A worker killed mid-chunk leaves only a
  * temporary file, which the next attempt ignores and the assemble step removes with the segments folder.
  */
 import { mkdir, stat } from 'node:fs/promises';
+import type { EffectContext } from '../effects/types.ts';
 import { getEffect } from '../effects/registry.ts';
-import type {
-  EffectContext,
-  EffectDescriptor,
-  Processor,
-  RetimeEffect,
-  RetimeSpec,
-  Retimer,
-} from '../effects/types.ts';
-import { runJob } from '../pipeline/run-job.ts';
+import { runJob, type ChunkWindow } from '../pipeline/run-job.ts';
 import { JobError, type JobProgress, type OutputFormat } from '../pipeline/types.ts';
 import type { Chunk } from './chunks.ts';
 import { segmentPath } from './segments.ts';
@@ -47,19 +41,18 @@ export async function renderChunk(
   if (await exists(segment)) return { segment, frames: task.chunk.outputCount, reused: true, seconds: 0 };
   // Exported jobs have no submitter to create it: the first task to run does (idempotent).
   await mkdir(task.segmentDir, { recursive: true });
-  const effect = getEffect(task.effect);
-  const wrapped = chunkEffect(effect, task.chunk);
+  const { frames, window } = chunkWindow(getEffect(task.effect).kind, task.chunk);
   const result = await runJob(
     {
       effect: task.effect,
       input: task.input,
       output: segment,
       params: task.params,
-      frames: { start: task.chunk.renderStart, end: task.chunk.renderEnd },
+      frames,
       format: task.format,
       overwrite: true, // two deliveries of one chunk write identical segments; the later rename wins
     },
-    { ctx: options.ctx, getEffect: () => wrapped, ...pick(options, 'signal', 'onProgress') },
+    { ctx: options.ctx, chunk: window, ...pick(options, 'signal', 'onProgress') },
   );
   if (result.frames !== task.chunk.outputCount) {
     throw new JobError(
@@ -70,75 +63,18 @@ export async function renderChunk(
   return { segment, frames: result.frames, reused: false, seconds: result.seconds };
 }
 
-/** The effect as the chunk must run it: unchanged when the chunk has no pre-roll and no overlap. */
-export function chunkEffect(effect: EffectDescriptor, chunk: Chunk): EffectDescriptor {
-  if (effect.kind === 'retime') {
-    if (chunk.renderEnd === chunk.end) return effect;
-    const inner = effect.retime;
-    return asRetime(effect, {
-      outputFrameRate: (rate, params) => inner.outputFrameRate(rate, params),
-      outputFrameCount: () => chunk.outputCount,
-      async createRetimer(ctx, params, rate) {
-        return keepFirst(await inner.createRetimer(ctx, params, rate), chunk.outputCount);
-      },
-    });
+/** The frames a chunk's job names and the window around them (planJob refuses generators and analyzers). */
+export function chunkWindow(
+  kind: string,
+  chunk: Chunk,
+): { frames: { start: number; end: number }; window: ChunkWindow } {
+  if (kind === 'retime') {
+    return {
+      frames: { start: chunk.renderStart, end: chunk.renderEnd },
+      window: { outputLimit: chunk.outputCount },
+    };
   }
-  if (effect.kind !== 'filter') return effect; // planJob refuses generators and analyzers with its message
-  const discard = chunk.start - chunk.renderStart;
-  if (discard === 0) return effect;
-  // The pipeline's 1-in-1-out stage cannot drop frames; a retime stage can, so pre-roll runs as one.
-  return asRetime(effect, {
-    outputFrameRate: (rate) => rate,
-    outputFrameCount: (n) => n - discard,
-    async createRetimer(ctx, params) {
-      return dropFirst(await effect.createProcessor(ctx), params, discard);
-    },
-  });
-}
-
-function asRetime(effect: EffectDescriptor, retime: RetimeSpec): RetimeEffect {
-  const { id, label, category, description, params, models, outputs, outputScale, identityWhen, alphaState } =
-    effect;
-  return {
-    ...{ id, label, category, description, params, models, outputs },
-    ...(outputScale ? { outputScale } : {}),
-    ...(identityWhen ? { identityWhen } : {}),
-    ...(alphaState ? { alphaState } : {}),
-    kind: 'retime',
-    retime,
-  };
-}
-
-function dropFirst(
-  processor: Processor,
-  params: Parameters<Processor['process']>[1],
-  discard: number,
-): Retimer {
-  let seen = 0;
-  return {
-    async push(frame) {
-      const out = await processor.process(frame, params);
-      return ++seen > discard ? [out] : [];
-    },
-    async flush() {
-      return [];
-    },
-    dispose: () => processor.dispose?.(),
-  };
-}
-
-function keepFirst(inner: Retimer, keep: number): Retimer {
-  let given = 0;
-  const take = (frames: Awaited<ReturnType<Retimer['push']>>) => {
-    const kept = frames.slice(0, Math.max(0, keep - given));
-    given += kept.length;
-    return kept;
-  };
-  return {
-    push: async (frame) => take(await inner.push(frame)),
-    flush: async () => take(await inner.flush()),
-    dispose: () => inner.dispose?.(),
-  };
+  return { frames: { start: chunk.start, end: chunk.end }, window: { primeFrom: chunk.renderStart } };
 }
 
 async function exists(p: string): Promise<boolean> {

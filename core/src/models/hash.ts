@@ -37,7 +37,17 @@ export function sha256Bytes(bytes: Uint8Array): string {
 
 export interface Expected {
   sha256: string;
-  bytes: number;
+  /** Exact size, checked before hashing; absent when only a rounded size is known (the sha256 decides). */
+  bytes?: number;
+}
+
+/** What a manifest lets a file be checked against: its size only when the manifest knows it exactly. */
+export function expectedOf(m: { sha256: string; bytes: number; bytesRounded?: true }): Expected {
+  return m.bytesRounded ? { sha256: m.sha256 } : { sha256: m.sha256, bytes: m.bytes };
+}
+
+function sizeDiffers(size: number, expected: Expected): boolean {
+  return expected.bytes !== undefined && size !== expected.bytes;
 }
 
 export type VerifyResult =
@@ -117,7 +127,7 @@ export async function verifyFile(
   const fh = await open(file, 'r');
   try {
     const before = await fstatIdentity(fh);
-    if (before.size !== expected.bytes) return { ok: false, bytes: before.size };
+    if (sizeDiffers(before.size, expected)) return { ok: false, bytes: before.size };
     if (!options.ignoreMarker && (await markerVouches(options.markerDir, file, before, expected.sha256))) {
       return { ok: true, bytes: before.size, sha256: expected.sha256, fromMarker: true };
     }
@@ -142,18 +152,18 @@ export async function readVerifiedFile(
   const fh = await open(file, 'r');
   try {
     const before = await fstatIdentity(fh);
-    if (before.size !== expected.bytes) return { ok: false, bytes: before.size };
+    if (sizeDiffers(before.size, expected)) return { ok: false, bytes: before.size };
     const data = await fh.readFile();
     const after = await fstatIdentity(fh);
     if (
       sameIdentity(before, after) &&
-      data.byteLength === expected.bytes &&
+      !sizeDiffers(data.byteLength, expected) &&
       (await markerVouches(options.markerDir, file, after, expected.sha256))
     ) {
       return { ok: true, bytes: data.byteLength, sha256: expected.sha256, fromMarker: true, data };
     }
     const sha256 = sha256Bytes(data);
-    if (sha256 !== expected.sha256 || data.byteLength !== expected.bytes) {
+    if (sha256 !== expected.sha256 || sizeDiffers(data.byteLength, expected)) {
       return { ok: false, bytes: data.byteLength, sha256 };
     }
     await recordIfUnchanged(options.markerDir, file, fh, before, sha256);

@@ -59,10 +59,17 @@ export const modelManifestSchema = z.object({
     'classification',
     'generator',
     'ocr',
+    'embedding',
   ]),
   format: z.literal('onnx'),
   sha256,
   bytes: z.number().int().positive(),
+  /**
+   * `bytes` is upstream's rounded figure (it publishes only MB, e.g. clibdev/colorization): kept for progress
+   * and `mlxv models list`, not checked; the sha256 alone decides. Absent: `bytes` is exact and checked
+   * first (a cheap refusal before hashing).
+   */
+  bytesRounded: z.literal(true).optional(),
   license: z.object({
     /** License of the weights themselves (upstream). */
     weights: z.string(),
@@ -103,6 +110,11 @@ export const modelManifestSchema = z.object({
     knownBiases: z.string().min(1),
   }),
   sources: z.array(modelSourceSchema).min(1),
+  /**
+   * A joint two-tower graph to split after it is fetched: part name -> the graph input of that tower
+   * (core/src/models/split.ts writes <id>.<part>.onnx next to the cached model, with a record of their sha256).
+   */
+  split: z.record(z.string().regex(/^[a-z0-9-]+$/), z.string()).optional(),
   upstream: z.string().optional(),
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;

@@ -300,3 +300,39 @@ describe('resolver', () => {
     expect(seen.filter((m) => m === 'trying')).toHaveLength(1);
   });
 });
+
+describe('manifests whose upstream publishes only a rounded size (bytesRounded)', () => {
+  const gan = path.join(sharedModelsDir, 'omori-sprite-dcgan-z16-32px.onnx');
+  const withSize = (id: string, extra: Record<string, unknown>) => {
+    const base = getManifest('omori-sprite-dcgan');
+    // A size that is not the file's: what a figure rounded from MB gives.
+    return {
+      ...base,
+      id,
+      bytes: statSync(gan).size + 12_345,
+      sources: [{ kind: 'local', path: gan }],
+      ...extra,
+    };
+  };
+
+  it('are checked by sha256 alone; a wrong file is still refused, by its sha256', async () => {
+    const mdir = manifestsWith({ rounded: withSize('rounded', { bytesRounded: true }) });
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache'), manifestsDir: mdir });
+    expect(await r.resolve('rounded')).toMatchObject({ from: 'local' });
+    const loaded = await r.load('rounded');
+    expect(loaded.bytes.byteLength).toBe(statSync(gan).size);
+    expect(sha256Bytes(loaded.bytes)).toBe(getManifest('omori-sprite-dcgan').sha256);
+
+    const wrong = path.join(dir, 'not-the-gan.onnx');
+    cpSync(path.join(sharedModelsDir, 'mobilenetv2-12-int8.onnx'), wrong);
+    const err = await r.resolve('rounded', { explicitPath: wrong }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelHashMismatchError);
+    expect((err as Error).message).toMatch(/: sha256 [0-9a-f]{64}, expected 887c23f9/);
+  });
+
+  it('without the flag, bytes is exact: the same file is refused by its size before hashing', async () => {
+    const mdir = manifestsWith({ exact: withSize('exact', {}) });
+    const r = createModelResolver({ cacheDir: path.join(dir, 'cache'), manifestsDir: mdir });
+    await expect(r.resolve('exact')).rejects.toThrow(/produced \d+ B, expected sha256 887c23f9/);
+  });
+});

@@ -12,7 +12,7 @@ import type { ModelManifest } from './manifest.ts';
 import type { LoadedModel, ModelLoader, ModelResolver, ResolvedModel } from './types.ts';
 import { getManifest, listManifests } from './manifests.ts';
 import { ModelHashMismatchError, ModelUnavailableError, type SourceAttempt } from './errors.ts';
-import { readVerifiedFile, recordVerified, verifyFile, type VerifyResult } from './hash.ts';
+import { expectedOf, readVerifiedFile, recordVerified, verifyFile, type VerifyResult } from './hash.ts';
 import { describeSource, runSource, type FetchProgress } from './sources.ts';
 import {
   cachedModelPath,
@@ -24,7 +24,7 @@ import {
 export interface ModelResolverOptions {
   /** Default: $MLXV_MODEL_CACHE or ~/.cache/mlxvideo/models. */
   cacheDir?: string;
-  /** Default: <repo>/models/manifests. */
+  /** Default: $MLXV_MODEL_MANIFESTS (a folder of manifests, e.g. for models of your own) or <repo>/models/manifests. */
   manifestsDir?: string;
   /** Folder `local` sources are relative to. Default: the repository root. */
   repoRoot?: string;
@@ -56,7 +56,9 @@ export interface ModelManager extends ModelResolver, ModelLoader {
 
 export function createModelResolver(options: ModelResolverOptions = {}): ModelManager {
   const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir());
-  const manifestsDir = path.resolve(options.manifestsDir ?? defaultManifestsDir);
+  const manifestsDir = path.resolve(
+    options.manifestsDir ?? process.env.MLXV_MODEL_MANIFESTS ?? defaultManifestsDir,
+  );
   const root = options.repoRoot ?? defaultRepoRoot;
   const markerDir = path.join(cacheDir, '.verified');
   /** One source run per model at a time inside this process (concurrent resolves share it). */
@@ -74,7 +76,7 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     return new ModelHashMismatchError(
       m.id,
       file,
-      { sha256: m.sha256, bytes: m.bytes },
+      expectedOf(m),
       { sha256: result.sha256, bytes: result.bytes },
       origin,
     );
@@ -84,7 +86,7 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     const m = manifest(modelId);
     const file = cachePath(m.id);
     if (!existsSync(file)) return { state: 'missing', path: file };
-    const result = await verifyFile(file, m, { markerDir, ignoreMarker: opts.rehash });
+    const result = await verifyFile(file, expectedOf(m), { markerDir, ignoreMarker: opts.rehash });
     if (result.ok) return { state: 'ok', path: file, sha256: result.sha256 };
     return { state: 'mismatch', path: file, error: mismatch(m, file, result, 'cache') };
   }
@@ -104,10 +106,11 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
         await mkdir(cacheDir, { recursive: true });
         onProgress?.({ modelId: m.id, source: desc, message: 'trying' });
         await runSource(source, { manifest: m, repoRoot: root, tempFile, signal, onProgress });
-        const result = await verifyFile(tempFile, m);
+        const result = await verifyFile(tempFile, expectedOf(m));
         if (!result.ok) {
           const got = result.sha256 ? `sha256 ${result.sha256} (${result.bytes} B)` : `${result.bytes} B`;
-          throw new Error(`produced ${got}, expected sha256 ${m.sha256} (${m.bytes} B)`);
+          const size = m.bytesRounded ? `about ${m.bytes} B` : `${m.bytes} B`;
+          throw new Error(`produced ${got}, expected sha256 ${m.sha256} (${size})`);
         }
         await rename(tempFile, final);
         await recordVerified(markerDir, final, m.sha256);
@@ -135,7 +138,7 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     const m = manifest(modelId);
     const file = explicitFile(m, opts.explicitPath);
     if (file !== undefined) {
-      const result = await verifyFile(file, m, { markerDir });
+      const result = await verifyFile(file, expectedOf(m), { markerDir });
       if (!result.ok) throw mismatch(m, file, result, 'explicit');
       return { id: m.id, path: file, sha256: m.sha256, from: 'explicit' };
     }
@@ -180,7 +183,7 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     else if (existsSync(cachePath(m.id)))
       found = { id: m.id, path: cachePath(m.id), sha256: m.sha256, from: 'cache' };
     else found = await resolve(m.id, opts); // runs the sources; the new cache file is verified and marked
-    const result = await readVerifiedFile(found.path, m, { markerDir });
+    const result = await readVerifiedFile(found.path, expectedOf(m), { markerDir });
     if (!result.ok) throw mismatch(m, found.path, result, found.from === 'explicit' ? 'explicit' : 'cache');
     return { ...found, bytes: result.data };
   }

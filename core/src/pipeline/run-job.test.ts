@@ -226,4 +226,64 @@ describe('runJob', () => {
     ).rejects.toMatchObject({ code: 'INTERNAL', message: 'kaboom in frame 5' });
     expect(await readdir(path.dirname(output))).toEqual([]);
   });
+
+  it('fails the job, and writes no output, when the effect cannot finish (its dispose throws)', async () => {
+    const failing = effect({
+      async createProcessor() {
+        return {
+          process: async (frame) => frame,
+          reset() {},
+          dispose: async () => Promise.reject(new Error('audit file could not be written: disk full')),
+        };
+      },
+    });
+    const sub = await mkdtemp(path.join(dir, 'dispose-'));
+    const output = path.join(sub, 'out.mov');
+    await expect(
+      runJob(
+        { effect: 'fake', input: clip, output, params: {} },
+        { ctx: context(), getEffect: () => failing },
+      ),
+    ).rejects.toMatchObject({ message: expect.stringContaining('audit file could not be written') });
+    expect(await readdir(sub)).toEqual([]);
+  });
+
+  it('a chunk window primes a sequential effect with earlier frames and writes only its own', async () => {
+    // A running sum of frame means: frame N's output depends on every frame before it, so a window that
+    // primed from the clip start gives exactly the continuous run's frames 8..11.
+    const seen: number[] = [];
+    const summing = effect({
+      temporal: 'sequential',
+      async createProcessor() {
+        let sum = 0;
+        return {
+          async process(frame, _p, at) {
+            seen.push(at!.index);
+            sum += meanOf(frame);
+            const out = { ...frame, data: frame.data.slice() } as Frame;
+            out.data.fill(Math.min(255, Math.round(sum / 8)));
+            return out;
+          },
+          reset() {},
+        };
+      },
+    });
+    const whole = path.join(dir, 'whole.mov');
+    const part = path.join(dir, 'part.mov');
+    const run = (output: string, extra: object) =>
+      runJob(
+        { effect: 'fake', input: clip, output, params: {}, ...extra },
+        {
+          ctx: context(),
+          getEffect: () => summing,
+          ...(output === part ? { chunk: { primeFrom: 0 } } : {}),
+        },
+      );
+    await run(whole, {});
+    seen.length = 0;
+    const result = await run(part, { frames: { start: 8, end: 11 } });
+    expect(result.frames).toBe(4);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(await means(part)).toEqual((await means(whole)).slice(8));
+  });
 });

@@ -44,6 +44,21 @@ export interface RunJobOptions {
   window?: number;
   /** Finds the effect by id; default the registry (effects/registry.ts). */
   getEffect?: (id: string) => EffectDescriptor;
+  /**
+   * A farm chunk's window on the job (core/src/farm/chunk-render.ts). Expressed here rather than by wrapping
+   * the effect, so a chunk runs the registered effect in the engine's worker pool like any job.
+   */
+  chunk?: ChunkWindow;
+}
+
+export interface ChunkWindow {
+  /**
+   * Sequential filters: decode from this earlier input frame and feed those frames to the effect to rebuild
+   * its state (its preRoll), without writing their output. The job's `frames` are the frames written.
+   */
+  primeFrom?: number;
+  /** Retime effects: write only this many output frames (a chunk reads past its end for the retimer). */
+  outputLimit?: number;
 }
 
 export async function runJob(spec: JobSpec, options: RunJobOptions): Promise<JobResult> {
@@ -53,12 +68,42 @@ export async function runJob(spec: JobSpec, options: RunJobOptions): Promise<Job
     const effect = (options.getEffect ?? getEffect)(spec.effect);
     if (effect.kind === 'generator') return await runGeneratorJob(effect, spec, options);
     if (effect.kind === 'analyzer') return await runAnalyzerJob(effect, spec, options);
-    const plan = await planJob(spec, options.getEffect);
+    const plan = withChunkWindow(await planJob(spec, options.getEffect), options.chunk);
     options.signal?.throwIfAborted();
     return await execute(plan, options);
   } catch (err) {
     throw options.signal?.aborted ? cancelledError() : toJobError(err);
   }
+}
+
+/** What the pipeline decodes, and how many outputs it drops first or keeps at most, for a chunk window. */
+interface ExecutionPlan extends JobPlan {
+  decodeRange: { start: number; end: number };
+  /** Outputs of the effect stage not written (priming a sequential filter's state). */
+  primeFrames: number;
+}
+
+function withChunkWindow(plan: JobPlan, chunk: ChunkWindow | undefined): ExecutionPlan {
+  const primeFrom = chunk?.primeFrom ?? plan.range.start;
+  if (!Number.isInteger(primeFrom) || primeFrom < 0 || primeFrom > plan.range.start) {
+    throw new JobError('INTERNAL', `chunk pre-roll start ${primeFrom} is not within 0..${plan.range.start}`);
+  }
+  if (primeFrom < plan.range.start && plan.effect.kind !== 'filter') {
+    throw new JobError(
+      'INTERNAL',
+      `pre-roll applies to filters; "${plan.effect.id}" is a ${plan.effect.kind}`,
+    );
+  }
+  const limit = chunk?.outputLimit;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= plan.outputFrames)) {
+    throw new JobError('INTERNAL', `chunk output limit ${limit} is not within 0..${plan.outputFrames}`);
+  }
+  return {
+    ...plan,
+    outputFrames: limit ?? plan.outputFrames,
+    decodeRange: { start: primeFrom, end: plan.range.end },
+    primeFrames: plan.range.start - primeFrom,
+  };
 }
 
 /** Bytes of decoded frames one queue may hold by default (see RunJobOptions.window). */
@@ -82,7 +127,7 @@ class Stopper {
   }
 }
 
-async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult> {
+async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<JobResult> {
   const started = performance.now();
   const stopper = new Stopper();
   const onExternalAbort = () => stopper.stop(cancelledError());
@@ -155,7 +200,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
         (async () => {
           const frames = decodeFrames(plan.input, {
             samples: 'native',
-            range: plan.range,
+            range: plan.decodeRange,
             info: plan.info,
             signal: stopper.controller.signal,
             allocate: (bytes) => buffers.take(bytes),
@@ -188,7 +233,7 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
     ]);
     if (stopper.error !== undefined) throw stopper.error;
 
-    const expected = plan.range.end - plan.range.start + 1;
+    const expected = plan.decodeRange.end - plan.decodeRange.start + 1;
     if (decodedCount < expected) {
       throw new JobError(
         'INPUT_CORRUPT',
@@ -197,6 +242,10 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
       );
     }
     report('finalizing', written);
+    // Before the output is committed: an effect that writes something when it ends (face-anonymize's audit)
+    // and fails there fails the job, instead of a finished file with its report silently missing.
+    const disposeErrors = await stage.dispose();
+    if (disposeErrors.length > 0) throw disposeErrors[0];
     await encoder.finish();
     const sessions = [...recorder.stats(), ...remote.values()];
     return {
@@ -227,10 +276,20 @@ async function execute(plan: JobPlan, options: RunJobOptions): Promise<JobResult
 interface EffectStage {
   init(): Promise<void>;
   run(input: FrameQueue, output: FrameQueue, timing: StageTiming): Promise<void>;
-  dispose(): Promise<void>;
+  /** Disposes every processor once (later calls do nothing) and returns what their dispose threw. */
+  dispose(): Promise<unknown[]>;
 }
 
-function createStage(plan: JobPlan, ctx: EffectContext, placement: PlacementOptions): EffectStage {
+/** One dispose per stage whatever the path (success, then the finally block): the errors of the first. */
+function disposeOnce(disposeAll: () => Promise<PromiseSettledResult<unknown>[]>): () => Promise<unknown[]> {
+  let done: Promise<unknown[]> | undefined;
+  return () =>
+    (done ??= disposeAll().then((results) =>
+      results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])),
+    ));
+}
+
+function createStage(plan: ExecutionPlan, ctx: EffectContext, placement: PlacementOptions): EffectStage {
   const { effect, params } = plan;
   if (effect.kind === 'retime') {
     let retimer: Retimer | undefined;
@@ -239,21 +298,24 @@ function createStage(plan: JobPlan, ctx: EffectContext, placement: PlacementOpti
         retimer = await createRetimerFor(effect, ctx, params, plan.info.frameRate, placement);
       },
       async run(input, output, timing) {
+        // A chunk keeps only its own output frames (plan.outputFrames); the rest are the next chunk's.
+        let room = plan.outputFrames;
+        const emit = async (frames: Frame[]) => {
+          for (const out of frames) if (room-- > 0) await output.push(out);
+        };
         for (let frame = await input.shift(); frame; frame = await input.shift()) {
           const t0 = performance.now();
           const ready = await retimer!.push(frame);
           timing.effect += performance.now() - t0;
-          for (const out of ready) await output.push(out);
+          await emit(ready);
         }
         const t0 = performance.now();
         const tail = await retimer!.flush();
         timing.effect += performance.now() - t0;
-        for (const out of tail) await output.push(out);
+        await emit(tail);
         output.close();
       },
-      async dispose() {
-        await retimer?.dispose?.();
-      },
+      dispose: disposeOnce(() => Promise.allSettled([retimer?.dispose?.()])),
     };
   }
   const lanes = effect.temporal === 'stateless' ? 2 : 1;
@@ -265,23 +327,29 @@ function createStage(plan: JobPlan, ctx: EffectContext, placement: PlacementOpti
     async run(input, output, timing) {
       const inFlight: Promise<Frame>[] = [];
       let n = 0;
+      // The first primeFrames outputs only rebuild a sequential effect's state (a farm chunk's pre-roll).
+      let unwritten = plan.primeFrames;
+      const emit = async (frame: Frame) => {
+        if (unwritten > 0) unwritten--;
+        else await output.push(frame);
+      };
       for (let frame = await input.shift(); frame; frame = await input.shift()) {
         const t0 = performance.now();
-        const result = processors[n++ % lanes]!.process(frame, params);
+        // Frames arrive in order from the first decoded frame: their index is in the input clip's numbering.
+        const at = { index: plan.decodeRange.start + n };
+        const result = processors[n++ % lanes]!.process(frame, params, at);
         void result.then(
           () => (timing.effect += performance.now() - t0),
           () => {},
         );
         result.catch(() => {}); // awaited below in order; this only keeps Node from reporting it as unhandled
         inFlight.push(result);
-        if (inFlight.length >= lanes) await output.push(await inFlight.shift()!);
+        if (inFlight.length >= lanes) await emit(await inFlight.shift()!);
       }
-      while (inFlight.length) await output.push(await inFlight.shift()!);
+      while (inFlight.length) await emit(await inFlight.shift()!);
       output.close();
     },
-    async dispose() {
-      await Promise.allSettled(processors.map((p) => p.dispose?.()));
-    },
+    dispose: disposeOnce(() => Promise.allSettled(processors.map((p) => p.dispose?.()))),
   };
 }
 

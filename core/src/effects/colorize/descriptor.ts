@@ -3,10 +3,12 @@
  * colour hint strokes, or from a learned colorizer (mode=auto). Only chroma changes: the output's BT.709
  * Y' is the input's (chroma.ts), so grain and detail stay. Method and measured figures: docs/colorize.md.
  *
- * Frames are counted from the first one the processor sees after a reset: a job starts at frame 0 of its
- * range, so `referenceFrame` numbers frames of the rendered range (the contract passes no frame index).
+ * `referenceFrame` and `hintsFrame` number frames of the input clip (0 = its first frame; OFX: the host's
+ * frame), read from the caller's `at.index`, so `--frames 100-200` with a reference of frame 150 anchors at
+ * the 51st rendered frame. A caller that passes no index (a test feeding frames by hand) gets frames counted
+ * from 0 at the last reset.
  */
-import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
+import type { EffectContext, FilterEffect, FrameAt, ParamSchema, ParamsOf, Processor } from '../types.ts';
 import { createFrame, firstNonFinite, fromFloat32, packed, toFloat32, type Frame } from '../frame.ts';
 import { copyAlpha, resizeFrame, toColorSpaceOf, toDisplay } from '../style/image-ops.ts';
 import { workingSize } from '../style/descriptor.ts';
@@ -78,11 +80,12 @@ const colorizeParams = {
   autoModel: {
     type: 'choice',
     label: 'Automatic model',
-    help: 'Learned colorizer for mode=auto (Zhang et al.)',
+    help: 'Learned colorizer for mode=auto (Zhang et al.; DDColor)',
     default: 'siggraph17',
     options: [
       { value: 'siggraph17', label: 'SIGGRAPH 2017 (Zhang et al.)' },
       { value: 'eccv16', label: 'ECCV 2016 (Zhang et al.)' },
+      { value: 'ddcolor-tiny', label: 'DDColor paper-tiny (Kang et al.)' },
     ],
   },
   temporalWeight: {
@@ -122,6 +125,9 @@ const colorizeParams = {
 } as const satisfies ParamSchema;
 export type ColorizeParams = ParamsOf<typeof colorizeParams>;
 
+export const NOTHING_TO_COLOUR_FROM =
+  'colorize: nothing to take colours from: set --param reference=<colour image of a frame> (with --param referenceFrame=<its frame number>), --param hints=<PNG of colour strokes>, or --param mode=auto for the learned colorizer';
+
 /** The references of one param setting, loaded at the working size of the clip. */
 interface LoadedInputs {
   key: string;
@@ -138,14 +144,17 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
     'Colours black-and-white footage: carries the chroma of colour reference frames through the shot along RIFE optical flow, fills new or occluded content with the Levin-Lischinski-Weiss optimisation, ' +
     'accepts colour hint strokes, or guesses colours with a learned colorizer (mode=auto). Luminance is kept exactly.',
   params: colorizeParams,
-  models: [FLOW_MODEL, ...Object.values(AUTO_MODELS)],
+  models: [FLOW_MODEL, ...Object.values(AUTO_MODELS).map((m) => m.id)],
   temporal: 'sequential',
   outputs: ['rgba'],
-  // Nothing to take colours from yet (a host applies the effect before the colourist picks a file): the
-  // frame passes through unchanged, and hosts may skip the work.
+  // Nothing to take colours from yet: an OFX host applying the effect before the colourist picks a file
+  // shows the picture (it answers IsIdentity from this and never sends the frame). Anything that does send
+  // such a frame (a job, a daemon client) gets the error below naming the params to set: a job that would
+  // write a grey copy is a mistake, not a result.
   identityWhen: { mode: 'propagate', reference: '', hints: '' },
   async createProcessor(ctx: EffectContext): Promise<Processor<ColorizeParams>> {
-    let index = 0;
+    /** The index the next frame gets when its caller passes none. */
+    let counted = 0;
     let inputs: LoadedInputs | undefined;
     let propagator: ChromaPropagator | undefined;
     const checked = new Set<string>();
@@ -165,13 +174,15 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
     };
 
     const processor: Processor<ColorizeParams> = {
-      async process(source: Frame, params: ColorizeParams): Promise<Frame> {
+      async process(source: Frame, params: ColorizeParams, at?: FrameAt): Promise<Frame> {
         const input = toFloat32(source);
         const bad = firstNonFinite(input);
         if (bad >= 0)
           throw new RangeError(`colorize: input frame has a non-finite sample at float index ${bad}`);
-        const t = index++;
-        if (params.mode === 'propagate' && !params.reference.trim() && !params.hints.trim()) return source;
+        const t = at?.index ?? counted;
+        counted = t + 1;
+        if (params.mode === 'propagate' && !params.reference.trim() && !params.hints.trim())
+          throw new ColorizeInputError(NOTHING_TO_COLOUR_FROM);
         const display = toDisplay(input);
         const { width, height } = workingSize(display.width, display.height, params.workingHeight);
         const { references, hints } = await load(params, width, height, display.width, display.height);
@@ -194,7 +205,11 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
         propagator ??= new ChromaPropagator(() => ctx.sessions.get(FLOW_MODEL));
         const auto =
           params.mode === 'auto'
-            ? await autoChroma(await ctx.sessions.get(AUTO_MODELS[params.autoModel as AutoModel]), work)
+            ? await autoChroma(
+                await ctx.sessions.get(AUTO_MODELS[params.autoModel as AutoModel].id),
+                params.autoModel as AutoModel,
+                work,
+              )
             : undefined;
         const [cb, cr] = await propagator.next({ index: t, planes, grey }, references, {
           ...(hints && params.hintsFrame === t ? { hints } : {}),
@@ -214,7 +229,7 @@ export const colorizeEffect: FilterEffect<ColorizeParams> = {
         return source.format === 'f32' ? back : fromFloat32(back, source.format);
       },
       reset() {
-        index = 0;
+        counted = 0;
         checked.clear();
         propagator?.reset();
       },

@@ -78,16 +78,23 @@ function composeInteger(
   const px = new Float64Array(4);
   // Straight colour is the input's own samples, widened exactly (v * 65535 / max is an integer).
   const widen = 65535 / SAMPLE_MAX[frame.format];
-  for (let y = 0; y < h; y++) {
-    for (let x = 0, i = y * stride, o = y * w * 4; x < w; x++, i += 4, o += 4) {
-      const a = alpha.data[y * w + x]!;
-      if (mode === 'rgba-straight') {
+  if (mode === 'rgba-straight') {
+    // The default output, on every frame of a job: its own loop, no per-pixel mode dispatch.
+    const am = alpha.data;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0, i = y * stride, o = y * w * 4, m = y * w; x < w; x++, i += 4, o += 4, m++) {
+        const a = am[m]!;
         dst[o] = src[i]! * widen;
         dst[o + 1] = src[i + 1]! * widen;
         dst[o + 2] = src[i + 2]! * widen;
-        dst[o + 3] = q(a);
-        continue;
+        dst[o + 3] = a > 0 ? (a < 1 ? Math.round(a * 65535) : 65535) : 0;
       }
+    }
+    return out;
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * stride, o = y * w * 4; x < w; x++, i += 4, o += 4) {
+      const a = alpha.data[y * w + x]!;
       composePixel(mode, src[i]! * toUnit, src[i + 1]! * toUnit, src[i + 2]! * toUnit, a, bg, x, y, px);
       dst[o] = q(px[0]!);
       dst[o + 1] = q(px[1]!);
