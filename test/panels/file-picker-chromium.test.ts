@@ -6,79 +6,47 @@
  * picker.png (look at it).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pairedToken, type WebSocketConstructor } from '../../core/src/client/client.ts';
-import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
-import { mediaFolder, realLookup, type MediaFolder } from './helpers.ts';
-import { launchChromium, writePremierePage } from './browser/premiere-page.ts';
+import type { TestDaemon } from '../daemon/helpers.ts';
+import {
+  openPanel,
+  pickEffect,
+  premiereChromiumRig,
+  type PremiereChromiumRig,
+} from './browser/premiere-rig.ts';
 
 const screenshots = fileURLToPath(new URL('./__screenshots__', import.meta.url));
 
+let rig: PremiereChromiumRig;
 let t: TestDaemon;
-let media: MediaFolder;
-let page: string;
-let browser: Browser;
-let workDir: string;
 let reference: string;
 
 beforeAll(async () => {
   // Real effect context: colorize loads RIFE's flow model.
-  t = await startTestDaemon({ createContext: undefined });
-  media = mediaFolder();
-  const clip = media.add('wide-street.mp4', 'street.mp4');
-  // The colour reference of the clip's frame 0 (the colourist's graded still).
-  reference = join(media.dir, 'street-frame0.png');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-frames:v', '1', reference]);
-  const { code } = await (await t.connect()).createPairCode();
-  const token = await pairedToken({
-    url: t.daemon.url,
-    pairCode: code,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-  });
-  workDir = mkdtempSync(join(tmpdir(), 'mlxv-panel-picker-'));
-  page = await writePremierePage(workDir, {
-    url: t.daemon.url,
-    token,
-    media: { path: clip, info: await realLookup(clip) },
+  rig = await premiereChromiumRig({
+    realEffects: true,
     // Three frames (10 fps): a short colorize job.
     clips: [{ name: 'street', track: 0, in: 0, out: 0.3, start: 0 }],
-    // The "user" picks the reference, then cancels the hints dialog.
-    pickFiles: [reference, null],
+    config: (clip, media) => {
+      // The colour reference of the clip's frame 0 (the colourist's graded still).
+      reference = join(media.dir, 'street-frame0.png');
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-frames:v', '1', reference]);
+      // The "user" picks the reference, then cancels the hints dialog.
+      return { pickFiles: [reference, null] };
+    },
   });
-  browser = await launchChromium();
+  t = rig.t;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-  media?.remove();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
-async function pickEffect(tab: Page, effectId: string): Promise<void> {
-  await tab.waitForSelector(`[data-role=effect] sp-menu-item[value="${effectId}"]`, { state: 'attached' });
-  await tab.evaluate((id) => {
-    const dropdown = document.querySelector('[data-role=effect]') as HTMLElement & { selectedIndex?: number };
-    const items = [...dropdown.querySelectorAll('sp-menu-item')];
-    dropdown.selectedIndex = items.findIndex((i) => i.getAttribute('value') === id);
-    dropdown.dispatchEvent(new Event('change'));
-  }, effectId);
-}
-
 it('colorize: Choose… fills the reference from the host picker, Cancel keeps hints empty, Apply uses it', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 380, height: 1100 } });
-  const tab = await ctx.newPage();
-  const errors: string[] = [];
-  tab.on('pageerror', (e) => errors.push(String(e)));
-  await tab.exposeFunction('mlxvLookup', (p: string) => realLookup(p));
-  await tab.goto(page);
-  await tab.waitForSelector('[data-role=status][data-state=connected]', { timeout: 20_000 });
+  const { tab, errors } = await openPanel(rig, { width: 380, height: 1100 });
   await pickEffect(tab, 'colorize');
 
   const refRow = '[data-param=reference]';
@@ -115,5 +83,5 @@ it('colorize: Choose… fills the reference from the host picker, Cancel keeps h
   expect(jobs[0]!.job.effect).toBe('colorize');
   expect(jobs[0]!.job.params).toMatchObject({ reference, hints: '' });
   expect(errors).toEqual([]);
-  await ctx.close();
+  await tab.context().close();
 }, 300_000);
