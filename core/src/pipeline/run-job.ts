@@ -23,7 +23,7 @@ import { offsetTimecode } from '../media/timecode.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import { BufferPool, isExclusive } from '../engine/buffer-pool.ts';
 import { planJob, type JobPlan } from './plan.ts';
-import { runAnalyzerJob, runGeneratorJob } from './run-generated.ts';
+import { audioSourceFor, runAnalyzerJob, runGeneratorJob } from './run-generated.ts';
 import { progressReporter } from './progress-reporter.ts';
 import { getEffect } from '../effects/registry.ts';
 import { recordSessions } from './session-recorder.ts';
@@ -188,6 +188,7 @@ async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<Job
       firstFrameNumber: plan.firstFrameNumber,
       ...(plan.effect.containerMetadata ? { metadata: plan.effect.containerMetadata(plan.params) } : {}),
       imageBitDepth: plan.imageBitDepth,
+      grey: plan.grey,
       // Checked in planJob already; the encoder checks again when it moves the result into place.
       overwrite: plan.overwrite,
     });
@@ -393,11 +394,5 @@ function timedQueue(queue: BoundedQueue<Frame>, timing: StageTiming): FrameQueue
 }
 
 function audioOf(plan: JobPlan): AudioSource {
-  const rate = plan.info.frameRate.num / plan.info.frameRate.den;
-  return {
-    path: plan.input,
-    ...(plan.info.audio?.codec ? { codec: plan.info.audio.codec } : {}),
-    startSeconds: plan.range.start / rate,
-    durationSeconds: (plan.range.end - plan.range.start + 1) / rate,
-  };
+  return audioSourceFor(plan.input, plan.info, plan.range);
 }

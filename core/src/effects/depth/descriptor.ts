@@ -128,6 +128,7 @@ export const depthEffect: FilterEffect<DepthParams> = {
   preRoll: DEPTH_EFFECT_PRE_ROLL,
   outputs: ['depth', 'alpha', 'rgba'],
   alphaState: { param: 'output', byValue: { depth: 'opaque', matte: 'opaque', isolate: 'straight' } },
+  outputKind: { param: 'output', byValue: { depth: 'depth', matte: 'alpha', isolate: 'rgba' } },
   createProcessor: createDepthProcessor,
 };
 
