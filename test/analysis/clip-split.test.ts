@@ -208,6 +208,12 @@ describe('mlxv with the installed CLIP model', () => {
     expect(fetched.code, fetched.stderr).toBe(0);
     expect(fetched.stdout).toContain(join(cache, 'clip-vit-b32.image.onnx'));
     expect(fetched.stdout).toContain(join(cache, 'clip-vit-b32.text.onnx'));
+    const verified = await mlxv(['models', 'verify', 'clip-vit-b32'], env);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toContain(
+      `ok        clip-vit-b32.image  ${join(cache, 'clip-vit-b32.image.onnx')}`,
+    );
+    expect(verified.stdout).toContain('clip-vit-b32.text');
 
     const clip = makeTintedClip(join(dir, 'clips'));
     const lib = join(dir, 'cli.db');

@@ -9,7 +9,7 @@ import { UnknownModelError } from '../models/errors.ts';
 import { describeSource, probeSource, type FetchProgress } from '../models/sources.ts';
 import { repoRoot } from '../models/paths.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { ensureSplit } from '../models/split.ts';
+import { ensureSplit, installedSplit } from '../models/split.ts';
 import { JobError } from '../pipeline/types.ts';
 import { ExitCode, reportFailure } from './errors.ts';
 
@@ -112,6 +112,19 @@ async function verify(cmd: Command, ids: string[]): Promise<number> {
       bad++;
       process.stdout.write(`MISMATCH  ${id}  ${status.error.message}\n`);
     }
+    if (m.manifest(id).split) {
+      // The parts cut from a joint model are checked against their split record.
+      const split = await installedSplit(m, id, { rehash: true });
+      if (!('problem' in split)) {
+        for (const [part, file] of Object.entries(split.files)) {
+          checked++;
+          process.stdout.write(`ok        ${id}.${part}  ${file}\n`);
+        }
+      } else if (!split.missing) {
+        bad++;
+        process.stdout.write(`MISMATCH  ${id} parts  ${split.problem}\n`);
+      }
+    }
   }
   process.stdout.write(`${checked} verified, ${bad} mismatched\n`);
   return bad ? ExitCode.model : ExitCode.ok;
@@ -133,7 +146,11 @@ async function where(cmd: Command, id: string): Promise<number> {
   }
   lines.push(
     `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytesRounded ? 'about ' : ''}${man.bytes} B) at ${status.path},`,
-    `or pass it to a job with --model-path ${man.id}=<file>.`,
+    // A split model (CLIP) is used through its parts, which only `models fetch` cuts; analyze and search
+    // take no --model-path, so point at the command that works for it.
+    man.split
+      ? `or give fetch the file you have: \`mlxv models fetch ${man.id} --model-path ${man.id}=<file>\`.`
+      : `or pass it to a job with --model-path ${man.id}=<file>.`,
   );
   process.stderr.write(lines.join('\n') + '\n');
   return ExitCode.model;

@@ -100,11 +100,12 @@ export async function installSplit(
 export async function installedSplit(
   manager: ModelManager,
   id: string,
-): Promise<InstalledSplit | { problem: string }> {
+  options: { rehash?: boolean } = {},
+): Promise<InstalledSplit | { problem: string; missing?: true }> {
   const man = manager.manifest(id);
   const towers = towersOf(manager, id);
   const recordFile = splitRecordPath(manager, id);
-  if (!existsSync(recordFile)) return { problem: `${recordFile} does not exist` };
+  if (!existsSync(recordFile)) return { problem: `${recordFile} does not exist`, missing: true };
   let record: SplitRecord;
   try {
     record = JSON.parse(await readFile(recordFile, 'utf8')) as SplitRecord;
@@ -121,7 +122,10 @@ export async function installedSplit(
     if (!entry) return { problem: `${recordFile} lists no ${part} part` };
     const file = splitPartPath(manager, id, part);
     if (!existsSync(file)) return { problem: `${file} does not exist` };
-    const result = await verifyFile(file, entry, { markerDir: path.join(manager.cacheDir, '.verified') });
+    const result = await verifyFile(file, entry, {
+      markerDir: path.join(manager.cacheDir, '.verified'),
+      ignoreMarker: options.rehash,
+    });
     if (!result.ok) return { problem: `${file} does not match its record (changed since it was made)` };
     files[part] = file;
   }

@@ -19,7 +19,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { JobError } from '../../pipeline/types.ts';
 import { sha256File } from '../../models/hash.ts';
 import { createModelResolver, type ModelManager } from '../../models/resolver.ts';
-import { ensureSplit, SplitMissingError } from '../../models/split.ts';
+import { ensureSplit, SplitMissingError, type InstalledSplit } from '../../models/split.ts';
 import { productSessionOptions } from '../../runtime/session-options.ts';
 import type { F32Frame } from '../../effects/frame.ts';
 import { frameToTensor } from '../../runtime/tensor.ts';
@@ -132,7 +132,7 @@ export async function loadClipEncoders(dir: string): Promise<ClipEncoders> {
 export async function loadInstalledClip(
   manager: ModelManager = createModelResolver(),
 ): Promise<ClipEncoders> {
-  let installed;
+  let installed: InstalledSplit;
   try {
     installed = await ensureSplit(manager, CLIP_MODEL_ID);
   } catch (err) {
