@@ -1,6 +1,7 @@
 /**
  * Jobs and farm chunks hand processors the input clip's frame index (Processor.process's `at`), pre-roll
- * included: a chunk owning frames 10..14 primed from frame 6 feeds 6..14 as indexes 6..14 and writes 10..14.
+ * included: `--frames 10-14` of an effect with preRoll 4 feeds 6..14 as indexes 6..14 and writes 10..14; a
+ * chunk window primed from frame 3 feeds 3..14.
  * Effects whose params name frames (colorize's referenceFrame) rely on this. A real clip, decoded and
  * encoded by the real pipeline; the effect is a probe that records what it is given.
  */
@@ -42,7 +43,7 @@ const ctx = {
   models: { resolve: () => Promise.reject(new Error('no models here')) },
 } as unknown as EffectContext;
 
-it('a job with --frames and a pre-rolled chunk pass each frame its index in the input clip', async () => {
+it('a job with --frames and a chunk window pass each frame, pre-roll included, its index in the input clip', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mlxv-index-'));
   const input = fixture('wide-street.mp4');
   const seen: (number | undefined)[] = [];
@@ -58,7 +59,8 @@ it('a job with --frames and a pre-rolled chunk pass each frame its index in the 
     { ctx, getEffect: () => probe },
   );
   expect(plain.frames).toBe(5);
-  expect(seen).toEqual([10, 11, 12, 13, 14]);
+  // --frames 10-14 primes the declared preRoll (4): frames 6..9 feed the state, 10..14 are written.
+  expect(seen).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14]);
 
   seen.length = 0;
   const chunk = await runJob(
@@ -69,8 +71,8 @@ it('a job with --frames and a pre-rolled chunk pass each frame its index in the 
       params: {},
       frames: { start: 10, end: 14 },
     },
-    { ctx, getEffect: () => probe, chunk: { primeFrom: 6 } },
+    { ctx, getEffect: () => probe, chunk: { primeFrom: 3 } },
   );
   expect(chunk.frames).toBe(5);
-  expect(seen).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14]);
+  expect(seen).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
 });
