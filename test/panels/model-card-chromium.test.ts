@@ -102,7 +102,7 @@ it('shows the chosen effect’s model cards under its form', async () => {
   expect(text).toContain(candy.trainedOn);
   expect(text).toContain(candy.knownBiases);
   expect(text).toContain(getManifest('magenta-style-predictor').card.trainedOn);
-  expect(text).toContain(getManifest('rife-v4.6-flow').card.license);
+  expect(text).toContain(getManifest('rife-v4.6-flow-final').card.license);
   // Under the form: the last param row ends above the card.
   const formBox = (await tab.locator('[data-role=form]').boundingBox())!;
   const cardBox = (await card.boundingBox())!;

@@ -1,5 +1,5 @@
 /**
- * Dense optical flow between two frames from RIFE v4.6's internal flow (one model, `rife-v4.6-flow`), plus the
+ * Dense optical flow between two frames from RIFE v4.6's internal flow (one model, `rife-v4.6-flow-final`), plus the
  * lookups every flow user needs: bilinear flow/pixel sampling and a per-pixel reliability mask. Shared by the
  * style effect's temporal blender and by any effect that carries pixels or values along motion (depth
  * alignment, colour propagation), so there is one definition of "where did this pixel come from".
