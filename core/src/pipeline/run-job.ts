@@ -83,8 +83,21 @@ interface ExecutionPlan extends JobPlan {
   primeFrames: number;
 }
 
+/**
+ * Where a job starts decoding when no chunk window says: a sequential filter with a bounded memory
+ * (`preRoll`) is primed with the frames before the range, so `--frames a-b` gives exactly the pixels a render
+ * of the whole clip gives for a..b (what OFX hosts and farm chunks get too). Unbounded state cannot be
+ * primed short of the clip start: such effects start fresh at the range, as before.
+ */
+function defaultPrimeFrom(plan: JobPlan): number {
+  const { effect, range } = plan;
+  if (effect.kind !== 'filter' || effect.temporal !== 'sequential' || effect.preRoll === undefined)
+    return range.start;
+  return Math.max(0, range.start - effect.preRoll);
+}
+
 function withChunkWindow(plan: JobPlan, chunk: ChunkWindow | undefined): ExecutionPlan {
-  const primeFrom = chunk?.primeFrom ?? plan.range.start;
+  const primeFrom = chunk?.primeFrom ?? defaultPrimeFrom(plan);
   if (!Number.isInteger(primeFrom) || primeFrom < 0 || primeFrom > plan.range.start) {
     throw new JobError('INTERNAL', `chunk pre-roll start ${primeFrom} is not within 0..${plan.range.start}`);
   }
