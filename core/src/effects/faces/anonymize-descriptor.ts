@@ -116,6 +116,7 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
       help: 'The face-track JSON of the whole clip (same detection settings): Keep ids are looked up there by frame, exact in any render order',
       default: '',
       kind: 'path',
+      fileTypes: ['json'],
     },
     keepPhoto: {
       type: 'string',
