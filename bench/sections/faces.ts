@@ -1,7 +1,8 @@
 /**
  * Faces: BlazeFace detection per 1080p frame (whole frame only, and with the tiles that find small faces),
  * FaceMesh landmarks for the faces found (batched in one run vs one run per face), detection + landmarks per
- * 1080p frame, face-anonymize (detect + track + blur) and face-puppet per frame through their processors.
+ * 1080p frame, the iris model (gaze) per face, face-anonymize (detect + track + blur) and face-puppet (now
+ * with gaze) per frame through their processors.
  *
  * Input: 5 real street frames (OpenCV vtest.avi) enlarged to 1920x1080 with lanczos, and the composed 1080p
  * wide shot with three small real faces (test/faces/helpers.ts); one untimed warm-up each.
@@ -19,6 +20,7 @@ import {
 import { resolveParams } from '../../core/src/effects/params.ts';
 import { FACEMESH_MODEL_ID, FaceMesher, squareRoi } from '../../core/src/effects/faces/face-mesh.ts';
 import { facePuppetEffect, type FacePuppetParams } from '../../core/src/effects/face-puppet/descriptor.ts';
+import { IRIS_MODEL_ID, IrisLocator } from '../../core/src/effects/faces/iris.ts';
 import { composedWideShot } from '../../test/faces/helpers.ts';
 import { imageFrame } from '../../test/support/images.ts';
 import { round1, streetFrames } from '../support.ts';
@@ -70,6 +72,21 @@ export async function run(): Promise<BenchSection> {
     await timeIt('detect (tiles) + landmarks, 1080p wide shot', 3, async () =>
       mesher.forFaces(wide, await detector.detect(wide, { minScore: 0.5 })),
     );
+    // Gaze (face-puppet): both eyes of a face in one iris-model run (64 px eye crops), per face.
+    const irisSession = await ctx.sessions.get(IRIS_MODEL_ID);
+    const iris = new IrisLocator(irisSession, getManifest(IRIS_MODEL_ID).input);
+    const meshes = await mesher.forFaces(wide, faces);
+    await iris.irises(wide, meshes[0]!.points);
+    const irisRuns = irisSession.stats.runs;
+    const ti = performance.now();
+    for (let i = 0; i < 5; i++) for (const m of meshes) await iris.irises(wide, m.points);
+    const ims = (performance.now() - ti) / 5;
+    rows.push([
+      `iris (gaze), ${faces.length} faces`,
+      (irisSession.stats.runs - irisRuns) / 5,
+      round1(ims),
+      round1(1000 / ims),
+    ]);
 
     const p = resolveParams(faceAnonymizeEffect.params, {}) as AnonymizeParams;
     const proc = await faceAnonymizeEffect.createProcessor(ctx);

@@ -5,19 +5,10 @@
  * grant), so the daemon reads the job's output for it; only a `face-track` output is accepted, nothing is
  * written.
  */
-import { readFileSync } from 'node:fs';
 import { extname, isAbsolute } from 'node:path';
-import type { FaceTracksReply, FaceTrackSummary } from '../client/protocol.ts';
+import type { FaceTracksReply } from '../client/protocol.ts';
+import { FaceTrackFileError, readFaceTrackFile } from '../effects/faces/face-track-file.ts';
 import { JobError } from '../pipeline/types.ts';
-
-interface FaceTrackDocument {
-  effect: string;
-  input: string;
-  frameRate: { num: number; den: number };
-  width: number;
-  height: number;
-  records: { kind: string; data: FaceTrackSummary }[];
-}
 
 export async function faceTracks(path: string): Promise<Omit<FaceTracksReply, 'type' | 'id'>> {
   if (!isAbsolute(path) || extname(path).toLowerCase() !== '.json') {
@@ -26,30 +17,12 @@ export async function faceTracks(path: string): Promise<Omit<FaceTracksReply, 't
       `tracks must be the absolute path of a face-track job's .json output: ${path}`,
     );
   }
-  let doc: FaceTrackDocument;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as FaceTrackDocument;
+    return await readFaceTrackFile(path);
   } catch (err) {
-    throw new JobError(
-      'INPUT_CORRUPT',
-      `cannot read the face tracks ${path}: ${(err as Error).message}`,
-      'run face-track again',
-    );
+    if (!(err instanceof FaceTrackFileError)) throw err;
+    throw err.reason === 'unreadable'
+      ? new JobError('INPUT_CORRUPT', err.message, 'run face-track again')
+      : new JobError('BAD_PARAM', err.message, 'run face-track on the clip first');
   }
-  if (doc?.effect !== 'face-track' || !Array.isArray(doc.records) || !doc.frameRate?.num) {
-    throw new JobError(
-      'BAD_PARAM',
-      `${path} is not the output of a face-track job`,
-      'run face-track on the clip first',
-    );
-  }
-  return {
-    file: doc.input,
-    frameRate: doc.frameRate,
-    width: doc.width,
-    height: doc.height,
-    tracks: doc.records
-      .filter((r) => r.kind === 'face-track' && Array.isArray(r.data?.samples))
-      .map((r) => ({ id: r.data.id, samples: r.data.samples })),
-  };
 }

@@ -9,13 +9,15 @@
  * The processor keeps the last frames' detections (the costly part, a pure function of each frame) and
  * re-runs the cheap tracker over that window for every frame, in a continuous run as after a reset, so a host
  * that pre-rolls the declared frames gets exactly the continuous result. `hold` is capped at the window.
- * Track ids (for `keep` and the audit) need the whole history: they come from a second tracker that runs
- * from the first frame processed, so keep-by-id is exact only in a run from the clip start (jobs); hosts
- * rendering out of order should keep faces by reference photo.
+ * Track ids (for `keep` and the audit) need the whole history. With `tracks` (a face-track file of the whole
+ * clip) the kept faces are looked up there by frame number (`at.index`): the kept tracks' boxes on frame N,
+ * matched to the window's faces by overlap, so keep-by-id is exact in any render order (OFX, farm chunks).
+ * Without it, ids come from a second tracker that runs from the first frame processed: exact only in a run
+ * from the clip start (jobs).
  */
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { EffectContext, FilterEffect, Processor } from '../types.ts';
+import type { EffectContext, FilterEffect, FrameAt, Processor } from '../types.ts';
 import { firstNonFinite, toFloat32, type F32Frame, type Frame } from '../frame.ts';
 import { ParamError } from '../params.ts';
 import { FACE_MODEL_ID, FaceDetector } from './face-detector.ts';
@@ -26,6 +28,8 @@ import { ANONYMIZE_PRE_ROLL, AnonymizeState } from './anonymize-state.ts';
 import { obscure, paddedRect, type ObscureMethod } from './obscure.ts';
 import { faceParams, parseKeepIds, type FaceParams } from './face-params.ts';
 import { readPhotoParam } from './photo-param.ts';
+import { FaceTrackFileError, readFaceTrackFile } from './face-track-file.ts';
+import type { TrackSample } from './track-sample.ts';
 
 export type AnonymizeParams = FaceParams & {
   method: string;
@@ -33,6 +37,7 @@ export type AnonymizeParams = FaceParams & {
   strength: number;
   keep: string;
   keepPhoto: string;
+  tracks: string;
   audit: string;
   color: readonly [number, number, number, number];
 };
@@ -105,6 +110,14 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
       help: 'Comma-separated track ids to leave visible, e.g. "1" for the interviewee (ids from face-track)',
       default: '',
     },
+    tracks: {
+      type: 'string',
+      label: 'Face tracks (for Keep)',
+      help: 'The face-track JSON of the whole clip (same detection settings): Keep ids are looked up there by frame, exact in any render order',
+      default: '',
+      kind: 'path',
+      fileTypes: ['json'],
+    },
     keepPhoto: {
       type: 'string',
       label: 'Keep face in photo',
@@ -136,6 +149,43 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
     let reference: { file: string; mesh: Float32Array } | undefined;
     let state: AnonymizeState | undefined;
     let auditFile = '';
+    let counted = 0;
+    let trackFile: { path: string; byFrame: Map<number, Map<number, TrackSample>> } | undefined;
+
+    /** Per frame, the face-track file's samples by track id (loaded once per path, checked against the clip). */
+    const trackSamples = async (
+      file: string,
+      frame: Frame,
+    ): Promise<Map<number, Map<number, TrackSample>>> => {
+      if (trackFile?.path !== file) {
+        let doc;
+        try {
+          doc = await readFaceTrackFile(file);
+        } catch (err) {
+          const fix =
+            err instanceof FaceTrackFileError && err.reason === 'not-face-track'
+              ? 'make it with `mlxv run face-track <clip> -o tracks.json`'
+              : 'check the path';
+          throw new ParamError(`face-anonymize: tracks: ${(err as Error).message}; ${fix}`, 'tracks');
+        }
+        const byFrame = new Map<number, Map<number, TrackSample>>();
+        for (const t of doc.tracks)
+          for (const s of t.samples) {
+            const frameMap = byFrame.get(s[0]) ?? new Map<number, TrackSample>();
+            frameMap.set(t.id, s);
+            byFrame.set(s[0], frameMap);
+          }
+        trackFile = { path: file, byFrame };
+        if (doc.width !== frame.width || doc.height !== frame.height) {
+          trackFile = undefined;
+          throw new ParamError(
+            `face-anonymize: tracks file ${file} was made on a ${doc.width}x${doc.height} clip, this one is ${frame.width}x${frame.height}; track this clip with face-track`,
+            'tracks',
+          );
+        }
+      }
+      return trackFile.byFrame;
+    };
 
     /** The reference photo's face mesh (the biggest face in it), loaded once per path. */
     const referenceMesh = async (file: string): Promise<Float32Array> => {
@@ -158,7 +208,7 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
     };
 
     return {
-      async process(frame: Frame, p: AnonymizeParams): Promise<Frame> {
+      async process(frame: Frame, p: AnonymizeParams, at?: FrameAt): Promise<Frame> {
         if (firstNonFinite(frame) >= 0)
           throw new RangeError('face-anonymize: the input frame holds NaN or Inf samples');
         if (!state) {
@@ -177,7 +227,17 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
           for (const m of await mesher!.forFaces(frame, detections))
             distances.push(m.score >= 0.5 ? identityDistance(m.points, ref) : undefined);
         }
-        const faces = state.next({ detections, distances }, keep);
+        const index = at?.index ?? counted;
+        counted++;
+        let keptBoxes: { x: number; y: number; w: number; h: number }[] | undefined;
+        if (p.tracks) {
+          const onFrame = (await trackSamples(p.tracks, frame)).get(index);
+          keptBoxes = [...keep].flatMap((id) => {
+            const s = onFrame?.get(id);
+            return s ? [{ x: s[1], y: s[2], w: s[3], h: s[4] }] : [];
+          });
+        }
+        const faces = state.next({ detections, distances }, keep, keptBoxes);
         const f32 = toFloat32(frame);
         // Never write into the caller's frame: toFloat32 returns the input itself when it already is f32.
         const out: F32Frame = f32 === frame ? { ...f32, data: f32.data.slice() } : f32;
@@ -190,6 +250,7 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
       },
       reset() {
         state?.reset();
+        counted = 0;
       },
       async dispose() {
         if (!auditFile || !state) return;

@@ -3,8 +3,14 @@
  * frames N-ANONYMIZE_PRE_ROLL..N (see anonymize-descriptor.ts): a window of per-frame detections (each a pure
  * function of its frame) that the tracker is re-run over for every frame, plus a tracker over the whole run
  * for track ids (keep by id, the audit), plus per-detection reference-photo distances for keep by photo.
+ * Keep by id from a face-track file (`keptBoxes`: the kept tracks' boxes on this frame, looked up by frame
+ * number) replaces the whole-run tracker's ids, so it too depends on the window only.
  */
 import type { FaceBox } from './face-detector.ts';
+
+/** A face box in frame pixels (top-left origin). */
+type Box = Pick<FaceBox, 'x' | 'y' | 'w' | 'h'>;
+
 import { faceIou } from './face-detector.ts';
 import { FaceTracker, type TrackedFace } from './face-tracker.ts';
 
@@ -57,8 +63,12 @@ export class AnonymizeState {
     this.audit.clear();
   }
 
-  /** The faces of the next frame and whether each is covered. */
-  next(faces: FrameFaces, keepIds: ReadonlySet<number>): CoveredFace[] {
+  /**
+   * The faces of the next frame and whether each is covered. Kept by id: a face overlapping (IoU > 0.5) one of
+   * `keptBoxes` when given (the kept tracks of a face-track file on this frame), else a whole-run track whose
+   * id is in `keepIds`.
+   */
+  next(faces: FrameFaces, keepIds: ReadonlySet<number>, keptBoxes?: readonly Box[]): CoveredFace[] {
     this.window.push(faces);
     if (this.window.length > ANONYMIZE_PRE_ROLL + 1) this.window.shift();
     // The window replay: the same tracker code, from a fresh start at the window's first frame.
@@ -78,7 +88,9 @@ export class AnonymizeState {
     const out = current.map((face): CoveredFace => {
       const d = distances.get(face.id);
       if (d && median(d) < KEEP_PHOTO_MATCH) return { face, kept: 'photo' };
-      const byId = named.find((n) => keepIds.has(n.id) && faceIou(n.box, face.box) > 0.5);
+      const byId = keptBoxes
+        ? keptBoxes.some((b) => faceIou(b, face.box) > 0.5)
+        : named.some((n) => keepIds.has(n.id) && faceIou(n.box, face.box) > 0.5);
       return { face, kept: byId ? 'id' : false };
     });
     this.record(named, out);
