@@ -79,7 +79,8 @@ export function faceTrackMarkers(
 ): { frame: number; duration: number; name: string; comment: string }[] {
   return tracks.flatMap((track) => {
     const first = track.samples[0];
-    const last = track.samples.at(-1);
+    // No Array.prototype.at: CEP 11 panels run Chromium 88.
+    const last = track.samples[track.samples.length - 1];
     if (!first || !last) return [];
     const held = track.samples.filter((s) => s[5] === 1).length;
     return [
