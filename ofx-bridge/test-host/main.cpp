@@ -220,6 +220,8 @@ std::string describeParams(Effect &d) {
       out += std::string(",\"") + (k + std::strlen("OfxParamProp")) + "\":" + (strs.empty() ? numList(pp.getDoubles(k)) : strList(strs));
     }
     if (pp.has(kOfxParamPropChoiceOption)) out += ",\"options\":" + strList(pp.getStrings(kOfxParamPropChoiceOption));
+    // String params: single line or file path (a host shows a file browser for kOfxParamStringIsFilePath).
+    if (pp.has(kOfxParamPropStringMode)) out += ",\"stringMode\":" + q(pp.getString(kOfxParamPropStringMode));
     out += "}";
   }
   return out + "]";

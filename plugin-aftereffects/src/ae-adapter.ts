@@ -9,7 +9,9 @@ import {
   folderOf,
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipFaceTracks,
   type ClipShots,
+  type FaceTracksOutcome,
   type GeneratedPlaceOutcome,
   type GeneratedPlaceRequest,
   type HostAdapter,
@@ -20,6 +22,8 @@ import {
 } from '../../core/src/panel/host-adapter.ts';
 import type { AeCompItem, AeFolderItem, AeLayer, AeModule } from './ae-types.ts';
 import { addLayerShotMarkers } from './layer-markers.ts';
+import { addFaceTrackKeyframesToLayers } from './face-keyframes.ts';
+import { faceNullsMessage } from '../../core/src/panel/face-keyframe-plan.ts';
 
 export class AfterEffectsAdapter implements HostAdapter {
   readonly hostName = 'aftereffects';
@@ -181,5 +185,16 @@ export class AfterEffectsAdapter implements HostAdapter {
       return layer ? [{ layer, shots }] : [];
     });
     return addLayerShotMarkers(this.ae, layers, options.undoLabel);
+  }
+
+  /** A null per track with Position/Scale keys, parented to the layer, all in one undo group. */
+  async addFaceTracks(items: ClipFaceTracks[], options: PlaceOptions): Promise<FaceTracksOutcome> {
+    const comp = this.activeComp();
+    const footage = items.flatMap((item) => {
+      const layer = this.selected.get(item.clipId);
+      return layer ? [{ footage: layer, tracks: item.tracks, mediaFrameRate: item.frameRate }] : [];
+    });
+    const nulls = addFaceTrackKeyframesToLayers(this.ae.app, comp.layers, footage, options.undoLabel);
+    return { placed: nulls.length, message: faceNullsMessage(nulls.length) };
   }
 }

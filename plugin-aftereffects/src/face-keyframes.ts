@@ -1,59 +1,22 @@
 /**
- * Face tracks (the `face-track` analyzer's records) as After Effects keyframes: per track, Position and Scale
- * keys on a new null ("Face 1", ...) or on a chosen layer, one key per tracked frame, in one undo group.
- *
- * Coordinates: the target is parented to the footage layer the track was made from, so its Position is in
- * that layer's own space (source pixels, origin top-left; AE's rule for a child's position) and the keys are
- * the face centre in source pixels, whatever the footage layer's own transform. Scale is the face size
- * relative to its first tracked frame (100% there), so a graphic parented to the null grows with the face.
- * Times: media frame f of the layer shows at comp time startTime + (f / fps) x stretch / 100; frames outside
- * the layer's in/out points are left out.
+ * Face tracks (the `face-track` analyzer's records) as After Effects keyframes (UXP DOM): per track, Position
+ * and Scale keys on a new null ("Face 1", ...) or on a chosen layer, one key per tracked frame, all in one
+ * undo group. The key times and values are planned in core/src/panel/face-keyframe-plan.ts (shared with the
+ * CEP .jsx); this file only checks the target and writes.
  */
-import type { TrackSample } from '../../core/src/effects/faces/track-sample.ts';
+import {
+  FACE_TRACKS_UNDO,
+  faceNullName,
+  planFaceKeyframes,
+  type FaceKeyframePlan,
+  type FaceTrackData,
+} from '../../core/src/panel/face-keyframe-plan.ts';
 import { HostError } from '../../core/src/panel/host-adapter.ts';
 import type { AeApp, AeLayer, AeLayerCollection } from './ae-types.ts';
 
-export const FACE_KEYFRAMES_UNDO = 'mlxvideo: face track keyframes';
+export { planFaceKeyframes, type FaceKeyframePlan, type FaceTrackData };
 
-/** What a face-track record carries (its `data`). */
-export interface FaceTrackData {
-  id: number;
-  samples: readonly TrackSample[];
-}
-
-export interface FaceKeyframePlan {
-  id: number;
-  times: number[];
-  positions: [number, number][];
-  scales: [number, number][];
-}
-
-/** Key times and values for each track on a footage layer (pure: no host calls). */
-export function planFaceKeyframes(
-  tracks: readonly FaceTrackData[],
-  layer: Pick<AeLayer, 'startTime' | 'stretch' | 'inPoint' | 'outPoint'>,
-  mediaFrameRate: number,
-): FaceKeyframePlan[] {
-  const lo = Math.min(layer.inPoint, layer.outPoint);
-  const hi = Math.max(layer.inPoint, layer.outPoint);
-  return tracks
-    .map((track) => {
-      const plan: FaceKeyframePlan = { id: track.id, times: [], positions: [], scales: [] };
-      const first = track.samples[0];
-      if (!first) return plan;
-      const size0 = Math.max(first[3], first[4]);
-      for (const [frame, x, y, w, h] of track.samples) {
-        const time = layer.startTime + ((frame / mediaFrameRate) * layer.stretch) / 100;
-        if (time < lo - 1e-9 || time > hi + 1e-9) continue;
-        const s = (Math.max(w, h) / size0) * 100;
-        plan.times.push(time);
-        plan.positions.push([x + w / 2, y + h / 2]);
-        plan.scales.push([s, s]);
-      }
-      return plan;
-    })
-    .filter((p) => p.times.length > 0);
-}
+export const FACE_KEYFRAMES_UNDO = FACE_TRACKS_UNDO;
 
 export interface FaceKeyframeTarget {
   /** 'null': a new null per track; 'layer': keys on `layer` (one track only). */
@@ -61,20 +24,56 @@ export interface FaceKeyframeTarget {
   layer?: AeLayer;
 }
 
+/** One footage layer and the tracks found in its media. */
+export interface FootageTracks {
+  footage: AeLayer;
+  tracks: readonly FaceTrackData[];
+  mediaFrameRate: number;
+  target?: FaceKeyframeTarget;
+}
+
 /**
- * Writes the keys in one undo group; returns the layers that carry them. Throws HostError (nothing changed)
- * when the host lacks what is needed or the target does not fit.
+ * Writes the keys of every footage layer in ONE undo group; returns the layers that carry them. Throws
+ * HostError (nothing changed: every check runs before the group opens) when the host lacks what is needed
+ * or a target does not fit.
  */
-export function addFaceTrackKeyframes(
+export function addFaceTrackKeyframesToLayers(
   app: AeApp,
   layers: AeLayerCollection,
-  footage: AeLayer,
-  tracks: readonly FaceTrackData[],
-  mediaFrameRate: number,
-  target: FaceKeyframeTarget = { kind: 'null' },
+  items: readonly FootageTracks[],
+  undoLabel = FACE_KEYFRAMES_UNDO,
 ): AeLayer[] {
-  const plans = planFaceKeyframes(tracks, footage, mediaFrameRate);
-  if (plans.length === 0) return [];
+  const work = items.map((item) => {
+    const target = item.target ?? { kind: 'null' };
+    const plans = planFaceKeyframes(item.tracks, item.footage, item.mediaFrameRate);
+    if (plans.length > 0) checkTarget(layers, item.footage, target, plans);
+    return { footage: item.footage, target, plans };
+  });
+  if (work.every((w) => w.plans.length === 0)) return [];
+  app.beginUndoGroup(undoLabel);
+  try {
+    return work.flatMap(({ footage, target, plans }) =>
+      plans.map((plan) => {
+        const carrier = target.kind === 'layer' ? target.layer! : layers.addNull!(footage.outPoint);
+        if (target.kind === 'null') (carrier as AeLayer & { name: string }).name = faceNullName(plan.id);
+        carrier.parent = footage;
+        const transform = carrier.property!('ADBE Transform Group');
+        transform.property('ADBE Position').setValuesAtTimes(plan.times, plan.positions);
+        transform.property('ADBE Scale').setValuesAtTimes(plan.times, plan.scales);
+        return carrier;
+      }),
+    );
+  } finally {
+    app.endUndoGroup();
+  }
+}
+
+function checkTarget(
+  layers: AeLayerCollection,
+  footage: AeLayer,
+  target: FaceKeyframeTarget,
+  plans: readonly FaceKeyframePlan[],
+): void {
   if (target.kind === 'layer') {
     if (!target.layer) throw new HostError('Choose the layer that should follow the face.');
     if (plans.length > 1)
@@ -84,18 +83,16 @@ export function addFaceTrackKeyframes(
     throw new HostError('This After Effects does not let plugins add null layers; choose a layer instead.');
   }
   if (!footage.property) throw new HostError(`Layer "${footage.name}" exposes no properties to plugins.`);
-  app.beginUndoGroup(FACE_KEYFRAMES_UNDO);
-  try {
-    return plans.map((plan) => {
-      const carrier = target.kind === 'layer' ? target.layer! : layers.addNull!(footage.outPoint);
-      if (target.kind === 'null') (carrier as AeLayer & { name: string }).name = `Face ${plan.id}`;
-      carrier.parent = footage;
-      const transform = carrier.property!('ADBE Transform Group');
-      transform.property('ADBE Position').setValuesAtTimes(plan.times, plan.positions);
-      transform.property('ADBE Scale').setValuesAtTimes(plan.times, plan.scales);
-      return carrier;
-    });
-  } finally {
-    app.endUndoGroup();
-  }
+}
+
+/** One footage layer's tracks (see addFaceTrackKeyframesToLayers). */
+export function addFaceTrackKeyframes(
+  app: AeApp,
+  layers: AeLayerCollection,
+  footage: AeLayer,
+  tracks: readonly FaceTrackData[],
+  mediaFrameRate: number,
+  target: FaceKeyframeTarget = { kind: 'null' },
+): AeLayer[] {
+  return addFaceTrackKeyframesToLayers(app, layers, [{ footage, tracks, mediaFrameRate, target }]);
 }

@@ -22,7 +22,9 @@ import {
   folderOf,
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipFaceTracks,
   type ClipShots,
+  type FaceTracksOutcome,
   type GeneratedPlaceOutcome,
   type GeneratedPlaceRequest,
   type HostAdapter,
@@ -33,6 +35,7 @@ import {
 } from '../../core/src/panel/host-adapter.ts';
 import { TrackOccupancy } from '../../core/src/panel/track-occupancy.ts';
 import { addShotMarkers } from './shot-markers.ts';
+import { faceMarkersMessage, faceTrackMarkers } from '../../core/src/panel/face-keyframe-plan.ts';
 
 /** Selections mix video and linked audio items; only video items have video transitions. */
 function isVideoItem(item: VideoClipTrackItem | AudioClipTrackItem): item is VideoClipTrackItem {
@@ -327,5 +330,18 @@ export class PremiereAdapter implements HostAdapter {
       return item ? [{ item, shots }] : [];
     });
     return addShotMarkers(this.ppro, project, sequence, clips, 'clip', options.undoLabel);
+  }
+
+  /** A comment marker per face track on each clip's project item (no keyframes: see faceMarkersMessage). */
+  async addFaceTracks(items: ClipFaceTracks[], options: PlaceOptions): Promise<FaceTracksOutcome> {
+    const placed = await this.addShotMarkers(
+      items.map((item) => ({
+        clipId: item.clipId,
+        markers: faceTrackMarkers(item.tracks),
+        frameRate: item.frameRate,
+      })),
+      options,
+    );
+    return { placed, message: faceMarkersMessage(placed) };
   }
 }

@@ -17,6 +17,8 @@ import { createEffectContext } from '../../core/src/runtime/context.ts';
 import { startDaemonProcess } from '../support/daemon-process.ts';
 import { fixture, repoRoot } from '../support/paths.ts';
 import { makeClip, mlxv } from './helpers.ts';
+import { writesGrey } from '../../core/src/effects/descriptor-data.ts';
+import { resolveParams } from '../../core/src/effects/params.ts';
 
 const sh = promisify(execFile);
 const ASTRONAUT = '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
@@ -171,7 +173,10 @@ describe('stills everywhere jobs run', () => {
       const result = await runJob({ effect: effect.id, input: deep, output: out, params }, { ctx });
       expect(result.frames).toBe(1);
       const s = await streamOf(out);
-      expect(s).toMatchObject({ codec_name: 'png', pix_fmt: 'rgba64be', nb_read_frames: '1' });
+      // Effects declaring a one-channel output (a depth pass) write it as 16-bit grey.
+      const grey = writesGrey(effect, resolveParams(effect.params, params));
+      const pixFmt = grey ? 'gray16be' : 'rgba64be';
+      expect(s).toMatchObject({ codec_name: 'png', pix_fmt: pixFmt, nb_read_frames: '1' });
       expect(Number(s.width) % 48).toBe(0);
     }
   }, 300_000);

@@ -94,7 +94,7 @@ function manifestsWithGraph(): string {
     m.sources = [{ kind: 'local', path: file }];
     writeFileSync(p, JSON.stringify(m));
   }
-  expect(readdirSync(manifests)).toContain('rife-v4.6-flow.json');
+  expect(readdirSync(manifests)).toContain('rife-v4.6-flow-final.json');
   return manifests;
 }
 

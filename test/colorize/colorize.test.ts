@@ -371,6 +371,7 @@ describe('colorize: stills, colour input and bad input', () => {
       .process(toGrey(street[0]!), params({ reference: other, workingHeight: 144 }))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ColorizeInputError);
+    console.log(`colorize another shot: ${(err as Error).message}`);
     expect((err as Error).message).toMatch(
       /other-shot\.png matches frame 0 poorly \(match score -?0\.\d\d < minMatch 0\.5\).*another shot/,
     );

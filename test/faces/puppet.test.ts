@@ -32,6 +32,7 @@ import { facePuppetEffect } from '../../core/src/effects/face-puppet/descriptor.
 import { resolveParams } from '../../core/src/effects/params.ts';
 import { imageFrame } from './helpers.ts';
 import { defaultPlan, driverFrame, DRIVER_PHOTO } from './puppet-driver.ts';
+import { pearson } from './stats.ts';
 
 const PORTRAIT = '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
 const NO_FACE = '/usr/share/doc/opencv-doc/examples/data/fruits.jpg';
@@ -60,20 +61,6 @@ async function measure(frame: F32Frame): Promise<Float32Array | undefined> {
   const face = faces.reduce((a, b) => (b.w * b.h > a.w * a.h ? b : a));
   const mesh = await mesher.forFace(frame, face);
   return mesh.score >= 0.5 ? mesh.points : undefined;
-}
-
-function pearson(a: readonly number[], b: readonly number[]): number {
-  const ma = a.reduce((s, v) => s + v, 0) / a.length;
-  const mb = b.reduce((s, v) => s + v, 0) / b.length;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  a.forEach((v, i) => {
-    num += (v - ma) * (b[i]! - mb);
-    da += (v - ma) ** 2;
-    db += (b[i]! - mb) ** 2;
-  });
-  return num / Math.sqrt(da * db);
 }
 
 const identityError = identityDistance;

@@ -12,10 +12,10 @@ import { frameFileName } from '../../core/src/media/output-names.ts';
 import { mlxv } from '../cli/helpers.ts';
 import { repoRoot } from '../support/paths.ts';
 
-it('sequential chunks start preRoll frames early, never before the job start, and tile the range', () => {
+it('sequential chunks start preRoll frames early (before the job start too, never before frame 0) and tile the range', () => {
   const chunks = planChunks({ start: 10, end: 105 }, 32, { kind: 'filter', preRoll: 20 });
   expect(chunks.map((c) => [c.start, c.end, c.renderStart, c.outputStart, c.outputCount])).toEqual([
-    [10, 41, 10, 0, 32],
+    [10, 41, 0, 0, 32],
     [42, 73, 22, 32, 32],
     [74, 105, 54, 64, 32],
   ]);

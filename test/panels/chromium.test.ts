@@ -4,57 +4,37 @@
  * CPU to catch mid-job). Checks progress is visible mid-job (DOM and the bar's pixels in a screenshot,
  * saved to test/panels/__screenshots__/), then clicks Cancel and sees the job cancelled.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pairedToken, type WebSocketConstructor } from '../../core/src/client/client.ts';
-import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
-import { mediaFolder, realLookup, type MediaFolder } from './helpers.ts';
-import { launchChromium, writePremierePage } from './browser/premiere-page.ts';
+import type { TestDaemon } from '../daemon/helpers.ts';
+import {
+  openPanel,
+  pickEffect,
+  premiereChromiumRig,
+  type PremiereChromiumRig,
+} from './browser/premiere-rig.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const screenshots = here('./__screenshots__');
 
+let rig: PremiereChromiumRig;
 let t: TestDaemon;
-let media: MediaFolder;
-let page: string;
-let browser: Browser;
-let workDir: string;
 
 beforeAll(async () => {
   // Real effect context (models from the model manager), unlike the identity-only daemon tests.
-  t = await startTestDaemon({ createContext: undefined });
-  media = mediaFolder();
-  const clip = media.add('wide-street.mp4', 'street.mp4');
-  const native = await t.connect();
-  const { code } = await native.createPairCode();
-  const token = await pairedToken({
-    url: t.daemon.url,
-    pairCode: code,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-  });
-
-  workDir = mkdtempSync(join(tmpdir(), 'mlxv-panel-page-'));
-  page = await writePremierePage(workDir, {
-    url: t.daemon.url,
-    token,
-    media: { path: clip, info: await realLookup(clip) },
+  rig = await premiereChromiumRig({
+    realEffects: true,
     // The whole clip (48 frames at 10 fps): long enough to catch mid-job and cancel even on a fast machine.
     clips: [{ name: 'street', track: 0, in: 0, out: 4.8, start: 2 }],
   });
-  browser = await launchChromium();
+  t = rig.t;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-  media?.remove();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 /** Fraction of the bar's pixels (a thin row through its middle) that are the fill colour #2680eb. */
@@ -73,22 +53,8 @@ async function filledFraction(png: Buffer, box: { x: number; y: number; width: n
 }
 
 it('shows progress mid-job and cancels from the panel', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 380, height: 1000 } });
-  const tab = await ctx.newPage();
-  const errors: string[] = [];
-  tab.on('pageerror', (e) => errors.push(String(e)));
-  await tab.exposeFunction('mlxvLookup', (p: string) => realLookup(p));
-  await tab.goto(page);
-
-  await tab.waitForSelector('[data-role=status][data-state=connected]', { timeout: 20_000 });
-  await tab.waitForSelector('[data-role=effect] sp-menu-item[value=matte]', { state: 'attached' });
-  await tab.evaluate(() => {
-    // Pick "matte" the way the dropdown reports a choice: a change event with selectedIndex.
-    const dropdown = document.querySelector('[data-role=effect]') as HTMLElement & { selectedIndex?: number };
-    const items = [...dropdown.querySelectorAll('sp-menu-item')];
-    dropdown.selectedIndex = items.findIndex((i) => i.getAttribute('value') === 'matte');
-    dropdown.dispatchEvent(new Event('change'));
-  });
+  const { tab, errors } = await openPanel(rig, { width: 380, height: 1000 });
+  await pickEffect(tab, 'matte');
   await tab.waitForSelector('[data-param=model]', { state: 'attached' });
   await tab.click('[data-role=apply]');
 
@@ -133,5 +99,5 @@ it('shows progress mid-job and cancels from the panel', async () => {
   });
   expect(fake).toEqual({ undo: [], clobbered: [] });
   expect(errors).toEqual([]);
-  await ctx.close();
+  await tab.context().close();
 });

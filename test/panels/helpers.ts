@@ -107,6 +107,7 @@ export function aeProbingAdapter(
     },
     generatedFolder: () => adapter.generatedFolder(),
     addShotMarkers: (items, options) => adapter.addShotMarkers(items, options),
+    addFaceTracks: (items, options) => adapter.addFaceTracks(items, options),
     async placeGenerated(request, options) {
       await probe(request.resultPath);
       return adapter.placeGenerated(request, options);

@@ -3,54 +3,36 @@
  * manifests' `card`) in its effect list, and the real panel bundle in headless Chromium shows them under
  * the chosen effect's form. Screenshots go to test/panels/__screenshots__/model-card-*.png (look at them).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pairedToken, type WebSocketConstructor } from '../../core/src/client/client.ts';
 import { listEffects } from '../../core/src/effects/registry.ts';
 import { getManifest } from '../../core/src/models/manifests.ts';
-import { startTestDaemon, type TestDaemon } from '../daemon/helpers.ts';
-import { mediaFolder, realLookup, type MediaFolder } from './helpers.ts';
-import { launchChromium, writePremierePage } from './browser/premiere-page.ts';
+import type { TestDaemon } from '../daemon/helpers.ts';
+import {
+  openPanel,
+  pickEffect,
+  premiereChromiumRig,
+  type PremiereChromiumRig,
+} from './browser/premiere-rig.ts';
 
 const screenshots = fileURLToPath(new URL('./__screenshots__', import.meta.url));
 
+let rig: PremiereChromiumRig;
 let t: TestDaemon;
-let media: MediaFolder;
-let page: string;
-let browser: Browser;
-let workDir: string;
 
 beforeAll(async () => {
-  t = await startTestDaemon();
-  media = mediaFolder();
-  const clip = media.add('wide-street.mp4', 'street.mp4');
-  const { code } = await (await t.connect()).createPairCode();
-  const token = await pairedToken({
-    url: t.daemon.url,
-    pairCode: code,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-  });
-  workDir = mkdtempSync(join(tmpdir(), 'mlxv-panel-card-'));
-  page = await writePremierePage(workDir, {
-    url: t.daemon.url,
-    token,
-    media: { path: clip, info: await realLookup(clip) },
+  rig = await premiereChromiumRig({
+    realEffects: false,
     clips: [{ name: 'street', track: 0, in: 0, out: 1, start: 0 }],
   });
-  browser = await launchChromium();
+  t = rig.t;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-  media?.remove();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 it('the daemon lists every model of every effect with its manifest card', async () => {
@@ -76,16 +58,6 @@ it('the daemon lists every model of every effect with its manifest card', async 
   }
 });
 
-async function pick(tab: Page, effectId: string): Promise<void> {
-  await tab.waitForSelector(`[data-role=effect] sp-menu-item[value="${effectId}"]`, { state: 'attached' });
-  await tab.evaluate((id) => {
-    const dropdown = document.querySelector('[data-role=effect]') as HTMLElement & { selectedIndex?: number };
-    const items = [...dropdown.querySelectorAll('sp-menu-item')];
-    dropdown.selectedIndex = items.findIndex((i) => i.getAttribute('value') === id);
-    dropdown.dispatchEvent(new Event('change'));
-  }, effectId);
-}
-
 /** Share of the box's pixels that differ from the panel background (#323232): text was drawn there. */
 async function inkFraction(png: Buffer, box: { x: number; y: number; width: number; height: number }) {
   const { data, info } = await sharp(png)
@@ -105,14 +77,9 @@ async function inkFraction(png: Buffer, box: { x: number; y: number; width: numb
 }
 
 it('shows the chosen effect’s model cards under its form', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 380, height: 1400 } });
-  const tab = await ctx.newPage();
-  const errors: string[] = [];
-  tab.on('pageerror', (e) => errors.push(String(e)));
-  await tab.goto(page);
-  await tab.waitForSelector('[data-role=status][data-state=connected]', { timeout: 20_000 });
+  const { tab, errors } = await openPanel(rig, { width: 380, height: 1400 });
 
-  await pick(tab, 'style');
+  await pickEffect(tab, 'style');
   const candy = getManifest('fast-neural-style-candy').card;
   const card = tab.locator('[data-role=model-card]');
   await tab.waitForSelector('[data-role=model-card] [data-models*="fast-neural-style-candy"]', {
@@ -135,7 +102,7 @@ it('shows the chosen effect’s model cards under its form', async () => {
   expect(text).toContain(candy.trainedOn);
   expect(text).toContain(candy.knownBiases);
   expect(text).toContain(getManifest('magenta-style-predictor').card.trainedOn);
-  expect(text).toContain(getManifest('rife-v4.6-flow').card.license);
+  expect(text).toContain(getManifest('rife-v4.6-flow-final').card.license);
   // Under the form: the last param row ends above the card.
   const formBox = (await tab.locator('[data-role=form]').boundingBox())!;
   const cardBox = (await card.boundingBox())!;
@@ -145,11 +112,11 @@ it('shows the chosen effect’s model cards under its form', async () => {
   expect(await inkFraction(shot, cardBox)).toBeGreaterThan(0.03);
 
   // An effect without models says so instead of showing an empty card.
-  await pick(tab, 'identity');
+  await pickEffect(tab, 'identity');
   await tab.waitForSelector('[data-role=card-note]', { state: 'attached' });
   expect(await tab.locator('[data-role=card-note]').textContent()).toMatch(/No learned model/);
   expect(await tab.locator('[data-role=model-card] .mlxv-card-model').count()).toBe(0);
   writeFileSync(join(screenshots, 'model-card-identity.png'), await tab.screenshot({ fullPage: true }));
   expect(errors).toEqual([]);
-  await ctx.close();
+  await tab.context().close();
 });

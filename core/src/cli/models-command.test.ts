@@ -86,6 +86,13 @@ describe('mlxv models', () => {
     expect(res.err).toContain('--model-path mobilenetv2-int8=<file>');
   });
 
+  it('where points a split model (CLIP, used through its parts) at fetch --model-path', async () => {
+    const res = await mlxv('where', 'clip-vit-b32');
+    expect(res.code).toBe(5);
+    expect(res.err).toContain('mlxv models fetch clip-vit-b32 --model-path clip-vit-b32=<file>');
+    expect(res.err).not.toContain('pass it to a job');
+  });
+
   it('an unknown id is a usage error listing the known ids', async () => {
     const res = await mlxv('fetch', 'no-such-model');
     expect(res.code).toBe(2);

@@ -146,7 +146,11 @@ async function where(cmd: Command, id: string): Promise<number> {
   }
   lines.push(
     `To supply it: \`mlxv models fetch ${man.id}\`, or put the file (sha256 ${man.sha256}, ${man.bytesRounded ? 'about ' : ''}${man.bytes} B) at ${status.path},`,
-    `or pass it to a job with --model-path ${man.id}=<file>.`,
+    // A split model (CLIP) is used through its parts, which only `models fetch` cuts; analyze and search
+    // take no --model-path, so point at the command that works for it.
+    man.split
+      ? `or give fetch the file you have: \`mlxv models fetch ${man.id} --model-path ${man.id}=<file>\`.`
+      : `or pass it to a job with --model-path ${man.id}=<file>.`,
   );
   process.stderr.write(lines.join('\n') + '\n');
   return ExitCode.model;

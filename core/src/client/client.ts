@@ -429,6 +429,21 @@ export class DaemonClient {
     return reply;
   }
 
+  /** The face tracks of a finished `face-track` job's output (the panel cannot read files itself). */
+  async faceTracks(
+    analysis: string,
+  ): Promise<Omit<Extract<DaemonMessage, { type: 'face.tracks.ok' }>, 'type' | 'id'>> {
+    const {
+      type: _type,
+      id: _id,
+      ...reply
+    } = await this.request<Extract<DaemonMessage, { type: 'face.tracks.ok' }>>({
+      type: 'face.tracks',
+      analysis,
+    });
+    return reply;
+  }
+
   async listJobs(): Promise<JobInfo[]> {
     const r = await this.request<Extract<DaemonMessage, { type: 'job.list.ok' }>>({ type: 'job.list' });
     return r.jobs;

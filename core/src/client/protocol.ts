@@ -162,6 +162,13 @@ export interface AnalysisMarkersRequest {
   index?: string;
 }
 
+/** The face tracks of a finished `face-track` job (its .json output, absolute path), for keyframes or markers. */
+export interface FaceTracksRequest {
+  type: 'face.tracks';
+  id: number;
+  analysis: string;
+}
+
 export type ClientMessage =
   | HelloMessage
   | PairMessage
@@ -177,6 +184,7 @@ export type ClientMessage =
   | JobSubscribeRequest
   | OutputSizeRequest
   | AnalysisMarkersRequest
+  | FaceTracksRequest
   | PingRequest;
 
 // ---- daemon -> client -------------------------------------------------------------------------
@@ -335,6 +343,21 @@ export interface AnalysisMarkersReply {
   /** True when the analysis was stored in the index asked for. */
   indexed: boolean;
 }
+/** One face track: its id and per-frame samples [frame, x, y, w, h, held] in pixels of the media file. */
+export interface FaceTrackSummary {
+  id: number;
+  samples: [number, number, number, number, number, 0 | 1][];
+}
+export interface FaceTracksReply {
+  type: 'face.tracks.ok';
+  id: number;
+  /** The media file that was tracked. */
+  file: string;
+  frameRate: { num: number; den: number };
+  width: number;
+  height: number;
+  tracks: FaceTrackSummary[];
+}
 export interface PongReply {
   type: 'pong';
   id: number;
@@ -355,6 +378,7 @@ export type DaemonMessage =
   | JobErrorEvent
   | OutputSizeReply
   | AnalysisMarkersReply
+  | FaceTracksReply
   | PongReply;
 
 // ---- binary frame messages ------------------------------------------------------------------------

@@ -74,6 +74,12 @@ export interface EffectBase<P extends ParamValues = ParamValues> {
    */
   alphaState?: AlphaState;
   /**
+   * Which of `outputs` the effect produces for each value of a choice param. A single-channel kind ('depth',
+   * 'alpha' shown as grey) is written as one grey channel where the container has it (descriptor-data.ts
+   * writesGrey: PNG/TIFF gray16, EXR Y). Absent: the picture ('rgba').
+   */
+  outputKind?: { param: string; byValue: Readonly<Record<string, OutputKind>> };
+  /**
    * Container metadata a job writes into its output file (e.g. that the pictures are synthetic and what made
    * them). Absent: none. Hosts that write the file themselves (OFX) cannot carry it.
    */
@@ -151,6 +157,20 @@ export interface GeneratorSpec<P extends ParamValues = ParamValues> {
   frameCount(params: P): number;
   size(params: P): { width: number; height: number };
   createGenerator(ctx: EffectContext, params: P): Promise<Generator>;
+  /**
+   * A clip as the input (more than one frame) instead of a still: one output frame per input frame, at the
+   * clip's size and rate, each made from its input frame (frameRate/frameCount/size above are for stills).
+   * Absent: the input must be a still.
+   */
+  clip?: {
+    createClipRenderer(ctx: EffectContext, params: P, clip: AnalyzerInputInfo): Promise<ClipRenderer>;
+  };
+}
+
+/** Renders a generator's move over a clip: frames come in order, `index` 0..clip.frameCount-1. */
+export interface ClipRenderer {
+  render(frame: Frame, index: number): Promise<Frame>;
+  dispose?(): Promise<void> | void;
 }
 
 export interface GeneratorEffect<P extends ParamValues = ParamValues> extends EffectBase<P> {

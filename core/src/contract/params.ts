@@ -46,6 +46,10 @@ export interface StringParam {
   default: string;
   /** 'path' strings name a file (e.g. a background plate); UIs show a picker. */
   kind?: 'text' | 'path';
+  /** kind 'path': extensions (without the dot) a file picker offers, e.g. ['png', 'jpg']; absent: any file. */
+  fileTypes?: readonly string[];
+  /** kind 'path': the effect writes this file (a report) rather than reads it, so pickers ask where to save. */
+  writes?: boolean;
 }
 export type ParamSpec = NumberParam | ChoiceParam | BooleanParam | ColorParam | StringParam;
 export type ParamSchema = Record<string, ParamSpec>;

@@ -36,6 +36,7 @@ import { PreAuthGuard } from './pre-auth.ts';
 import { outputSizeOf } from '../effects/descriptor-data.ts';
 import { JobError } from '../pipeline/types.ts';
 import { analysisMarkers } from './analysis-markers.ts';
+import { faceTracks } from './face-tracks.ts';
 
 type Req<T extends ParsedClientMessage['type']> = Extract<ParsedClientMessage, { type: T }>;
 
@@ -133,6 +134,13 @@ export class Connection {
 
   private error(id: number | undefined, code: ErrorCode, message: string): void {
     this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message });
+  }
+
+  /** A request that reads a job's output failed: its JobError code and hint, or INTERNAL. */
+  private jobErrorReply(id: number, err: unknown): void {
+    if (err instanceof JobError)
+      this.error(id, err.code as ErrorCode, err.hint ? `${err.message} (${err.hint})` : err.message);
+    else this.error(id, 'INTERNAL', (err as Error).message);
   }
 
   private refuseAuth(message: string, code: ErrorCode = 'AUTH_FAILED'): void {
@@ -276,17 +284,15 @@ export class Connection {
       case 'job.subscribe':
         this.core.jobs.subscribe(msg.jobId, this.jobListener);
         return this.send({ type: 'ok', id: msg.id });
+      case 'face.tracks':
+        return void faceTracks(msg.analysis).then(
+          (reply) => this.send({ type: 'face.tracks.ok', id: msg.id, ...reply }),
+          (err: unknown) => this.jobErrorReply(msg.id, err),
+        );
       case 'analysis.markers':
         return void analysisMarkers(msg.analysis, msg.index).then(
           (reply) => this.send({ type: 'analysis.markers.ok', id: msg.id, ...reply }),
-          (err: unknown) =>
-            err instanceof JobError
-              ? this.error(
-                  msg.id,
-                  err.code as ErrorCode,
-                  err.hint ? `${err.message} (${err.hint})` : err.message,
-                )
-              : this.error(msg.id, 'INTERNAL', (err as Error).message),
+          (err: unknown) => this.jobErrorReply(msg.id, err),
         );
     }
   }

@@ -86,6 +86,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     analysis: z.string().min(1).max(4096),
     index: z.string().min(1).max(4096).optional(),
   }),
+  z.object({ type: z.literal('face.tracks'), id, analysis: z.string().min(1).max(4096) }),
   z.object({ type: z.literal('ping'), id }),
 ]);
 

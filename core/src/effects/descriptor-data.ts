@@ -3,7 +3,7 @@
  * the daemon, the job planner, the bench and the OFX plugin (through effects.json) all compute them the
  * same way.
  */
-import type { AlphaMode, EffectDescriptor, ParamValues } from './types.ts';
+import type { AlphaMode, EffectDescriptor, OutputKind, ParamValues } from './types.ts';
 
 /**
  * Whether frames may be processed in any order (stateless) or must come in order (sequential), for every
@@ -61,4 +61,16 @@ export function alphaStateOf(effect: EffectDescriptor, params: ParamValues): Alp
  */
 export function wantsDeepImages(effect: EffectDescriptor): boolean {
   return effect.outputs.includes('depth');
+}
+
+/** Which output these params produce (EffectBase.outputKind); 'rgba' when the effect does not say. */
+export function outputKindOf(effect: EffectDescriptor, params: ParamValues): OutputKind {
+  const rule = effect.outputKind;
+  return (rule && rule.byValue[String(params[rule.param])]) ?? 'rgba';
+}
+
+/** Whether the frames are one grey channel (R = G = B, opaque) that encoders may store as such. */
+export function writesGrey(effect: EffectDescriptor, params: ParamValues): boolean {
+  const kind = outputKindOf(effect, params);
+  return kind === 'depth' || kind === 'alpha';
 }

@@ -3,8 +3,9 @@
  * end gives what one continuous run gives, frame for frame.
  *
  * - Stateless filters: plain ranges.
- * - Sequential filters: each range is rendered from `preRoll` frames earlier (never before the job's first
- *   frame, where a continuous run starts fresh too); the pre-roll frames' output is discarded.
+ * - Sequential filters: each range is rendered from `preRoll` frames earlier (also before the job's first
+ *   frame: a local run of a range primes the same way, runJob's defaultPrimeFrom); the pre-roll frames'
+ *   output is discarded.
  * - Retime effects: output frame j samples input position j * P / Q. Ranges start at multiples of P input
  *   frames from the job's start, so a range's first output frame is a whole output index and its clock
  *   matches the continuous one; each range but the last also reads `overlap` frames past its end (the
@@ -75,7 +76,7 @@ export function planChunks(
         index: chunks.length,
         start,
         end,
-        renderStart: Math.max(range.start, start - timing.preRoll),
+        renderStart: Math.max(0, start - timing.preRoll),
         renderEnd: end,
         outputStart,
         outputCount: length,

@@ -58,6 +58,12 @@ export interface EncoderOptions {
   overwrite?: boolean;
   /** PNG (sequence or still) and TIFF sample depth; default 16 (soft matte edges band at 8 bits). */
   imageBitDepth?: 8 | 16;
+  /**
+   * The frames are one grey channel (R = G = B, opaque: a depth pass, a matte shown as grey): PNG and TIFF
+   * (stills and PNG sequences) are written as 1-channel gray/gray16, EXR as a single Y channel; formats with
+   * no single-channel mode here (video codecs, JPEG, WebP) stay RGB with a note.
+   */
+  grey?: boolean;
   /** Number of the first PNG file; default 0 (a job rendering frames a-b passes a). */
   firstFrameNumber?: number;
   /**
@@ -124,6 +130,9 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
     notes.push(
       `container metadata not written: ${format} files cannot carry it (${Object.keys(options.metadata).join(', ')})`,
     );
+  }
+  if (options.grey && !GREY_FORMATS.has(format)) {
+    notes.push(`grey written as RGB: ${format} has no single-channel mode here (PNG, TIFF and EXR do)`);
   }
   if (target.swept.length) {
     notes.push(
@@ -426,14 +435,14 @@ function videoArgs(options: EncoderOptions, target: Target): string[] {
   const { format, color = {} } = options;
   const args: string[] = [];
   if (format === 'png-sequence') {
-    args.push('-c:v', 'png', '-pix_fmt', options.imageBitDepth === 8 ? 'rgba' : 'rgba64be');
+    args.push(...greyFilter(options), '-c:v', 'png', '-pix_fmt', pngPixFmt(options));
     args.push('-start_number', String(options.firstFrameNumber ?? 0), '-f', 'image2');
     if (color.primaries) args.push('-color_primaries', color.primaries);
     if (color.transfer) args.push('-color_trc', color.transfer);
     return args;
   }
   if (format === 'exr-sequence') {
-    args.push(...EXR_ARGS, '-start_number', String(options.firstFrameNumber ?? 0), '-f', 'image2');
+    args.push(...exrArgs(options), '-start_number', String(options.firstFrameNumber ?? 0), '-f', 'image2');
     return args;
   }
   if (target.container === 'image') {
@@ -492,19 +501,52 @@ function stillArgs(options: EncoderOptions): readonly string[] {
   const deep = options.imageBitDepth !== 8;
   switch (options.format) {
     case 'png':
-      return ['-c:v', 'png', '-pix_fmt', deep ? 'rgba64be' : 'rgba'];
-    case 'tiff':
-      return ['-c:v', 'tiff', '-pix_fmt', deep ? 'rgba64le' : 'rgba', '-compression_algo', 'deflate'];
+      return [...greyFilter(options), '-c:v', 'png', '-pix_fmt', pngPixFmt(options)];
+    case 'tiff': {
+      const fmt = options.grey ? (deep ? 'gray16le' : 'gray') : deep ? 'rgba64le' : 'rgba';
+      return [...greyFilter(options), '-c:v', 'tiff', '-pix_fmt', fmt, '-compression_algo', 'deflate'];
+    }
     case 'jpeg':
       // JFIF: BT.601 full range (what yuvj444p means); no alpha. 4:4:4 keeps upscaled edges sharp.
       return ['-c:v', 'mjpeg', '-pix_fmt', 'yuvj444p', '-q:v', '2'];
     case 'webp':
       return ['-c:v', 'libwebp', '-pix_fmt', 'yuva420p', '-quality', '92'];
     case 'exr':
-      return EXR_ARGS;
+      return exrArgs(options);
     default:
       throw new JobError('INTERNAL', `${options.format} is not a still image format`);
   }
+}
+
+/** Formats that store one grey channel when EncoderOptions.grey is set. */
+const GREY_FORMATS: ReadonlySet<OutputFormat> = new Set([
+  'png',
+  'png-sequence',
+  'tiff',
+  'exr',
+  'exr-sequence',
+]);
+
+/**
+ * Grey frames are R = G = B: the red plane *is* the grey, taken as it is (extractplanes). ffmpeg's RGB → grey
+ * conversion would instead compute a luma and round it, moving 16-bit samples by a code value or two.
+ */
+function greyFilter(options: EncoderOptions): readonly string[] {
+  return options.grey ? ['-vf', 'extractplanes=r'] : [];
+}
+
+function pngPixFmt(options: EncoderOptions): string {
+  const deep = options.imageBitDepth !== 8;
+  if (options.grey) return deep ? 'gray16be' : 'gray';
+  return deep ? 'rgba64be' : 'rgba';
+}
+
+/** EXR_ARGS, with a single Y channel (grayf32le, stored as half like the RGBA files) for grey frames. */
+function exrArgs(options: EncoderOptions): readonly string[] {
+  if (!options.grey) return EXR_ARGS;
+  return EXR_ARGS.map((a) =>
+    a === 'gbrapf32le' ? 'grayf32le' : a.startsWith('lutrgb=') ? `${a},extractplanes=r` : a,
+  );
 }
 
 /** The sRGB EOTF on 16-bit code values, as an ffmpeg expression. */

@@ -9,7 +9,9 @@
 import {
   HostError,
   RENDER_FOLDER_NAME,
+  type ClipFaceTracks,
   type ClipShots,
+  type FaceTracksOutcome,
   type GeneratedPlaceOutcome,
   type GeneratedPlaceRequest,
   type HostAdapter,
@@ -19,6 +21,7 @@ import {
   type SelectedClip,
 } from './host-adapter.ts';
 import { layerMarkerTimes } from './layer-marker-times.ts';
+import { faceNullName, faceNullsMessage, planFaceKeyframes } from './face-keyframe-plan.ts';
 
 /** The one CSInterface method this adapter uses (Adobe's CSInterface.js, CEP 11/12). */
 export interface CsInterfaceLike {
@@ -207,5 +210,27 @@ export class CepHostAdapter implements HostAdapter {
     });
     if (this.compId === null || layers.every((l) => l.markers.length === 0)) return 0;
     return this.call<number>('markers', { compId: this.compId, undoLabel: options.undoLabel, layers });
+  }
+
+  /** Keyframes planned here (the shared rules), a null per track written by the .jsx in one undo group. */
+  async addFaceTracks(items: ClipFaceTracks[], options: PlaceOptions): Promise<FaceTracksOutcome> {
+    const layers = items.flatMap((item) => {
+      const layer = this.layers.get(item.clipId);
+      if (!layer) return [];
+      const tracks = planFaceKeyframes(item.tracks, layer, item.frameRate).map((plan) => ({
+        name: faceNullName(plan.id),
+        ...plan,
+      }));
+      return [{ layerId: layer.layerId, tracks }];
+    });
+    const placed =
+      this.compId === null || layers.every((l) => l.tracks.length === 0)
+        ? 0
+        : await this.call<number>('faceKeyframes', {
+            compId: this.compId,
+            undoLabel: options.undoLabel,
+            layers,
+          });
+    return { placed, message: faceNullsMessage(placed) };
   }
 }

@@ -6,6 +6,8 @@
  * bridge — can implement it without the panel knowing which.
  */
 
+import type { FaceTrackData } from './face-keyframe-plan.ts';
+
 /** The project bin (Premiere) or folder (AE) every adapter imports renders into, found again by this name. */
 export const RENDER_FOLDER_NAME = 'mlxvideo renders';
 
@@ -87,6 +89,19 @@ export interface ClipShots {
   frameRate: number;
 }
 
+/** The face tracks found in one selected clip's media (a face-track job's records), frames of the media file. */
+export interface ClipFaceTracks {
+  clipId: string;
+  tracks: readonly FaceTrackData[];
+  frameRate: number;
+}
+
+/** What the host made of face tracks: how many tracks it placed, and what it did in the user's words. */
+export interface FaceTracksOutcome {
+  placed: number;
+  message: string;
+}
+
 export interface HostAdapter {
   /** Shown in the panel header and in client info sent to the daemon. */
   readonly hostName: string;
@@ -105,6 +120,12 @@ export interface HostAdapter {
    * time; After Effects: its layer, in comp time), all in one undo step. Returns how many were added.
    */
   addShotMarkers(items: ClipShots[], options: PlaceOptions): Promise<number>;
+  /**
+   * Puts each clip's face tracks where a compositor can use them, all in one undo step: After Effects,
+   * Position/Scale keyframes on a new null per track parented to the layer; Premiere (no nulls, and keys
+   * on the clip's own Motion would move the footage), a marker per track on the clip's media.
+   */
+  addFaceTracks(items: ClipFaceTracks[], options: PlaceOptions): Promise<FaceTracksOutcome>;
 }
 
 /** The folder part of a file path (with its trailing separator), for either separator. */

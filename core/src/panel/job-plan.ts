@@ -81,10 +81,10 @@ export function outputPathFor(
   return `${folder}${stem}.mlxv-${effectId}-${first}-${last}-${stamp(now)}.mov`;
 }
 
-/** Where an analysis of a media file goes: next to it, `<stem>.mlxv-analyze-<stamp>.json`. */
-export function analysisOutputPath(mediaPath: string, now: Date): string {
+/** Where an analyzer's result for a media file goes: next to it, `<stem>.mlxv-<effect>-<stamp>.json`. */
+export function analysisOutputPath(mediaPath: string, now: Date, effectId = 'analyze'): string {
   const { folder, stem } = splitPath(mediaPath);
-  return `${folder}${stem}.mlxv-analyze-${stamp(now)}.json`;
+  return `${folder}${stem}.mlxv-${effectId}-${stamp(now)}.json`;
 }
 
 /** Where a generator's clip goes: `<folder>mlxv-<effect>-<stamp>.mov` (ProRes 4444, like every render). */

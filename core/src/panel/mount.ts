@@ -4,6 +4,7 @@
  */
 import type { WebSocketConstructor } from '../client/client.ts';
 import type { HostAdapter } from './host-adapter.ts';
+import type { FilePicker } from './file-picker.ts';
 import { PanelController } from './panel-controller.ts';
 import { PanelView, type ViewDocument, type ViewElement } from './panel-view.ts';
 import { storageTokenStore, type StorageLike } from './token-store.ts';
@@ -16,6 +17,8 @@ export interface MountOptions<E extends ViewElement<E>> {
   hostLabel: string;
   url?: string;
   WebSocket?: WebSocketConstructor;
+  /** The runtime's file dialog (uxpFilePicker / cepFilePicker) for path params. */
+  filePicker?: FilePicker;
 }
 
 export function mountPanel<E extends ViewElement<E>>(options: MountOptions<E>): PanelController {
@@ -25,7 +28,7 @@ export function mountPanel<E extends ViewElement<E>>(options: MountOptions<E>): 
     ...(options.url ? { url: options.url } : {}),
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
   });
-  new PanelView(options.doc, options.root, controller, options.hostLabel);
+  new PanelView(options.doc, options.root, controller, options.hostLabel, options.filePicker);
   void controller.connect();
   return controller;
 }

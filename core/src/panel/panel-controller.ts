@@ -14,7 +14,8 @@ import {
   type JobSpecMessage,
   type JsonParams,
 } from '../client/protocol.ts';
-import type { ClipShots, HostAdapter, SelectedClip } from './host-adapter.ts';
+import type { ClipFaceTracks, ClipShots, HostAdapter, SelectedClip } from './host-adapter.ts';
+import { FACE_TRACKS_UNDO } from './face-keyframe-plan.ts';
 import {
   analysisOutputPath,
   generatedOutputPath,
@@ -85,6 +86,9 @@ export const ANALYZE_EFFECT = 'analyze';
 /** The library index analyses go into, in the saved project's folder (`mlxv search --index` reads it). */
 export const PROJECT_LIBRARY_NAME = 'mlxvideo-library.db';
 export const SHOT_MARKERS_UNDO_LABEL = 'mlxvideo: shot markers';
+/** With this analyzer chosen, Analyse tracks faces and hands the tracks to the host (keyframes or markers). */
+export const FACE_TRACK_EFFECT = 'face-track';
+export const FACE_TRACKS_UNDO_LABEL = FACE_TRACKS_UNDO;
 
 /** The clip-list row of a generator's job (there is no source clip to name it after). */
 export const GENERATED_ROW = 'generated';
@@ -488,7 +492,8 @@ export class PanelController {
   /**
    * Analyses the media of every selected clip (one `analyze` job per media file, with progress and cancel),
    * stores each analysis in the project's library index when the project is saved, and adds the shots as
-   * markers on the clips, all in one undo step. Never throws for a clip's failure: that is in its row.
+   * markers on the clips, all in one undo step. With `face-track` chosen as the effect, tracks faces instead
+   * (trackFaces). Never throws for a clip's failure: that is in its row.
    */
   async analyse(): Promise<ClipJobState[]> {
     const client = this.client;
@@ -497,112 +502,176 @@ export class PanelController {
       this.update({ message: 'Not connected to the mlxvideo daemon: press Connect first.' });
       return [];
     }
-    if (!this.current.effects.some((e) => e.id === ANALYZE_EFFECT)) {
+    const faces = this.current.effectId === FACE_TRACK_EFFECT;
+    if (!this.current.effects.some((e) => e.id === (faces ? FACE_TRACK_EFFECT : ANALYZE_EFFECT))) {
       this.update({ message: 'This daemon cannot analyse footage: update mlxvideo.' });
       return [];
     }
     this.update({ busy: true, message: '', clips: [] });
     try {
-      const clips = await this.selectedClipsOrSay('Analyse');
-      if (clips.length === 0) return [];
-      // One job per media file; every selected clip of that file gets its markers. Speed and reverse are
-      // fine here (markers are placed through them), unlike for renders.
-      const byMedia = new Map<string, SelectedClip[]>();
-      const rows: ClipJobState[] = [];
-      for (const clip of clips) {
-        const reason = clip.offline
-          ? `"${clip.name}" is offline: relink its media, then analyse again.`
-          : (clip.unsupportedReason ??
-            (clip.mediaPath ? null : `"${clip.name}" is not a media file: nothing to analyse.`));
-        if (reason) {
-          rows.push({
-            clipId: clip.id,
-            name: clip.name,
-            status: 'rejected',
-            done: 0,
-            total: 0,
-            message: reason,
-          });
-          continue;
-        }
-        const same = byMedia.get(clip.mediaPath);
-        if (same) same.push(clip);
-        else {
-          byMedia.set(clip.mediaPath, [clip]);
-          rows.push({
-            clipId: clip.id,
-            name: clip.name,
-            status: 'queued',
-            done: 0,
-            total: 0,
-            message: 'Queued',
-          });
-        }
-      }
-      this.update({ clips: rows });
-      let index: string | undefined;
-      try {
-        index = `${await this.options.adapter.generatedFolder()}${PROJECT_LIBRARY_NAME}`;
-      } catch {
-        index = undefined; // an unsaved project: markers only
-      }
-      const now = this.options.now?.() ?? new Date();
-      const found: { rowId: string; shots: ClipShots[]; indexed: boolean }[] = [];
-      await Promise.all(
-        [...byMedia].map(async ([mediaPath, sameMedia]) => {
-          const row = { clipId: sameMedia[0]!.id, name: sameMedia[0]!.name };
-          const done = await this.runRowJob(client, row, {
-            effect: ANALYZE_EFFECT,
-            input: mediaPath,
-            output: analysisOutputPath(mediaPath, now),
-            params: this.options.analysisParams ?? {},
-          });
-          if (!done) return;
-          this.updateClip(row.clipId, { status: 'placing', output: done.output, message: 'Adding markers…' });
-          try {
-            const r = await client.analysisMarkers(done.output, index);
-            const frameRate = r.frameRate.num / r.frameRate.den;
-            found.push({
-              rowId: row.clipId,
-              shots: sameMedia.map((c) => ({ clipId: c.id, markers: r.markers, frameRate })),
-              indexed: r.indexed,
-            });
-            this.updateClip(row.clipId, { message: `${r.markers.length} shot(s) found` });
-          } catch (err) {
-            this.updateClip(row.clipId, {
-              status: 'failed',
-              message: `${row.name}: the analysis could not be read: ${(err as Error).message}`,
-            });
-          }
-        }),
-      );
-      if (found.length === 0) return this.current.clips;
-      try {
-        const count = await this.options.adapter.addShotMarkers(
-          found.flatMap((f) => f.shots),
-          { undoLabel: SHOT_MARKERS_UNDO_LABEL },
-        );
-        for (const f of found) {
-          const shots = f.shots[0]!.markers.length;
-          this.updateClip(f.rowId, {
-            status: 'placed',
-            message: `${shots} shot(s) marked${f.indexed ? `, indexed in ${PROJECT_LIBRARY_NAME}` : ''}`,
-          });
-        }
-        this.update({ message: `Added ${count} shot marker(s).` });
-      } catch (err) {
-        for (const f of found) {
-          this.updateClip(f.rowId, {
-            status: 'failed',
-            message: `Could not add the markers: ${(err as Error).message}`,
-          });
-        }
-      }
-      return this.current.clips;
+      return await (faces ? this.trackFaces(client) : this.markShots(client));
     } finally {
       this.aborts.clear();
       this.update({ busy: false });
     }
+  }
+
+  /**
+   * One analyzer job per media file of the selected clips (every selected clip of that file shares it),
+   * with progress, cancel and errors in the clip rows; `read` turns each finished output into results for
+   * the clips of that file. Speed and reverse are fine here (results are placed through them), unlike for
+   * renders. Returns the rows' results, or null when nothing was selected.
+   */
+  private async analyseSelection<T>(
+    client: DaemonClient,
+    effect: string,
+    params: JsonParams,
+    read: (output: string, sameMedia: SelectedClip[], rowId: string) => Promise<T>,
+  ): Promise<{ rowId: string; result: T }[] | null> {
+    const clips = await this.selectedClipsOrSay('Analyse');
+    if (clips.length === 0) return null;
+    const byMedia = new Map<string, SelectedClip[]>();
+    const rows: ClipJobState[] = [];
+    for (const clip of clips) {
+      const reason = clip.offline
+        ? `"${clip.name}" is offline: relink its media, then analyse again.`
+        : (clip.unsupportedReason ??
+          (clip.mediaPath ? null : `"${clip.name}" is not a media file: nothing to analyse.`));
+      if (reason) {
+        rows.push({
+          clipId: clip.id,
+          name: clip.name,
+          status: 'rejected',
+          done: 0,
+          total: 0,
+          message: reason,
+        });
+        continue;
+      }
+      const same = byMedia.get(clip.mediaPath);
+      if (same) same.push(clip);
+      else {
+        byMedia.set(clip.mediaPath, [clip]);
+        rows.push({
+          clipId: clip.id,
+          name: clip.name,
+          status: 'queued',
+          done: 0,
+          total: 0,
+          message: 'Queued',
+        });
+      }
+    }
+    this.update({ clips: rows });
+    const now = this.options.now?.() ?? new Date();
+    const found: { rowId: string; result: T }[] = [];
+    await Promise.all(
+      [...byMedia].map(async ([mediaPath, sameMedia]) => {
+        const row = { clipId: sameMedia[0]!.id, name: sameMedia[0]!.name };
+        const done = await this.runRowJob(client, row, {
+          effect,
+          input: mediaPath,
+          output: analysisOutputPath(mediaPath, now, effect),
+          params,
+        });
+        if (!done) return;
+        this.updateClip(row.clipId, {
+          status: 'placing',
+          output: done.output,
+          message: 'Adding to the timeline…',
+        });
+        try {
+          found.push({ rowId: row.clipId, result: await read(done.output, sameMedia, row.clipId) });
+        } catch (err) {
+          this.updateClip(row.clipId, {
+            status: 'failed',
+            message: `${row.name}: the analysis could not be read: ${(err as Error).message}`,
+          });
+        }
+      }),
+    );
+    return found;
+  }
+
+  /** Shots as markers (and the analysis in the project's library index when the project is saved). */
+  private async markShots(client: DaemonClient): Promise<ClipJobState[]> {
+    let index: string | undefined;
+    try {
+      index = `${await this.options.adapter.generatedFolder()}${PROJECT_LIBRARY_NAME}`;
+    } catch {
+      index = undefined; // an unsaved project: markers only
+    }
+    const found = await this.analyseSelection(
+      client,
+      ANALYZE_EFFECT,
+      this.options.analysisParams ?? {},
+      async (output, sameMedia, rowId) => {
+        const r = await client.analysisMarkers(output, index);
+        const frameRate = r.frameRate.num / r.frameRate.den;
+        this.updateClip(rowId, { message: `${r.markers.length} shot(s) found` });
+        return {
+          shots: sameMedia.map((c): ClipShots => ({ clipId: c.id, markers: r.markers, frameRate })),
+          indexed: r.indexed,
+        };
+      },
+    );
+    if (!found || found.length === 0) return this.current.clips;
+    try {
+      const count = await this.options.adapter.addShotMarkers(
+        found.flatMap((f) => f.result.shots),
+        { undoLabel: SHOT_MARKERS_UNDO_LABEL },
+      );
+      for (const f of found) {
+        const shots = f.result.shots[0]!.markers.length;
+        this.updateClip(f.rowId, {
+          status: 'placed',
+          message: `${shots} shot(s) marked${f.result.indexed ? `, indexed in ${PROJECT_LIBRARY_NAME}` : ''}`,
+        });
+      }
+      this.update({ message: `Added ${count} shot marker(s).` });
+    } catch (err) {
+      this.failRows(found, `Could not add the markers: ${(err as Error).message}`);
+    }
+    return this.current.clips;
+  }
+
+  /**
+   * `face-track` on every selected clip's media with the form's parameters, then the tracks go to the host
+   * in one undo step (After Effects: keyframed nulls; Premiere: markers, and why no keyframes).
+   */
+  private async trackFaces(client: DaemonClient): Promise<ClipJobState[]> {
+    const found = await this.analyseSelection(
+      client,
+      FACE_TRACK_EFFECT,
+      toJsonParams(this.current.values),
+      async (output, sameMedia, rowId) => {
+        const r = await client.faceTracks(output);
+        const frameRate = r.frameRate.num / r.frameRate.den;
+        this.updateClip(rowId, { message: `${r.tracks.length} face track(s) found` });
+        return sameMedia.map((c): ClipFaceTracks => ({ clipId: c.id, tracks: r.tracks, frameRate }));
+      },
+    );
+    if (!found || found.length === 0) return this.current.clips;
+    try {
+      const outcome = await this.options.adapter.addFaceTracks(
+        found.flatMap((f) => f.result),
+        { undoLabel: FACE_TRACKS_UNDO_LABEL },
+      );
+      for (const f of found) {
+        this.updateClip(f.rowId, {
+          status: 'placed',
+          message: `${f.result[0]!.tracks.length} face track(s)`,
+        });
+      }
+      this.update({ message: outcome.message });
+    } catch (err) {
+      this.failRows(found, `Could not add the face tracks: ${(err as Error).message}`);
+    }
+    return this.current.clips;
+  }
+
+  private failRows(rows: readonly { rowId: string }[], message: string): void {
+    for (const r of rows) this.updateClip(r.rowId, { status: 'failed', message });
   }
 
   /** Cancels one clip's job (or all when no id is given); the clip then reports `cancelled`. */

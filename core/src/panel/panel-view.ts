@@ -12,6 +12,7 @@ import {
   type PanelState,
 } from './panel-controller.ts';
 import type { FieldValue, FormField } from './param-form.ts';
+import type { FilePicker } from './file-picker.ts';
 import { effectCard } from './model-card.ts';
 
 /** `E` is the host's element type (UXP's `Element`, the DOM's `HTMLElement`), so appendChild(E) type-checks. */
@@ -71,6 +72,8 @@ export class PanelView<E extends ViewElement<E>> {
     root: E,
     private readonly controller: PanelController,
     hostLabel: string,
+    /** The host's file dialog for path params; absent, they are text fields only. */
+    private readonly pickFile?: FilePicker,
   ) {
     const heading = this.el('sp-heading', { size: 'S' }, `mlxvideo · ${hostLabel}`);
     this.status = this.el('sp-body', { size: 'S', 'data-role': 'status' });
@@ -290,6 +293,29 @@ export class PanelView<E extends ViewElement<E>> {
         row.appendChild(box);
         break;
       }
+      case 'path': {
+        // The path stays editable (colorize takes a comma-separated list of references); the picker fills it.
+        row.appendChild(this.el('sp-label', {}, field.label));
+        const input = this.el('sp-textfield', {
+          value: String(value),
+          'data-role': 'path',
+          class: 'mlxv-path',
+        });
+        input.addEventListener('change', (e) => set(widget(e.target).value));
+        const line = this.el('div', { class: 'mlxv-row' });
+        line.appendChild(input);
+        row.appendChild(line);
+        if (this.pickFile) {
+          const choose = this.el(
+            'sp-button',
+            { variant: 'secondary', 'data-role': 'choose-file' },
+            field.writes ? 'Save as…' : 'Choose…',
+          );
+          choose.addEventListener('click', () => void this.chooseFile(field, input));
+          line.appendChild(choose);
+        }
+        break;
+      }
       case 'color':
       case 'string': {
         row.appendChild(this.el('sp-label', {}, field.label));
@@ -304,6 +330,23 @@ export class PanelView<E extends ViewElement<E>> {
       }
     }
     return row;
+  }
+
+  /** Opens the host's file dialog for a path field; a cancel keeps the current value. */
+  private async chooseFile(field: Extract<FormField, { kind: 'path' }>, input: E): Promise<void> {
+    try {
+      const path = await this.pickFile!({
+        title: field.label,
+        fileTypes: field.fileTypes,
+        ...(field.writes ? { save: { suggestedName: `${field.name}.${field.fileTypes[0] ?? 'txt'}` } } : {}),
+      });
+      if (path === null || !this.controller.setValue(field.name, path)) return;
+      // Both: the attribute is what a freshly drawn field shows, the property what an edited one shows.
+      input.setAttribute('value', path);
+      (input as unknown as { value: string }).value = path;
+    } catch (err) {
+      this.message.textContent = `${field.label}: ${(err as Error).message}`;
+    }
   }
 
   /**

@@ -29,7 +29,18 @@ export type FormField =
     }
   | { kind: 'boolean'; name: string; label: string; help?: string; default: boolean }
   | { kind: 'color'; name: string; label: string; help?: string; default: [number, number, number, number] }
-  | { kind: 'string'; name: string; label: string; help?: string; default: string };
+  | { kind: 'string'; name: string; label: string; help?: string; default: string }
+  | {
+      /** A file the effect reads (or, `writes`, writes): a text field plus the host's file picker. */
+      kind: 'path';
+      name: string;
+      label: string;
+      help?: string;
+      default: string;
+      /** Extensions without the dot; empty: any file. */
+      fileTypes: string[];
+      writes: boolean;
+    };
 
 export type FieldValue = number | string | boolean | [number, number, number, number];
 
@@ -79,6 +90,18 @@ function toField(name: string, spec: unknown): FormField | null {
       return { kind: 'color', name, label, ...help, default: [d[0] ?? 0, d[1] ?? 0, d[2] ?? 0, d[3] ?? 1] };
     }
     case 'string':
+      if (spec.kind === 'path')
+        return {
+          kind: 'path',
+          name,
+          label,
+          ...help,
+          default: str(spec.default, ''),
+          fileTypes: Array.isArray(spec.fileTypes)
+            ? spec.fileTypes.filter((t): t is string => typeof t === 'string' && t.length > 0)
+            : [],
+          writes: spec.writes === true,
+        };
       return { kind: 'string', name, label, ...help, default: str(spec.default, '') };
     default:
       return null;
@@ -114,6 +137,7 @@ export function coerceValue(field: FormField, raw: unknown): FieldValue | null {
     case 'boolean':
       return raw === true || raw === 'true';
     case 'string':
+    case 'path':
       return String(raw);
     case 'color': {
       const parts = Array.isArray(raw) ? raw : String(raw).split(',');

@@ -5,6 +5,7 @@
  */
 import type { HostAdapter } from './host-adapter.ts';
 import { mountPanel } from './mount.ts';
+import { uxpFilePicker } from './file-picker.ts';
 
 /** The panel entrypoint id in both plugins' manifest.json. */
 export const PANEL_ID = 'mlxvideoPanel';
@@ -20,6 +21,8 @@ export function startPanel(hostLabel: string, createAdapter: () => HostAdapter):
       adapter: createAdapter(),
       storage: localStorage,
       hostLabel,
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- UXP host modules exist only through require()
+      filePicker: uxpFilePicker(require('uxp').storage.localFileSystem),
     });
   };
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- UXP host modules exist only through require()

@@ -3,6 +3,7 @@
  * UXP types do not declare it). Only the entrypoint registry is declared, because @adobe/cc-ext-uxp-types
  * 7.3.1 types `setup({panels})` as an array with every hook required, which contradicts its own
  * documentation (an object keyed by panel id). Each plugin's main.ts adds the overload for its host module.
+ * `storage.localFileSystem` is declared by the subset the panel calls (file-picker.ts).
  */
 declare global {
   interface UxpPanelHooks {
@@ -12,6 +13,8 @@ declare global {
   }
   interface UxpModule {
     entrypoints: { setup(config: { panels: Record<string, UxpPanelHooks> }): void };
+    /** The file pickers (uxp-api FileSystemProvider); the panel's file-picker.ts declares what it calls. */
+    storage: { localFileSystem: import('./file-picker.ts').UxpLocalFileSystem };
   }
   function require(id: 'uxp'): UxpModule;
 }

@@ -20,7 +20,7 @@ import { formatFromOutputPath, isImageFormat, outputFormats } from './output-for
 import { checkOutput, type OutputTarget } from './output-checks.ts';
 import { toJobError } from './job-error.ts';
 import { JobError, type JobSpec, type OutputFormat } from './types.ts';
-import { alphaStateOf, outputSizeOf, wantsDeepImages } from '../effects/descriptor-data.ts';
+import { alphaStateOf, outputSizeOf, wantsDeepImages, writesGrey } from '../effects/descriptor-data.ts';
 
 export interface JobPlan {
   effect: FilterEffect | RetimeEffect;
@@ -40,6 +40,8 @@ export interface JobPlan {
   firstFrameNumber: number;
   /** PNG/TIFF sample depth: 16 for sequences (soft mattes band at 8 bits) and for stills from deep sources. */
   imageBitDepth: 8 | 16;
+  /** One grey channel out (descriptor-data writesGrey): PNG/TIFF/EXR store it as such. */
+  grey: boolean;
   /** Replace the exact output names (JobSpec.overwrite). */
   overwrite: boolean;
   /** Things the user should know that did not stop the job (reported with the result). */
@@ -126,6 +128,7 @@ export async function planJob(
     outputFrames,
     firstFrameNumber,
     imageBitDepth,
+    grey: writesGrey(effect, params),
     overwrite: spec.overwrite ?? false,
     notes,
   };

@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 import type { AnalyzerEffect, EffectContext, GeneratorEffect } from '../effects/types.ts';
 import { resolveParams } from '../effects/params.ts';
 import { decodeFrames } from '../media/decode.ts';
-import { createEncoder, type Encoder } from '../media/encode.ts';
+import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
+import type { MediaInfo } from '../media/probe.ts';
 import { resolveFrameRange } from './frame-range.ts';
 import { formatFromOutputPath, outputFormats } from './output-format.ts';
 import { assertWritableFolder, checkOutput } from './output-checks.ts';
@@ -48,6 +49,11 @@ export async function runGeneratorJob(
       ? { ...spec.params, [inputParam]: path.resolve(spec.input) }
       : (spec.params ?? {});
   const params = resolveParams(effect.params, given);
+  if (spec.input && effect.generator.clip) {
+    const input = path.resolve(spec.input);
+    const info = await probeInput(input);
+    if (info.frameCount > 1) return runOverClip(effect, spec, params, input, info, options, started);
+  }
   const format = spec.format ?? formatFromOutputPath(spec.output);
   if (!outputFormats.includes(format)) {
     throw new JobError(
@@ -104,6 +110,103 @@ export async function runGeneratorJob(
   } finally {
     await generator.dispose?.();
   }
+}
+
+/**
+ * A generator given a clip (GeneratorSpec.clip): one output frame per input frame of the range, at the clip's
+ * size, rate, bit depth and audio; the output checks are a filter job's (the input cannot be the output).
+ */
+async function runOverClip(
+  effect: GeneratorEffect,
+  spec: JobSpec,
+  params: ReturnType<typeof resolveParams>,
+  input: string,
+  info: MediaInfo,
+  options: GeneratedJobOptions,
+  started: number,
+): Promise<JobResult> {
+  const format = spec.format ?? formatFromOutputPath(spec.output);
+  if (!outputFormats.includes(format)) {
+    throw new JobError(
+      'BAD_PARAM',
+      `unknown output format "${format}"`,
+      `use one of: ${outputFormats.join(', ')}`,
+    );
+  }
+  const range = resolveFrameRange(spec.frames, info.frameCount);
+  const total = range.end - range.start + 1;
+  const overwrite = spec.overwrite ?? false;
+  const target = await checkOutput(input, spec.output, format, overwrite, {
+    first: range.start,
+    count: total,
+  });
+  const report = progressReporter(total, options.onProgress);
+  report('loading-models', 0);
+  const clip = { width: info.width, height: info.height, frameRate: info.frameRate, frameCount: total };
+  const renderer = await effect.generator.clip!.createClipRenderer(options.ctx, params, clip);
+  let encoder: Encoder | undefined;
+  try {
+    encoder = await createEncoder({
+      output: target.path,
+      format,
+      width: info.width,
+      height: info.height,
+      frameRate: info.frameRate,
+      overwrite,
+      imageBitDepth: format === 'png-sequence' || info.bitDepth > 8 ? 16 : 8,
+      firstFrameNumber: range.start,
+      color: info.color,
+      ...(info.audio ? { audioSource: audioSourceFor(input, info, range) } : {}),
+    });
+    report('processing', 0);
+    let done = 0;
+    for await (const frame of decodeFrames(input, {
+      range,
+      info,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      options.signal?.throwIfAborted();
+      await encoder.write(await renderer.render(frame, done));
+      report('processing', ++done);
+    }
+    if (done < total) {
+      throw new JobError(
+        'INPUT_CORRUPT',
+        `input ${input} ended after ${done} of ${total} frames: it is truncated or damaged`,
+        'repair or re-export the input, or render a shorter range with --frames',
+      );
+    }
+    report('finalizing', total);
+    await encoder.finish();
+    return {
+      output: target.path,
+      frames: total,
+      seconds: (performance.now() - started) / 1000,
+      inferenceMs: 0,
+      frameRate: info.frameRate,
+      notes: [...target.notes, ...encoder.notes],
+    };
+  } catch (err) {
+    await encoder?.abort().catch(() => {});
+    throw err;
+  } finally {
+    await renderer.dispose?.();
+  }
+}
+
+/** The input's audio under the rendered range of its frames (also for generators that render over a clip). */
+export function audioSourceFor(
+  input: string,
+  info: MediaInfo,
+  range: { start: number; end: number },
+): AudioSource {
+  const rate = info.frameRate.num / info.frameRate.den;
+  return {
+    path: input,
+    ...(info.audio?.codec ? { codec: info.audio.codec } : {}),
+    startSeconds: range.start / rate,
+    durationSeconds: (range.end - range.start + 1) / rate,
+  };
 }
 
 export async function runAnalyzerJob(

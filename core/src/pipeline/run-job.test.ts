@@ -286,4 +286,38 @@ describe('runJob', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(await means(part)).toEqual((await means(whole)).slice(8));
   });
+
+  it('--frames on a sequential effect with a preRoll primes it, so the range equals a whole render', async () => {
+    // Output = mean of the last 4 frames' means: state bounded by preRoll 3.
+    const seen: number[] = [];
+    const windowed = effect({
+      temporal: 'sequential',
+      preRoll: 3,
+      async createProcessor() {
+        let recent: number[] = [];
+        return {
+          async process(frame, _p, at) {
+            seen.push(at!.index);
+            recent = [...recent, meanOf(frame)].slice(-4);
+            const out = { ...frame, data: frame.data.slice() } as Frame;
+            out.data.fill(Math.round(recent.reduce((a, b) => a + b, 0) / recent.length));
+            return out;
+          },
+          reset() {},
+        };
+      },
+    });
+    const run = (output: string, extra: object) =>
+      runJob(
+        { effect: 'fake', input: clip, output, params: {}, ...extra },
+        { ctx: context(), getEffect: () => windowed },
+      );
+    const whole = path.join(dir, 'whole-w.mov');
+    const part = path.join(dir, 'part-w.mov');
+    await run(whole, {});
+    seen.length = 0;
+    expect((await run(part, { frames: { start: 8, end: 11 } })).frames).toBe(4);
+    expect(seen).toEqual([5, 6, 7, 8, 9, 10, 11]);
+    expect(await means(part)).toEqual((await means(whole)).slice(8));
+  });
 });

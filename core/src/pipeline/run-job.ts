@@ -23,7 +23,7 @@ import { offsetTimecode } from '../media/timecode.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import { BufferPool, isExclusive } from '../engine/buffer-pool.ts';
 import { planJob, type JobPlan } from './plan.ts';
-import { runAnalyzerJob, runGeneratorJob } from './run-generated.ts';
+import { audioSourceFor, runAnalyzerJob, runGeneratorJob } from './run-generated.ts';
 import { progressReporter } from './progress-reporter.ts';
 import { getEffect } from '../effects/registry.ts';
 import { recordSessions } from './session-recorder.ts';
@@ -83,8 +83,21 @@ interface ExecutionPlan extends JobPlan {
   primeFrames: number;
 }
 
+/**
+ * Where a job starts decoding when no chunk window says: a sequential filter with a bounded memory
+ * (`preRoll`) is primed with the frames before the range, so `--frames a-b` gives exactly the pixels a render
+ * of the whole clip gives for a..b (what OFX hosts and farm chunks get too). Unbounded state cannot be
+ * primed short of the clip start: such effects start fresh at the range, as before.
+ */
+function defaultPrimeFrom(plan: JobPlan): number {
+  const { effect, range } = plan;
+  if (effect.kind !== 'filter' || effect.temporal !== 'sequential' || effect.preRoll === undefined)
+    return range.start;
+  return Math.max(0, range.start - effect.preRoll);
+}
+
 function withChunkWindow(plan: JobPlan, chunk: ChunkWindow | undefined): ExecutionPlan {
-  const primeFrom = chunk?.primeFrom ?? plan.range.start;
+  const primeFrom = chunk?.primeFrom ?? defaultPrimeFrom(plan);
   if (!Number.isInteger(primeFrom) || primeFrom < 0 || primeFrom > plan.range.start) {
     throw new JobError('INTERNAL', `chunk pre-roll start ${primeFrom} is not within 0..${plan.range.start}`);
   }
@@ -175,6 +188,7 @@ async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<Job
       firstFrameNumber: plan.firstFrameNumber,
       ...(plan.effect.containerMetadata ? { metadata: plan.effect.containerMetadata(plan.params) } : {}),
       imageBitDepth: plan.imageBitDepth,
+      grey: plan.grey,
       // Checked in planJob already; the encoder checks again when it moves the result into place.
       overwrite: plan.overwrite,
     });
@@ -380,11 +394,5 @@ function timedQueue(queue: BoundedQueue<Frame>, timing: StageTiming): FrameQueue
 }
 
 function audioOf(plan: JobPlan): AudioSource {
-  const rate = plan.info.frameRate.num / plan.info.frameRate.den;
-  return {
-    path: plan.input,
-    ...(plan.info.audio?.codec ? { codec: plan.info.audio.codec } : {}),
-    startSeconds: plan.range.start / rate,
-    durationSeconds: (plan.range.end - plan.range.start + 1) / rate,
-  };
+  return audioSourceFor(plan.input, plan.info, plan.range);
 }

@@ -1,5 +1,5 @@
 /**
- * The four shipped TFJS conversions against the original runtime (@tensorflow/tfjs + wasm) on real images,
+ * The five shipped TFJS conversions against the original runtime (@tensorflow/tfjs + wasm) on real images,
  * plus the pinned sha256 of each conversion. Tolerance per output: max|onnx − tfjs| ≤ 5e-4 + 2e-5·max|tfjs|
  * (both run fp32 from the same dequantised weights; only accumulation order differs — observed ≤ 2.3e-4 on
  * 0..1 masks and ≤ 1.2e-5 relative on the detectors' raw regressions).
@@ -57,7 +57,11 @@ const MODELS: Record<string, ModelCase> = {
     size: 192,
     reference: { output_mesh: 'Identity_2', output_faceflag: 'Identity_1', output_contours: 'Identity' },
   },
+  iris: { id: 'iris-landmark', size: 64, reference: { output_eyes: 'Identity' } },
 };
+
+/** Grace Hopper's portrait (public domain, Debian python-matplotlib-data), 512x600: eyes about 40 px wide. */
+const HOPPER = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
 
 interface Loaded {
   session: ort.InferenceSession;
@@ -160,5 +164,25 @@ describe('TFJS → ONNX conversions match TFJS on real images', () => {
     expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(60); // spans a face, not a point
     // The player looks down and away: only the numbers are compared there.
     await compare(MODELS.facemesh!, MESSI, { left: 200, top: 62, width: 90, height: 90 });
+  });
+
+  it('iris-landmark: same eye contour and iris points on real eye crops; the iris centre lies mid-eye', async () => {
+    // Square crops 2.3x the eye width around each eye (as the effect crops them), found by eye on the photo.
+    for (const crop of [
+      { left: 177, top: 144, width: 92, height: 92 },
+      { left: 260, top: 141, width: 92, height: 92 },
+    ]) {
+      const { output_eyes } = await compare(MODELS.iris!, HOPPER, crop);
+      // 71 contour points then the iris centre (crop pixels of 64): near the crop's middle, and its 4 edge
+      // points 2-8 px away (an iris, not a point or the whole eye).
+      const cx = output_eyes![71 * 3]!;
+      const cy = output_eyes![71 * 3 + 1]!;
+      expect(Math.hypot(cx - 32, cy - 32), `iris centre in crop ${crop.left},${crop.top}`).toBeLessThan(10);
+      for (let i = 72; i < 76; i++) {
+        const r = Math.hypot(output_eyes![i * 3]! - cx, output_eyes![i * 3 + 1]! - cy);
+        expect(r).toBeGreaterThan(2);
+        expect(r).toBeLessThan(8);
+      }
+    }
   });
 });

@@ -339,12 +339,58 @@ var mlxvideoHost = (function () {
     return count;
   }
 
+  /**
+   * Face tracks as keyframes (times and values planned by the panel, core/src/panel/face-keyframe-plan.ts):
+   * per track a new null named arg's `name`, parented to its footage layer, with Position and Scale keys;
+   * all in one undo group, every layer found and checked before the first edit. Returns how many nulls.
+   * @param {any} arg
+   */
+  function faceKeyframes(arg) {
+    var comp = app.project.itemByID(arg.compId);
+    if (!comp || !(comp instanceof CompItem)) throw new Error('The composition the layers were in is gone.');
+    /** @type {{ layer: Layer, tracks: any[] }[]} */
+    var found = [];
+    var i;
+    var count = 0;
+    for (i = 0; i < arg.layers.length; i++) {
+      var layer = layerById(comp, arg.layers[i].layerId);
+      if (!layer) throw new Error('A layer was deleted since it was selected: select it and track again.');
+      found.push({ layer: layer, tracks: arg.layers[i].tracks });
+      count += arg.layers[i].tracks.length;
+    }
+    if (count === 0) return 0;
+    app.beginUndoGroup(arg.undoLabel);
+    try {
+      for (i = 0; i < found.length; i++) {
+        for (var k = 0; k < found[i].tracks.length; k++) {
+          var track = found[i].tracks[k];
+          var carrier = comp.layers.addNull(found[i].layer.outPoint);
+          carrier.name = track.name;
+          carrier.parent = found[i].layer;
+          var transform = /** @type {PropertyGroup} */ (carrier.property('ADBE Transform Group'));
+          /** @type {Property} */ (transform.property('ADBE Position')).setValuesAtTimes(
+            track.times,
+            track.positions
+          );
+          /** @type {Property} */ (transform.property('ADBE Scale')).setValuesAtTimes(
+            track.times,
+            track.scales
+          );
+        }
+      }
+    } finally {
+      app.endUndoGroup();
+    }
+    return count;
+  }
+
   var calls = {
     selection: selection,
     place: place,
     projectFolder: projectFolder,
     placeGenerated: placeGenerated,
-    markers: markers
+    markers: markers,
+    faceKeyframes: faceKeyframes
   };
 
   return {
@@ -356,7 +402,9 @@ var mlxvideoHost = (function () {
           ok: true,
           value:
             calls[
-              /** @type {'selection' | 'place' | 'projectFolder' | 'placeGenerated' | 'markers'} */ (name)
+              /** @type {'selection' | 'place' | 'projectFolder' | 'placeGenerated' | 'markers' | 'faceKeyframes'} */ (
+                name
+              )
             ](arg)
         });
       } catch (e) {

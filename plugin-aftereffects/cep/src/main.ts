@@ -7,10 +7,13 @@
  */
 import { CepHostAdapter, type CsInterfaceLike } from '../../../core/src/panel/cep-host-adapter.ts';
 import { mountPanel } from '../../../core/src/panel/mount.ts';
+import { cepFilePicker, type CepFs } from '../../../core/src/panel/file-picker.ts';
 import { defineSpectrumWidgets } from './spectrum-widgets.ts';
 
 interface CepWindow {
   CSInterface?: new () => CsInterfaceLike;
+  /** CEP's native file system bridge (CEPEngine_extensions.js), present in every CEP panel page. */
+  cep?: { fs: CepFs };
   __adobe_cep__?: { evalScript(script: string, callback: (result: string) => void): void };
 }
 
@@ -37,6 +40,8 @@ function start(): void {
   const root = document.getElementById('mlxvideo-root');
   if (!root) throw new Error('index.html has no #mlxvideo-root');
   const url = localStorage.getItem(DAEMON_URL_KEY);
+  // Absent outside After Effects (a plain browser): path params are then text fields only.
+  const cep = (window as unknown as CepWindow).cep;
   mountPanel({
     doc: document,
     root,
@@ -45,6 +50,7 @@ function start(): void {
     storage: localStorage,
     hostLabel: 'After Effects',
     ...(url ? { url } : {}),
+    ...(cep ? { filePicker: cepFilePicker(cep.fs) } : {}),
   });
 }
 

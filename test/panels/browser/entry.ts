@@ -1,25 +1,29 @@
 /**
  * Headless-Chromium entry: the real shared panel (controller + view + PremiereAdapter) over the
  * premierepro fake, talking to a real daemon with Chromium's own WebSocket. The test page provides the
- * config (daemon URL, stored token, the timeline to fake) and `mlxvLookup`, which probes real files on the
- * Node side (the fake's "disk").
+ * config (daemon URL, stored token, the timeline to fake, the files the fake file picker answers) and
+ * `mlxvLookup`, which probes real files on the Node side (the fake's "disk").
  */
 import type { premierepro } from '@adobe/premierepro';
 import { mountPanel } from '../../../core/src/panel/mount.ts';
 import { PremiereAdapter } from '../../../plugin-premiere/src/premiere-adapter.ts';
 import { createFakePremiere, type FakeMediaInfo } from '../fakes/premierepro.ts';
-import { MemoryStorage } from '../fakes/uxp.ts';
+import { createFakeLocalFileSystem, MemoryStorage } from '../fakes/uxp.ts';
+import { uxpFilePicker } from '../../../core/src/panel/file-picker.ts';
 
 interface TestConfig {
   url: string;
   token: string;
   media: { path: string; info: FakeMediaInfo };
   clips: { name: string; track: number; in: number; out: number; start: number }[];
+  /** What the fake file picker answers, in order (null = Cancel). */
+  pickFiles?: (string | null)[];
 }
 interface TestWindow {
   mlxvConfig: TestConfig;
   mlxvLookup(path: string): Promise<FakeMediaInfo | null>;
   mlxvFake?: ReturnType<typeof createFakePremiere>;
+  mlxvFiles?: ReturnType<typeof createFakeLocalFileSystem>;
 }
 interface BrowserDocument {
   getElementById(id: string): HTMLLike;
@@ -44,6 +48,9 @@ fake.sequence.selection = config.clips.map((c) =>
 );
 win.mlxvFake = fake;
 
+const files = createFakeLocalFileSystem(config.pickFiles ?? []);
+win.mlxvFiles = files;
+
 const storage = new MemoryStorage();
 storage.setItem('mlxvideo.daemonToken', config.token);
 mountPanel({
@@ -53,4 +60,5 @@ mountPanel({
   storage,
   hostLabel: 'Premiere Pro (fake)',
   url: config.url,
+  filePicker: uxpFilePicker(files),
 });

@@ -25,6 +25,11 @@
  * - layer markers: `layer.marker.setValueAtTime(t, new MarkerValue(comment))`; a MarkerValue's duration is
  *   >= 0; a locked layer refuses markers like any other change.
  * - `app.project.file` is the saved .aep as a File (null when never saved); `File.parent` is its Folder.
+ * - `comp.layers.addNull(duration)` adds a null on top (honouring the start-time preference like `add`);
+ *   `layer.parent` must be a layer of the same comp (or null), not the layer itself nor a descendant;
+ *   `layer.name` is assignable; `property("ADBE Transform Group").property("ADBE Position" | "ADBE Scale")`
+ *   takes `setValuesAtTimes(times, values)`: two Arrays of equal length, finite times, each value an Array
+ *   of 2 or 3 finite numbers (AE throws otherwise); a locked layer refuses all of these.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -210,8 +215,46 @@ export class FakeMarkerStream {
   }
 }
 
+/** A keyframable Position/Scale property: its keys, with AE's argument rules for setValuesAtTimes. */
+export class FakeKeyProperty {
+  readonly keys: { time: number; value: number[] }[] = [];
+  constructor(
+    private readonly layer: FakeAVLayer,
+    readonly matchName: string,
+  ) {}
+  get numKeys(): number {
+    return this.keys.length;
+  }
+  setValuesAtTimes(times: unknown, values: unknown): void {
+    if (!Array.isArray(times) || !Array.isArray(values))
+      throw new AeError(`${this.matchName}.setValuesAtTimes() expects two Arrays`);
+    // Copied into this realm: the script's Arrays lack ES5 methods (see REMOVE_ES5).
+    const ts: unknown[] = Array.from(times as ArrayLike<unknown>);
+    const vs: unknown[] = Array.from(values as ArrayLike<unknown>);
+    if (ts.length !== vs.length)
+      throw new AeError(`${this.matchName}.setValuesAtTimes(): ${ts.length} times but ${vs.length} values`);
+    const keys = ts.map((t, i) => {
+      const v = vs[i];
+      if (typeof t !== 'number' || !Number.isFinite(t)) throw new AeError(`bad key time ${String(t)}`);
+      const n = Array.isArray(v) ? Array.from(v as ArrayLike<unknown>) : [];
+      if ((n.length !== 2 && n.length !== 3) || !n.every((x) => typeof x === 'number' && Number.isFinite(x)))
+        throw new AeError(`${this.matchName}: a value must be an Array of 2 or 3 numbers, got ${String(v)}`);
+      return { time: t, value: n as number[] };
+    });
+    this.layer.keyEdit(`${this.matchName}.setValuesAtTimes(${keys.length})`);
+    for (const key of keys) {
+      const at = this.keys.findIndex((k) => Math.abs(k.time - key.time) < EPS);
+      if (at >= 0) this.keys[at] = key;
+      else this.keys.push(key);
+    }
+    this.keys.sort((a, b) => a.time - b.time);
+  }
+}
+
 export class FakeAVLayer {
   readonly id = nextId++;
+  private transform: { position: FakeKeyProperty; scale: FakeKeyProperty } | null = null;
+  private parentLayer: FakeAVLayer | null = null;
   /** `layer.marker` (the Layer shortcut for property("Marker")). */
   readonly marker: FakeMarkerStream = new FakeMarkerStream(this);
   private times: { inPoint: number; outPoint: number; startTime: number };
@@ -221,7 +264,7 @@ export class FakeAVLayer {
   constructor(
     private readonly app: FakeApp,
     private readonly comp: FakeCompItem,
-    readonly name: string,
+    private layerName: string,
     readonly source: FakeFootageItem | FakeCompItem | null,
     times: { inPoint: number; outPoint: number; startTime: number },
   ) {
@@ -245,6 +288,44 @@ export class FakeAVLayer {
   }
   markerEdit(time: number): void {
     this.mutable(`marker@${time}`);
+  }
+  keyEdit(what: string): void {
+    this.mutable(what);
+  }
+  get name(): string {
+    return this.layerName;
+  }
+  set name(v: string) {
+    if (typeof v !== 'string') throw new AeError('layer.name must be a string');
+    this.mutable(`name = ${v}`);
+    this.layerName = v;
+  }
+  get parent(): FakeAVLayer | null {
+    return this.parentLayer;
+  }
+  set parent(p: FakeAVLayer | null) {
+    if (p !== null && (!(p instanceof FakeAVLayer) || p.comp !== this.comp))
+      throw new AeError('parent must be a layer of the same composition, or null');
+    for (let up: FakeAVLayer | null = p; up; up = up.parentLayer)
+      if (up === this) throw new AeError(`"${this.name}" cannot be parented to itself or a descendant`);
+    this.mutable(`parent = ${p?.name ?? 'null'}`);
+    this.parentLayer = p;
+  }
+  property(matchName: string): { property(name: string): FakeKeyProperty } {
+    if (matchName !== 'ADBE Transform Group')
+      throw new AeError(`property("${matchName}"): only the Transform group is faked`);
+    this.transform ??= {
+      position: new FakeKeyProperty(this, 'ADBE Position'),
+      scale: new FakeKeyProperty(this, 'ADBE Scale'),
+    };
+    const t = this.transform;
+    return {
+      property(name: string): FakeKeyProperty {
+        if (name === 'ADBE Position') return t.position;
+        if (name === 'ADBE Scale') return t.scale;
+        throw new AeError(`Transform.property("${name}"): only Position and Scale are faked`);
+      },
+    };
   }
   private mutable(what: string): void {
     if (this.isLocked) throw new AeError(`cannot ${what}: layer "${this.name}" is locked`);
@@ -316,7 +397,11 @@ export class FakeCompItem extends FakeItem {
   selected: FakeAVLayer[] = [];
   /** The current time indicator (seconds). */
   time = 0;
-  readonly layers: { readonly length: number; add(item: unknown, duration?: number): FakeAVLayer };
+  readonly layers: {
+    readonly length: number;
+    add(item: unknown, duration?: number): FakeAVLayer;
+    addNull(duration?: number): FakeAVLayer;
+  };
   constructor(
     app: FakeApp,
     name: string,
@@ -343,6 +428,19 @@ export class FakeCompItem extends FakeItem {
         const layer = new FakeAVLayer(app, this, item.name, item, {
           inPoint: start,
           outPoint: start + duration,
+          startTime: start,
+        });
+        stack.unshift(layer);
+        return layer;
+      },
+      addNull: (duration?: number) => {
+        if (duration !== undefined && !(typeof duration === 'number' && duration > 0))
+          throw new AeError(`addNull(): duration must be a positive number, got ${String(duration)}`);
+        app.edit('layers.addNull');
+        const start = app.createLayersAtCompStart ? 0 : this.time;
+        const layer = new FakeAVLayer(app, this, `Null ${stack.length + 1}`, null, {
+          inPoint: start,
+          outPoint: start + (duration ?? 10),
           startTime: start,
         });
         stack.unshift(layer);

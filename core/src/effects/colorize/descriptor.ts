@@ -33,6 +33,9 @@ export function colorizeStats(processor: object): PropagationStats | undefined {
   return processorStats.get(processor)?.();
 }
 
+/** Image files the reference and hints reader (sharp) opens: what file pickers offer. */
+const IMAGE_TYPES = ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'webp'];
+
 const colorizeParams = {
   mode: {
     type: 'choice',
@@ -50,6 +53,7 @@ const colorizeParams = {
     help: 'Colour image(s) of frames of this shot, same framing; several as a comma-separated list',
     default: '',
     kind: 'path',
+    fileTypes: IMAGE_TYPES,
   },
   referenceFrame: {
     type: 'string',
@@ -64,6 +68,7 @@ const colorizeParams = {
     help: 'PNG with colour strokes on a transparent background (or coloured strokes over grey), drawn on frame hintsFrame',
     default: '',
     kind: 'path',
+    fileTypes: IMAGE_TYPES,
   },
   hintsFrame: {
     type: 'number',

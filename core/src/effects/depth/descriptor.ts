@@ -1,20 +1,21 @@
 /**
  * `depth`: a depth pass from one camera (grey, near = white by default; 16-bit PNG/TIFF, EXR, ProRes), with
- * near/far limits, gamma and a depth range isolated as alpha. Sources: the offline layered depth (default,
+ * near/far limits, gamma and a depth range isolated as alpha. Sources: motion parallax on moving-camera clips over the offline layered depth (default,
  * chosen by measurement against stereo ground truth, docs/depth.md) or a learned net once installed
  * (MiDaS v2.1 small, Depth Anything V2 small). On video, each frame's relative depth is aligned to a running
  * reference and deflickered (temporal.ts), resetting at cuts.
  */
 import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
 import {
-  DepthEstimator,
+  ClipDepth,
+  DEPTH_EFFECT_PRE_ROLL,
   DEPTH_SOURCE_OPTIONS,
   SALIENT_MODEL,
   SEMANTIC_MODEL,
   type DepthSource,
 } from './source.ts';
 import { LEARNED_SOURCES } from './learned.ts';
-import { DepthStabilizer, DEPTH_PRE_ROLL } from './temporal.ts';
+import { FLOW_MODEL } from '../shared/optical-flow.ts';
 import { assertLimits, renderDepth, type DepthOutput } from './render.ts';
 
 const unit = (label: string, help: string, def: number) =>
@@ -34,10 +35,13 @@ export const depthSourceParam = {
   type: 'choice',
   label: 'Depth source',
   help:
-    'layered: works offline everywhere; an ordering of people/objects standing on a ground plane, not a ' +
-    'measured depth (docs/depth.md). midas-small / depth-anything-v2-small: learned monocular depth, ' +
-    'finer and better on any scene, once fetched with `mlxv models fetch <model>`.',
-  default: 'layered',
+    'motion (default): on clips from a camera that moves sideways or forwards, depth measured from the ' +
+    'parallax in the optical flow (RIFE), filled in by the layered depth; wrong for things that move by ' +
+    'themselves while the camera moves; on stills, first frames, tripods, pans and zooms it is exactly the ' +
+    'layered depth. layered: works offline everywhere; an ordering of people/objects standing on a ground ' +
+    'plane, not a measured depth (docs/depth.md). midas-small / depth-anything-v2-small: learned monocular ' +
+    'depth, finer and better on any scene, once fetched with `mlxv models fetch <model>`.',
+  default: 'motion',
   options: DEPTH_SOURCE_OPTIONS,
 } as const;
 
@@ -114,26 +118,26 @@ export const depthEffect: FilterEffect<DepthParams> = {
   label: 'Depth pass',
   category: 'depth',
   description:
-    'A depth pass from one camera (near = white, 16-bit). Default source "layered" runs offline: people and ' +
-    'objects (DeepLabv3, ISNet) stood on a ground plane, an ordering rather than a measurement. Pick ' +
+    'A depth pass from one camera (near = white, 16-bit). Default source "motion" runs offline: parallax ' +
+    'measured from the optical flow where the camera translates, else "layered": people and objects ' +
+    '(DeepLabv3, ISNet) stood on a ground plane, an ordering rather than a measurement. Pick ' +
     'source=midas-small or depth-anything-v2-small for learned depth once fetched. Isolate a depth range as alpha.',
   params: depthParams,
-  models: [SEMANTIC_MODEL, SALIENT_MODEL, ...Object.values(LEARNED_SOURCES)],
+  models: [SEMANTIC_MODEL, SALIENT_MODEL, FLOW_MODEL, ...Object.values(LEARNED_SOURCES)],
   temporal: 'sequential',
-  preRoll: DEPTH_PRE_ROLL,
+  preRoll: DEPTH_EFFECT_PRE_ROLL,
   outputs: ['depth', 'alpha', 'rgba'],
   alphaState: { param: 'output', byValue: { depth: 'opaque', matte: 'opaque', isolate: 'straight' } },
+  outputKind: { param: 'output', byValue: { depth: 'depth', matte: 'alpha', isolate: 'rgba' } },
   createProcessor: createDepthProcessor,
 };
 
 async function createDepthProcessor(ctx: EffectContext): Promise<Processor<DepthParams>> {
-  const estimator = new DepthEstimator(ctx);
-  const stabilizer = new DepthStabilizer();
+  const clip = new ClipDepth(ctx);
   return {
     async process(frame, p) {
       assertLimits(p); // before minutes of inference
-      const raw = await estimator.estimate(frame, p.source as DepthSource);
-      const nearness = stabilizer.apply(frame, raw, p.stabilize);
+      const nearness = await clip.next(frame, p.source as DepthSource, p.stabilize);
       return renderDepth(
         frame,
         nearness,
@@ -143,7 +147,7 @@ async function createDepthProcessor(ctx: EffectContext): Promise<Processor<Depth
       );
     },
     reset() {
-      stabilizer.reset();
+      clip.reset();
     },
   };
 }

@@ -18,12 +18,22 @@ import { normalizeRobust, type DepthMap } from './depth-map.ts';
 import { layeredDepth, type LayeredModels } from './layered.ts';
 import { DEPTH_PRE_ROLL } from './temporal.ts';
 import { learnedDepth, LEARNED_SPECS, type LearnedSource } from './learned.ts';
+import { DepthStabilizer } from './temporal.ts';
+import { fuseMotion, motionParallax, type MotionParallax } from './motion.ts';
+import { FLOW_MODEL } from '../shared/optical-flow.ts';
+import { toFloat32 } from '../frame.ts';
+import { frameSignature, sceneChangeScore } from '../interpolate/scene-cut.ts';
 
 export const SEMANTIC_MODEL = 'deeplabv3-mnv2-257';
 export const SALIENT_MODEL = MATTE_MODEL_IDS.isnet;
 
-export type DepthSource = 'layered' | 'layered-fast' | LearnedSource;
+export type DepthSource = 'layered' | 'layered-fast' | 'motion' | LearnedSource;
 export const DEPTH_SOURCE_OPTIONS = [
+  {
+    value: 'motion',
+    label:
+      'Motion parallax + layered, offline (clips from a translating camera: RIFE flow; layered on stills, the first frame and static or only panning cameras)',
+  },
   {
     value: 'layered',
     label: 'Layered, offline (ground plane + DeepLabv3 objects + ISNet salient object)',
@@ -38,6 +48,15 @@ export const DEPTH_SOURCE_OPTIONS = [
     label: 'Depth Anything V2 small (learned; needs `mlxv models fetch depth-anything-v2-small`)',
   },
 ] as const;
+
+/**
+ * Pre-roll of the effects that compute depth per frame: the stabiliser's window (DEPTH_PRE_ROLL) plus one
+ * frame, because the motion source's estimate for the window's first frame needs the frame before it.
+ */
+export const DEPTH_EFFECT_PRE_ROLL = DEPTH_PRE_ROLL + 1;
+
+/** A scene-change score at or above this between two frames: no motion parallax across them (a cut). */
+const CUT_THRESHOLD = 0.3;
 
 /** Depth maps kept by content: twice a sequential effect's window (pre-roll + the frame). */
 const RECENT = 2 * (DEPTH_PRE_ROLL + 1);
@@ -78,17 +97,37 @@ export class DepthEstimator {
    * content: hosts that render out of order re-send the pre-roll frames (temporal.ts), and those must not
    * cost the models again.
    */
-  async estimate(frame: Frame, source: DepthSource): Promise<DepthMap> {
-    const key = `${source}:${frame.width}x${frame.height}:${contentHash(frame)}`;
+  async estimate(frame: Frame, source: DepthSource, previous?: Frame): Promise<DepthMap> {
+    const before = source === 'motion' && previous ? `:${contentHash(previous)}` : '';
+    const key = `${source}:${frame.width}x${frame.height}:${contentHash(frame)}${before}`;
     const hit = this.recent.get(key);
     if (hit) return hit;
-    const map = await this.compute(frame, source);
+    const map = source === 'motion' ? await this.motion(frame, previous) : await this.compute(frame, source);
     this.recent.set(key, map);
     if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
     return map;
   }
 
-  private async compute(frame: Frame, source: DepthSource): Promise<DepthMap> {
+  /** The parallax measured on the last frame the motion source computed (undefined: none, layered only). */
+  lastMotion: MotionParallax | undefined;
+
+  /**
+   * Motion parallax between `previous` and `frame` fused with the layered depth (motion.ts); the layered depth
+   * alone without a previous frame, across a cut, or when the camera did not translate.
+   */
+  private async motion(frame: Frame, previous: Frame | undefined): Promise<DepthMap> {
+    const layered = await this.estimate(frame, 'layered');
+    this.lastMotion = undefined;
+    if (!previous || previous.width !== frame.width || previous.height !== frame.height) return layered;
+    const cur = toFloat32(frame);
+    const prev = toFloat32(previous);
+    if (sceneChangeScore(frameSignature(prev), frameSignature(cur)) >= CUT_THRESHOLD) return layered;
+    const m = await motionParallax(await this.session(FLOW_MODEL), prev, cur);
+    this.lastMotion = m;
+    return m.usable ? normalizeRobust(fuseMotion(m, layered)) : layered;
+  }
+
+  private async compute(frame: Frame, source: Exclude<DepthSource, 'motion'>): Promise<DepthMap> {
     if (source === 'layered' || source === 'layered-fast') {
       const models = await this.layeredModels(source === 'layered');
       return normalizeRobust(await layeredDepth(frame, models));
@@ -111,6 +150,35 @@ export class DepthEstimator {
     if (!withSalient) return { semantic };
     const salient = { session: await this.session(SALIENT_MODEL), spec: getManifest(SALIENT_MODEL).input };
     return { semantic, salient };
+  }
+}
+
+/**
+ * Per-frame depth of a clip for a sequential processor: the estimate (with the previous frame, for the
+ * motion source), then the temporal stabiliser. `reset` when the host restarts the sequence.
+ */
+export class ClipDepth {
+  private readonly estimator: DepthEstimator;
+  readonly stabilizer = new DepthStabilizer();
+  private previous: Frame | undefined;
+
+  constructor(ctx: EffectContext) {
+    this.estimator = new DepthEstimator(ctx);
+  }
+
+  get lastMotion(): MotionParallax | undefined {
+    return this.estimator.lastMotion;
+  }
+
+  async next(frame: Frame, source: DepthSource, stabilize: number): Promise<DepthMap> {
+    const raw = await this.estimator.estimate(frame, source, this.previous);
+    this.previous = frame;
+    return this.stabilizer.apply(frame, raw, stabilize);
+  }
+
+  reset(): void {
+    this.previous = undefined;
+    this.stabilizer.reset();
   }
 }
 

@@ -18,6 +18,7 @@ import { firstNonFinite, type Frame } from '../frame.ts';
 import { ParamError } from '../params.ts';
 import { FACE_MODEL_ID, FaceDetector } from '../faces/face-detector.ts';
 import { FACEMESH_MODEL_ID, FaceMesher } from '../faces/face-mesh.ts';
+import { IRIS_MODEL_ID, IrisLocator } from '../faces/iris.ts';
 import { preparePortrait, Puppet, type Portrait, type PuppetOptions } from './puppet.ts';
 import { MARK_POSITIONS, type MarkPosition } from './synthetic-mark.ts';
 
@@ -53,6 +54,17 @@ export const facePuppetParams = {
     type: 'number',
     label: 'Expression',
     help: 'How strongly the driver’s expression (mouth, eyes, brows) is applied',
+    default: 1,
+    min: 0,
+    max: 2,
+    displayMin: 0,
+    displayMax: 1.5,
+    step: 0.05,
+  },
+  gaze: {
+    type: 'number',
+    label: 'Gaze',
+    help: 'How strongly the driver’s eye movements move the portrait’s irises (0: keep the portrait’s gaze)',
     default: 1,
     min: 0,
     max: 2,
@@ -111,6 +123,7 @@ function options(p: FacePuppetParams): PuppetOptions {
     face: p.face,
     motion: p.motion as PuppetOptions['motion'],
     expression: p.expression,
+    gaze: p.gaze,
     hold: p.hold,
     mark: p.removeMark ? 'none' : (p.markPosition as MarkPosition),
   };
@@ -122,10 +135,10 @@ export const facePuppetEffect: FilterEffect<FacePuppetParams> = {
   label: 'Face puppet (synthetic)',
   category: 'generate',
   description:
-    'Animates the face in a portrait with the head pose, blinks and mouth of the face in this (driving) clip. ' +
+    'Animates the face in a portrait with the head pose, gaze, blinks and mouth of the face in this (driving) clip. ' +
     'Every frame is marked SYNTHETIC and the file’s metadata says what made it.',
   params: facePuppetParams,
-  models: [FACE_MODEL_ID, FACEMESH_MODEL_ID],
+  models: [FACE_MODEL_ID, FACEMESH_MODEL_ID, IRIS_MODEL_ID],
   temporal: 'sequential',
   outputs: ['rgba'],
   containerMetadata: puppetMetadata,
@@ -138,6 +151,7 @@ export const facePuppetEffect: FilterEffect<FacePuppetParams> = {
       await ctx.sessions.get(FACEMESH_MODEL_ID),
       getManifest(FACEMESH_MODEL_ID).input,
     );
+    const iris = new IrisLocator(await ctx.sessions.get(IRIS_MODEL_ID), getManifest(IRIS_MODEL_ID).input);
     // The portrait is read and meshed once per (params, frame size); the puppet keeps the driver's state.
     let current: { key: string; portrait: Portrait; puppet: Puppet } | undefined;
     return {
@@ -147,8 +161,8 @@ export const facePuppetEffect: FilterEffect<FacePuppetParams> = {
         const o = options(p);
         const key = JSON.stringify([o, frame.width, frame.height]);
         if (current?.key !== key) {
-          const portrait = await preparePortrait(o, frame.width, frame.height, detector, mesher);
-          current = { key, portrait, puppet: new Puppet(portrait, detector, mesher, o) };
+          const portrait = await preparePortrait(o, frame.width, frame.height, detector, mesher, iris);
+          current = { key, portrait, puppet: new Puppet(portrait, detector, mesher, o, iris) };
         }
         return (await current.puppet.render(frame)).frame;
       },

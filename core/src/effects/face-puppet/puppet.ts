@@ -12,7 +12,13 @@
  *    portrait's. Output mesh = A_p(A_t(A_p^-1(P) + gain * E_t)): the portrait's own shape, the driver's
  *    expression deltas, the driver's head pose change. Identity (eye distance, face shape) stays the portrait's
  *    because only deltas move.
- * 5. Warp the portrait by the mesh (mesh-warp.ts), fill the mouth opening (mouth.ts), stamp the mark.
+ * 5. Warp the portrait by the mesh (mesh-warp.ts), move its irises by the driver's gaze change (gaze.ts),
+ *    fill the mouth opening (mouth.ts), stamp the mark.
+ * Gaze: FaceMesh has no iris, so the iris model (faces/iris.ts) finds the iris centres of the portrait once
+ * and of the driver per frame, as positions in each eye's frame (normalised by the eye corners). The
+ * portrait's iris moves by `gaze` times the driver's change since its reference frame (the same
+ * neutral-reference rule as the expression; absolute positions would also carry over each face's resting
+ * squint and the model's per-face bias). While the driver's eyes are closed the last gaze is kept.
  * A driver face lost for a while: the last pose and expression are held for `hold` frames, then the face
  * eases back to the portrait at rest over REST_FADE frames; tracking resumes the moment the face returns.
  */
@@ -27,6 +33,15 @@ import { applySimilarity, fitSimilarity, invertSimilarity, type Similarity } fro
 import { buildWarpMesh, warpByMesh } from './mesh-warp.ts';
 import { fillMouth, lipColour } from './mouth.ts';
 import { stampMark, type MarkPosition } from './synthetic-mark.ts';
+import {
+  EYES,
+  eyeOpenness,
+  fromEyeFrame,
+  MIN_OPENNESS,
+  toEyeFrame,
+  type IrisLocator,
+} from '../faces/iris.ts';
+import { insideTarget, moveIris } from './gaze.ts';
 
 /** Frames over which a face lost longer than `hold` eases back to the portrait at rest. */
 export const REST_FADE = 12;
@@ -39,6 +54,8 @@ export interface PuppetOptions {
   face: number;
   motion: 'full' | 'rotation';
   expression: number;
+  /** How strongly the driver's gaze change moves the portrait's irises (0: eyes keep the portrait's gaze). */
+  gaze: number;
   hold: number;
   mark: MarkPosition | 'none';
 }
@@ -47,7 +64,15 @@ export interface Portrait {
   frame: F32Frame;
   mesh: Float32Array;
   lips: [number, number, number];
+  /**
+   * Per EYES entry: the portrait's iris centre in that eye's frame and its radius in eye widths, or undefined
+   * (closed, tiny, no iris model).
+   */
+  irises: ({ u: number; v: number; radius: number } | undefined)[];
 }
+
+/** Eyes narrower than this (output pixels) keep their gaze: the iris is a few pixels, a shift is noise. */
+const MIN_EYE_WIDTH = 8;
 
 /** The face to animate: the only one, or the `index`th from the left. */
 export function chooseFace(faces: readonly FaceBox[], index: number, file: string): FaceBox {
@@ -104,6 +129,7 @@ export async function preparePortrait(
   height: number,
   detector: FaceDetector,
   mesher: FaceMesher,
+  iris?: IrisLocator,
 ): Promise<Portrait> {
   const photo = await readPhotoParam('face-puppet', 'portrait', options.portrait);
   const face = chooseFace(await detector.detect(photo, { minScore: 0.5 }), options.face, options.portrait);
@@ -134,7 +160,32 @@ export async function preparePortrait(
   const points = found.points.map((v, i) =>
     i % 3 === 0 ? v * crop.scale - crop.left : i % 3 === 1 ? v * crop.scale - crop.top : v * crop.scale,
   );
-  return { frame, mesh: points, lips: lipColour(frame, points) };
+  const irises: Portrait['irises'] = [];
+  if (iris) {
+    const open = EYES.filter(
+      (eye) =>
+        eyeOpenness(found.points, eye) >= MIN_OPENNESS && eyeWidth(points, eye.corners) >= MIN_EYE_WIDTH,
+    );
+    const located = open.length > 0 ? await iris.irises(photo, found.points, open) : [];
+    EYES.forEach((eye, j) => {
+      const k = open.indexOf(eye);
+      if (k < 0) return;
+      const [u, v] = toEyeFrame(found.points, eye, ...located[k]!.centre);
+      irises[j] = { u, v, radius: located[k]!.radius / eyeWidth(found.points, eye.corners) };
+    });
+  }
+  return { frame, mesh: points, lips: lipColour(frame, points), irises };
+}
+
+function eyeWidth(mesh: Float32Array, [a, b]: readonly [number, number]): number {
+  return Math.hypot(mesh[b * 3]! - mesh[a * 3]!, mesh[b * 3 + 1]! - mesh[a * 3 + 1]!);
+}
+
+/** An eye's opening rim (x, y pairs) in a mesh. */
+function eyeRim(mesh: Float32Array, rim: readonly number[]): Float32Array {
+  const out = new Float32Array(rim.length * 2);
+  rim.forEach((p, i) => out.set([mesh[p * 3]!, mesh[p * 3 + 1]!], i * 2));
+  return out;
 }
 
 /** What the puppet knows about the driving face between frames. */
@@ -145,21 +196,25 @@ interface DriverState {
   previous?: Float32Array;
   /** The last output mesh made from a found face, and frames since then. */
   lastOut?: Float32Array;
+  /** The driver's gaze on its reference frame (the first with open eyes), and the last change from it. */
+  gazeRef?: [number, number];
+  gazeShift: [number, number];
   missed: number;
 }
 
 export class Puppet {
-  private state: DriverState = { missed: 0 };
+  private state: DriverState = { missed: 0, gazeShift: [0, 0] };
 
   constructor(
     private readonly portrait: Portrait,
     private readonly detector: FaceDetector,
     private readonly mesher: FaceMesher,
     private readonly options: PuppetOptions,
+    private readonly iris?: IrisLocator,
   ) {}
 
   reset(): void {
-    this.state = { missed: 0 };
+    this.state = { missed: 0, gazeShift: [0, 0] };
   }
 
   /** The driver's mesh on this frame, or undefined when no face is there. */
@@ -197,15 +252,41 @@ export class Puppet {
     return applySimilarity(ref.toPortrait, applySimilarity(motion, q));
   }
 
+  /** Updates the driver's gaze change from its reference (kept as it was while its eyes are closed). */
+  private async followGaze(frame: Frame, driver: Float32Array): Promise<void> {
+    const s = this.state;
+    if (!this.iris || this.options.gaze === 0 || !this.portrait.irises.some(Boolean)) return;
+    const g = await this.iris.gaze(frame, driver);
+    if (!g) return;
+    s.gazeRef ??= [g.u, g.v];
+    s.gazeShift = [(g.u - s.gazeRef[0]) * this.options.gaze, (g.v - s.gazeRef[1]) * this.options.gaze];
+  }
+
+  /** The warped portrait's irises (carried by the warp to where the eye is) moved by the gaze change. */
+  private moveIrises(out: F32Frame, mesh: Float32Array, [du, dv]: readonly [number, number]): void {
+    if (Math.abs(du) + Math.abs(dv) < 1e-4) return;
+    EYES.forEach((eye, j) => {
+      const at = this.portrait.irises[j];
+      if (!at || eyeOpenness(mesh, eye) < MIN_OPENNESS) return;
+      const rim = eyeRim(mesh, eye.rim);
+      const from = fromEyeFrame(mesh, eye, at.u, at.v);
+      const to = insideTarget(rim, from, fromEyeFrame(mesh, eye, at.u + du, at.v + dv));
+      if (to) moveIris(out, rim, from, to, at.radius * eyeWidth(mesh, eye.corners));
+    });
+  }
+
   async render(frame: Frame): Promise<{ frame: F32Frame; found: boolean; mesh: Float32Array }> {
     const s = this.state;
     const driver = await this.driverMesh(frame);
     s.previous = driver;
     let mesh: Float32Array;
+    let gazeShift = s.gazeShift;
     if (driver) {
       mesh = this.outputMesh(driver);
       s.lastOut = mesh;
       s.missed = 0;
+      await this.followGaze(frame, driver);
+      gazeShift = s.gazeShift;
     } else {
       s.missed++;
       const rest = this.portrait.mesh;
@@ -213,9 +294,11 @@ export class Puppet {
       // Held as last seen for `hold` frames, then eased back to the portrait at rest.
       const k = Math.min(1, Math.max(0, (s.missed - this.options.hold) / REST_FADE));
       mesh = held.map((v, i) => v + (rest[i]! - v) * k);
+      gazeShift = [s.gazeShift[0] * (1 - k), s.gazeShift[1] * (1 - k)];
     }
     const warpMesh = buildWarpMesh(this.portrait.mesh, mesh);
     const out = warpByMesh(this.portrait.frame, warpMesh);
+    this.moveIrises(out, mesh, gazeShift);
     fillMouth(out, this.portrait.frame, this.portrait.mesh, mesh, this.portrait.lips);
     if (this.options.mark !== 'none') stampMark(out, this.options.mark);
     return { frame: out, found: driver !== undefined, mesh };

@@ -118,6 +118,8 @@ export const faceAnonymizeEffect: FilterEffect<AnonymizeParams> = {
       help: 'Write a JSON report here at the end: per track, frames detected, held, covered and kept',
       default: '',
       kind: 'path',
+      fileTypes: ['json'],
+      writes: true,
     },
     ...faceParams,
     // Holds reach back at most the pre-roll window (what makes frame N independent of render order).

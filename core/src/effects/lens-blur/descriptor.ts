@@ -7,7 +7,8 @@
 import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
 import { depthSourceParam, depthStabilizeParam } from '../depth/descriptor.ts';
 import {
-  DepthEstimator,
+  ClipDepth,
+  DEPTH_EFFECT_PRE_ROLL,
   loadDepthFile,
   resizeDepth,
   SALIENT_MODEL,
@@ -15,7 +16,7 @@ import {
   type DepthSource,
 } from '../depth/source.ts';
 import { LEARNED_SOURCES } from '../depth/learned.ts';
-import { DepthStabilizer, DEPTH_PRE_ROLL } from '../depth/temporal.ts';
+import { FLOW_MODEL } from '../shared/optical-flow.ts';
 import type { DepthMap } from '../depth/depth-map.ts';
 import { lensBlur, type BokehShape } from './layered-blur.ts';
 
@@ -73,17 +74,16 @@ export const lensBlurEffect: FilterEffect<LensBlurParams> = {
     'Depth of field from depth: what sits at the focus depth stays sharp, nearer and farther things blur with ' +
     'a round or hexagonal bokeh growing with their distance from the focus plane, without halos at the edges.',
   params: lensBlurParams,
-  models: [SEMANTIC_MODEL, SALIENT_MODEL, ...Object.values(LEARNED_SOURCES)],
+  models: [SEMANTIC_MODEL, SALIENT_MODEL, FLOW_MODEL, ...Object.values(LEARNED_SOURCES)],
   temporal: 'sequential',
-  preRoll: DEPTH_PRE_ROLL,
+  preRoll: DEPTH_EFFECT_PRE_ROLL,
   outputs: ['rgba'],
   identityWhen: { aperture: 0 },
   createProcessor: createLensBlurProcessor,
 };
 
 async function createLensBlurProcessor(ctx: EffectContext): Promise<Processor<LensBlurParams>> {
-  const estimator = new DepthEstimator(ctx);
-  const stabilizer = new DepthStabilizer();
+  const clip = new ClipDepth(ctx);
   let file: { path: string; width: number; height: number; map: DepthMap } | undefined;
   return {
     async process(frame, p) {
@@ -99,8 +99,8 @@ async function createLensBlurProcessor(ctx: EffectContext): Promise<Processor<Le
           };
         nearness = file.map;
       } else {
-        const raw = await estimator.estimate(frame, p.source as DepthSource);
-        nearness = resizeDepth(stabilizer.apply(frame, raw, p.stabilize), frame.width, frame.height);
+        const map = await clip.next(frame, p.source as DepthSource, p.stabilize);
+        nearness = resizeDepth(map, frame.width, frame.height);
       }
       return lensBlur(frame, nearness, {
         focus: p.focus,
@@ -109,7 +109,7 @@ async function createLensBlurProcessor(ctx: EffectContext): Promise<Processor<Le
       });
     },
     reset() {
-      stabilizer.reset();
+      clip.reset();
     },
   };
 }

@@ -1,6 +1,9 @@
 /**
  * `parallax`: a still + its depth → a camera move (dolly, pan, orbit, zoom, vertigo) of exact duration and
  * frame rate. A generator: `mlxv run parallax photo.jpg -o move.mp4` hands the photo to the `image` param.
+ * A clip instead of a photo (`mlxv run parallax in.mp4 -o out.mp4`) gives a clip of the same frame count
+ * and rate: frame i is seen from the move's camera at t = i/(n-1), with its own (stabilised) depth, and
+ * disocclusions filled from what the clip's other frames showed there (plate.ts), then from around them.
  * Depth comes from a depth file (`--param depth=depth.png`, same size as the photo, white = near) or is
  * computed with the depth effect's sources. Rendering and hole filling: render-view.ts; camera model:
  * camera.ts; figures: docs/depth.md.
@@ -11,8 +14,9 @@ import { createFrame, type F32Frame } from '../frame.ts';
 import type { EffectContext, Generator, GeneratorEffect, ParamSchema, ParamsOf } from '../types.ts';
 import { JobError } from '../../contract/errors.ts';
 import { frameCount, frameRate, latentWalkParams } from '../latent-walk/generator.ts';
-import { depthSourceParam } from '../depth/descriptor.ts';
+import { depthSourceParam, depthStabilizeParam } from '../depth/descriptor.ts';
 import {
+  ClipDepth,
   DepthEstimator,
   loadDepthFile,
   resizeDepth,
@@ -24,20 +28,24 @@ import { LEARNED_SOURCES } from '../depth/learned.ts';
 import type { DepthMap } from '../depth/depth-map.ts';
 import { MOTIONS, overscanFor, poseAt, type Motion } from './camera.ts';
 import { renderView, snapDepthEdges } from './render-view.ts';
+import { BackgroundPlate } from './plate.ts';
+import { toFloat32, type Frame } from '../frame.ts';
+import type { AnalyzerInputInfo, ClipRenderer } from '../../contract/effect.ts';
+import { FLOW_MODEL } from '../shared/optical-flow.ts';
 
 export const parallaxParams = {
   image: {
     type: 'string',
     kind: 'path',
     label: 'Photo',
-    help: 'The still to move through (the input of `mlxv run parallax photo.jpg`)',
+    help: 'The still (or clip) to move through (the input of `mlxv run parallax photo.jpg`); a clip keeps its own frame count and rate',
     default: '',
   },
   depth: {
     type: 'string',
     kind: 'path',
     label: 'Depth file',
-    help: 'Optional grey depth image of the same size (white = near, e.g. from `mlxv run depth`); empty = compute it',
+    help: 'Optional grey depth image of the same size (white = near, e.g. from `mlxv run depth`); empty = compute it (per frame on a clip)',
     default: '',
   },
   source: depthSourceParam,
@@ -134,9 +142,10 @@ export const parallaxEffect: GeneratorEffect<ParallaxParams> = {
   category: 'depth',
   description:
     'Turns a photo into a camera move (dolly, pan, orbit, zoom, vertigo) from its depth: near things move more ' +
-    'than far ones, and what was hidden behind them is filled from the background. Exact duration and frame rate.',
+    'than far ones, and what was hidden behind them is filled from the background. Exact duration and frame rate. ' +
+    'Given a clip, the move runs over the clip (same frame count and rate), each frame with its own depth.',
   params: parallaxParams,
-  models: [SEMANTIC_MODEL, SALIENT_MODEL, ...Object.values(LEARNED_SOURCES)],
+  models: [SEMANTIC_MODEL, SALIENT_MODEL, FLOW_MODEL, ...Object.values(LEARNED_SOURCES)],
   outputs: ['rgba'],
   generator: {
     inputParam: 'image',
@@ -162,5 +171,46 @@ export const parallaxEffect: GeneratorEffect<ParallaxParams> = {
         },
       };
     },
+    clip: { createClipRenderer: parallaxOverClip },
   },
 };
+
+/**
+ * The move over a clip: frame i at t = i/(n-1), its depth from the chosen source through the depth effect's
+ * stabiliser (or the one depth file, for a locked-off shot), holes filled from the background plate first.
+ */
+export async function parallaxOverClip(
+  ctx: EffectContext,
+  p: ParallaxParams,
+  clip: AnalyzerInputInfo,
+): Promise<ClipRenderer & { lastView: { disoccluded: number; fromFrames: number } }> {
+  const depth = new ClipDepth(ctx);
+  const plate = new BackgroundPlate();
+  const motion = p.motion as Motion;
+  const overscan = overscanFor(motion, p.amount, p.focus, clip.width, clip.height);
+  const radius = Math.max(1, Math.round(Math.max(clip.width, clip.height) / 400));
+  const file = p.depth ? await loadDepthFile(p.depth, clip.width, clip.height) : undefined;
+  const renderer = {
+    /** Hole figures of the last frame rendered (for tests and logs). */
+    lastView: { disoccluded: 0, fromFrames: 0 },
+    async render(input: Frame, index: number): Promise<Frame> {
+      const frame = toFloat32(input);
+      const map =
+        file ??
+        resizeDepth(
+          await depth.next(frame, p.source as DepthSource, depthStabilizeParam.default),
+          frame.width,
+          frame.height,
+        );
+      const nearness = snapDepthEdges(map, radius);
+      const background = plate.update(frame, nearness);
+      const t = clip.frameCount > 1 ? index / (clip.frameCount - 1) : 0;
+      const pose = poseAt(motion, t, p.amount, p.focus);
+      pose.zoom *= overscan;
+      const view = renderView(frame, nearness, pose, background);
+      renderer.lastView = { disoccluded: view.disoccluded, fromFrames: view.fromFrames };
+      return view.frame;
+    },
+  };
+  return renderer;
+}

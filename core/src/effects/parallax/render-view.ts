@@ -9,6 +9,8 @@
  * 3. Uncovered pixels are disocclusions (background that was hidden behind something near) or nothing else:
  *    they are filled from the *background* around them by a pull-push pyramid (Gortler et al. 1996) whose
  *    weights favour far pixels, so a gap behind a person fills with the wall, not with the person's edge.
+ *    On a clip, a background plate (what the clip's other frames showed there, plate.ts) seen from the same
+ *    camera fills them first, and only what it does not cover goes to the pull-push.
  * Every output pixel is set (the test counts them); alpha is 1.
  */
 import { createFrame, type F32Frame } from '../frame.ts';
@@ -20,6 +22,8 @@ export interface ViewResult {
   frame: F32Frame;
   /** Pixels no source pixel landed on (filled from the background). */
   disoccluded: number;
+  /** Of those, the pixels filled from the clip's other frames (BackgroundView); the rest by pull-push. */
+  fromFrames: number;
 }
 
 /**
@@ -43,7 +47,41 @@ export function snapDepthEdges(nearness: Mask, radius: number): Mask {
   return out;
 }
 
-export function renderView(image: F32Frame, nearness: Mask, pose: CameraPose): ViewResult {
+/** What a clip showed behind the current frame (plate.ts): used for disocclusions before the pull-push. */
+export interface BackgroundView {
+  image: F32Frame;
+  nearness: Mask;
+}
+
+export function renderView(
+  image: F32Frame,
+  nearness: Mask,
+  pose: CameraPose,
+  background?: BackgroundView,
+): ViewResult {
+  const view = splat(image, nearness, pose);
+  let fromFrames = 0;
+  if (background && view.disoccluded > 0) {
+    // Holes first take what the clip's other frames showed there (the plate seen from the same camera).
+    const bg = splat(background.image, background.nearness, pose);
+    for (let i = 0; i < view.weight.length; i++)
+      if (!(view.weight[i]! > 0) && bg.weight[i]! > 0) {
+        for (let c = 0; c < 3; c++) view.frame.data[i * 4 + c] = bg.frame.data[i * 4 + c]!;
+        view.weight[i] = bg.weight[i]!;
+        fromFrames++;
+      }
+  }
+  if (view.disoccluded > fromFrames) pullPushFill(view.frame, view.weight);
+  for (let i = 0; i < view.weight.length; i++) view.frame.data[i * 4 + 3] = 1;
+  return { frame: view.frame, disoccluded: view.disoccluded, fromFrames };
+}
+
+/** Steps 1-2: the covered pixels and their colour; weight 0 marks a hole (uncovered). */
+function splat(
+  image: F32Frame,
+  nearness: Mask,
+  pose: CameraPose,
+): { frame: F32Frame; weight: Float32Array; disoccluded: number } {
   const { width: w, height: h } = image;
   const f = w;
   const zbuf = new Float32Array(w * h).fill(-1);
@@ -81,9 +119,7 @@ export function renderView(image: F32Frame, nearness: Mask, pose: CameraPose): V
       const n = (d - FAR_D) / (1 - FAR_D);
       weight[i] = (1.02 - n) ** 4;
     }
-  if (disoccluded > 0) pullPushFill(out, weight);
-  for (let i = 0; i < w * h; i++) out.data[i * 4 + 3] = 1;
-  return { frame: out, disoccluded };
+  return { frame: out, weight, disoccluded };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Dense optical flow between two frames from RIFE v4.6's internal flow (one model, `rife-v4.6-flow`), plus the
+ * Dense optical flow between two frames from RIFE v4.6's internal flow (one model, `rife-v4.6-flow-final`), plus the
  * lookups every flow user needs: bilinear flow/pixel sampling and a per-pixel reliability mask. Shared by the
  * style effect's temporal blender and by any effect that carries pixels or values along motion (depth
  * alignment, colour propagation), so there is one definition of "where did this pixel come from".
@@ -9,7 +9,9 @@ import type { F32Frame as Frame } from '../frame.ts';
 import type { LoadedSession } from '../../runtime/types.ts';
 import { padToPlanar, paddedSize } from '../interpolate/rife.ts';
 
-export const FLOW_MODEL = 'rife-v4.6-flow';
+export const FLOW_MODEL = 'rife-v4.6-flow-final';
+/** The output holding IFNet's accumulated flow (manifest `extraOutputs`), the one its last warp uses. */
+const FINAL_FLOW = '327';
 
 /** Photometric tolerance: mean |Δ| of the RGB (0..1) between the warped previous input and the current one. */
 const PHOTOMETRIC_TOLERANCE = 0.06;
@@ -24,7 +26,9 @@ export interface Flow {
 /**
  * Flow from frame `to`'s pixels back to `from`: pixel (x, y) of `to` shows what `from` holds at
  * (x, y) + flowAt(result, x, y). RIFE estimates flows from the middle frame: with in0 = from,
- * in1 = to and t = 0.5, flow3 holds mid→from (channels 0-1) and mid→to (2-3). Under locally linear motion,
+ * in1 = to and t = 0.5, the graph's final flow (ncnn blob "327", FINAL_FLOW) holds mid→from (channels 0-1) and
+ * mid→to (2-3). (Blob "flow3", read here before, is only the last block's residual correction: near zero
+ * whatever the motion; a synthetic 16 px shift read as < 0.3 px.) Under locally linear motion,
  * the displacement from `to` to `from` is their difference (read at the mid position, a sub-pixel
  * approximation for the small motions the reliability check accepts). Runs at t = 0 or 1 were measured to be
  * worse: the network was trained for in-between times, its flows at the ends did not lower the warp error.
@@ -38,7 +42,7 @@ export async function estimateFlow(rife: LoadedSession, from: Frame, to: Frame):
     in1: new Tensor('float32', padToPlanar(to, pw, ph), [1, 3, ph, pw]),
     in2: new Tensor('float32', new Float32Array(n).fill(0.5), [1, 1, ph, pw]),
   });
-  const f = res.flow3!.data as Float32Array;
+  const f = res[FINAL_FLOW]!.data as Float32Array;
   const data = new Float32Array(2 * n);
   for (let i = 0; i < 2 * n; i++) data[i] = f[i]! - f[2 * n + i]!;
   return { data, pw, ph };

@@ -3,7 +3,7 @@
  * frame on its own, so strokes flicker. Here the previous stylised frame is carried to the current one along
  * RIFE's optical flow and blended in where that flow can be trusted:
  *
- * 1. Flow both ways with RIFE v4.6 (its internal flow3 output, see shared/optical-flow.ts): current→previous and
+ * 1. Flow both ways with RIFE v4.6 (its internal final flow output, see shared/optical-flow.ts): current→previous and
  *    previous→current.
  * 2. Occlusion / unreliable flow (forward-backward check, Sundaram et al. 2010, as used for video style
  *    transfer by Ruder et al. 2016): with b = F(cur→prev)(x) and f = F(prev→cur)(x + b), the flow is reliable
