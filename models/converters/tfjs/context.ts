@@ -28,6 +28,11 @@ export class ConvertContext {
   /** Constants computed at conversion time from other constants (see foldConstant). */
   private readonly folded = new Map<string, TfWeight>();
   readonly nodes: Map<string, TfNode>;
+  /**
+   * Reshape nodes whose constant target pins batch 1 at axis 0, proved to be the batch (batch-axis.ts): their
+   * mapper writes ONNX's 0 ("copy the input's dim") there. Empty unless the dynamicBatch option is on.
+   */
+  batchPinnedReshapes: ReadonlySet<string> = new Set();
 
   constructor(
     readonly g: OnnxGraph,

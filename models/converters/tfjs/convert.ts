@@ -4,6 +4,7 @@
  * TF's NHWC layout at its boundary: inputs and outputs have the same shapes and names as in TFJS.
  */
 import { type Dim, OnnxGraph } from '../onnx-graph.ts';
+import { provePerItemBatch } from './batch-axis.ts';
 import { attrShape, attrType, nodeError, UnsupportedTfjsError } from './attrs.ts';
 import { ConvertContext, parseRef } from './context.ts';
 import type { TfGraphModel, TfNode, TfSignatureEntry } from './model-json.ts';
@@ -24,6 +25,12 @@ export interface ConvertOptions {
    * Default: the model's signature outputs, else every node nothing else consumes.
    */
   outputs?: Record<string, string> | string[];
+  /**
+   * Make the batch (axis 0 of every input) dynamic: inputs get a symbolic first dim "batch" and Reshape
+   * targets that pin batch 1 copy it instead. Refused, naming the node, where batch-axis.ts cannot prove
+   * that items stay apart.
+   */
+  dynamicBatch?: boolean;
   /** Name of the ONNX graph (informational). */
   graphName?: string;
 }
@@ -69,10 +76,12 @@ export function convertGraph(model: TfGraphModel, options: ConvertOptions = {}):
     );
   }
 
+  if (options.dynamicBatch) ctx.batchPinnedReshapes = provePerItemBatch(ctx, order);
+
   for (const node of order) {
     if (node.op === 'Const') continue; // emitted as an initializer when first used
     if (node.op === 'Placeholder') {
-      addInput(ctx, node);
+      addInput(ctx, node, options.dynamicBatch === true);
       continue;
     }
     if (PASS_THROUGH.has(node.op)) {
@@ -88,12 +97,13 @@ export function convertGraph(model: TfGraphModel, options: ConvertOptions = {}):
   for (const [name, { ref, shape }] of Object.entries(outputs)) {
     const t = ctx.tensor(ref);
     if (t !== name) g.addNode('Identity', [t], [name]);
-    g.addOutput(name, 'float32', shape);
+    // A signature's pinned batch of 1 would contradict the dynamic input (the proof covers every output).
+    g.addOutput(name, 'float32', options.dynamicBatch && shape ? ['batch', ...shape.slice(1)] : shape);
   }
   return g.toBytes(OPSET);
 }
 
-function addInput(ctx: ConvertContext, node: TfNode): void {
+function addInput(ctx: ConvertContext, node: TfNode, dynamicBatch: boolean): void {
   const dtype = attrType(node, 'dtype');
   if (dtype !== 'DT_FLOAT')
     throw nodeError(node, `graph input of type ${dtype} is not supported (only float)`);
@@ -102,7 +112,7 @@ function addInput(ctx: ConvertContext, node: TfNode): void {
   ctx.g.addInput(
     node.name,
     'float32',
-    shape.map((d, i): Dim => (d >= 0 ? d : i === 0 ? 'batch' : `d${i}`)),
+    shape.map((d, i): Dim => (i === 0 && (d < 0 || dynamicBatch) ? 'batch' : d >= 0 ? d : `d${i}`)),
   );
   ctx.setOutputs(node, [node.name]);
 }

@@ -37,6 +37,10 @@ function parseOptions(options: Record<string, unknown>): ConvertOptions {
       );
     out.outputs = o as ConvertOptions['outputs'];
   }
+  const batch = options.dynamicBatch;
+  if (batch !== undefined && typeof batch !== 'boolean')
+    throw new Error('tfjs converter option "dynamicBatch" must be true or false');
+  if (batch) out.dynamicBatch = true;
   if (typeof options.graphName === 'string') out.graphName = options.graphName;
   return out;
 }

@@ -81,6 +81,7 @@ const reshape: Mapper = (ctx, node) => {
     const shape = ints(c);
     // TF's 0 means an empty axis, ONNX's means "copy": refuse rather than change the meaning.
     if (shape.includes(0)) throw nodeError(node, `shape [${shape.join(',')}] has a 0 dimension`);
+    if (ctx.batchPinnedReshapes.has(node.name)) shape[0] = 0;
     target = ctx.int64('shape', shape);
   } else {
     // A shape computed in the graph (int32 in TF): ONNX wants int64.

@@ -133,6 +133,13 @@ export function faceTiles(width: number, height: number, side: number): Box[] {
   return overlappingTiles(width, height, { side, overlap: 1 / 3, wholeFrameUpTo: 1.5 });
 }
 
+/**
+ * Regions per batched run: a 1080p frame's whole-frame pass and 12 tiles fit in one; 4K's 46 go in three runs,
+ * which bounds the activations (16 × the first layer's 128×128×24 floats ≈ 25 MB) rather than growing with the
+ * frame.
+ */
+const MAX_REGIONS_PER_RUN = 16;
+
 export interface FaceDetectOptions {
   minScore: number;
   /** Tile side in frame pixels for wide shots (0 = no tiles). Default: 2.5 x the model input. */
@@ -140,13 +147,19 @@ export interface FaceDetectOptions {
 }
 
 export class FaceDetector {
-  private readonly buffer = new Float32Array(INPUT * INPUT * 3);
-  /** The conversion pinned in the manifest has a fixed batch of 1; a batch-capable model gets one run per frame. */
+  /** Packed input of one run, reused between frames (grown to the largest group of regions). */
+  private buffer = new Float32Array(0);
+  /**
+   * The whole-frame pass and every tile in one session.run (the manifest's conversion takes a batch); a model
+   * with a fixed batch of 1 gets one run per region.
+   */
   private readonly batched: boolean;
 
   constructor(
     private readonly session: LoadedSession,
     private readonly spec: ModelManifest['input'],
+    /** `batchTiles: false` runs the regions one by one even where the model takes a batch (bench, tests). */
+    options: { batchTiles?: boolean } = {},
   ) {
     const missing = HEADS.flatMap((h) => [h.scores, h.boxes]).filter((n) => !session.outputNames.includes(n));
     if (missing.length > 0) {
@@ -154,7 +167,7 @@ export class FaceDetector {
         `face detector "${session.modelId}" lacks outputs ${missing.join(', ')}; expected models/manifests/blazeface.json`,
       );
     }
-    this.batched = acceptsBatch(session.session, spec.name);
+    this.batched = options.batchTiles !== false && acceptsBatch(session.session, spec.name);
   }
 
   async detect(frame: Frame, options: FaceDetectOptions): Promise<FaceBox[]> {
@@ -164,35 +177,29 @@ export class FaceDetector {
       ...(side > 0 ? faceTiles(frame.width, frame.height, side) : []),
     ];
     const per = INPUT * INPUT * 3;
-    const batch = this.batched ? new Float32Array(per * regions.length) : undefined;
-    const packs: PackedTensor[] = [];
+    const group = this.batched ? MAX_REGIONS_PER_RUN : 1;
     const found: FaceBox[] = [];
-    const decode = (outputs: Record<string, { data: unknown }>, k: number) => {
-      const region = regions[k];
-      const faces = decodeBlazeFace(outputs, packs[k]!, options.minScore);
-      // A face cut by an inner tile edge is partial there and whole in a neighbour (tiles overlap by a third).
-      found.push(...(region ? faces.filter((f) => !cutByInnerTileEdge(f, region, frame, 2)) : faces));
-    };
-    for (const [k, region] of regions.entries()) {
-      const packed = frameToTensor(frame, this.spec, {
-        width: INPUT,
-        height: INPUT,
-        fit: 'letterbox',
-        out: batch ? batch.subarray(k * per, (k + 1) * per) : this.buffer,
-        ...(region ? { region } : {}),
-      });
-      packs.push(packed);
-      if (batch) continue;
-      const out = await this.session.run({
-        [this.spec.name]: new Tensor('float32', packed.data, packed.dims),
-      });
-      decode(out as Record<string, { data: unknown }>, k);
-    }
-    if (batch) {
+    for (let start = 0; start < regions.length; start += group) {
+      const chunk = regions.slice(start, start + group);
+      if (this.buffer.length < chunk.length * per) this.buffer = new Float32Array(chunk.length * per);
+      const input = this.buffer.subarray(0, chunk.length * per);
+      const packs = chunk.map((region, i) =>
+        frameToTensor(frame, this.spec, {
+          width: INPUT,
+          height: INPUT,
+          fit: 'letterbox',
+          out: input.subarray(i * per, (i + 1) * per),
+          ...(region ? { region } : {}),
+        }),
+      );
       const out = (await this.session.run({
-        [this.spec.name]: new Tensor('float32', batch, [regions.length, INPUT, INPUT, 3]),
+        [this.spec.name]: new Tensor('float32', input, [chunk.length, INPUT, INPUT, 3]),
       })) as Record<string, { data: Float32Array; dims: readonly number[] }>;
-      for (let k = 0; k < regions.length; k++) decode(sliceBatch(out, k), k);
+      chunk.forEach((region, i) => {
+        const faces = decodeBlazeFace(sliceBatch(out, i), packs[i]!, options.minScore);
+        // A face cut by an inner tile edge is partial there and whole in a neighbour (tiles overlap by a third).
+        found.push(...(region ? faces.filter((f) => !cutByInnerTileEdge(f, region, frame, 2)) : faces));
+      });
     }
     return blendFaces(found).filter((f) => f.w > 2 && f.h > 2);
   }
