@@ -281,15 +281,7 @@ export class PanelController {
       this.update({
         clips: clips.map((clip) => {
           const reason = unsupportedReason(clip);
-          if (reason)
-            return {
-              clipId: clip.id,
-              name: clip.name,
-              status: 'rejected',
-              done: 0,
-              total: 0,
-              message: reason,
-            };
+          if (reason) return rejectedRow(clip, reason);
           const plan = planClipJob(clip, effect.id, {
             now,
             ...(this.options.handleFrames !== undefined ? { handleFrames: this.options.handleFrames } : {}),
@@ -538,14 +530,7 @@ export class PanelController {
         : (clip.unsupportedReason ??
           (clip.mediaPath ? null : `"${clip.name}" is not a media file: nothing to analyse.`));
       if (reason) {
-        rows.push({
-          clipId: clip.id,
-          name: clip.name,
-          status: 'rejected',
-          done: 0,
-          total: 0,
-          message: reason,
-        });
+        rows.push(rejectedRow(clip, reason));
         continue;
       }
       const same = byMedia.get(clip.mediaPath);
@@ -691,4 +676,9 @@ export class PanelController {
     this.client = null;
     this.listeners.clear();
   }
+}
+
+/** A clip's row when it cannot be processed at all (offline, not a file, ...): the reason is its message. */
+function rejectedRow(clip: { id: string; name: string }, reason: string): ClipJobState {
+  return { clipId: clip.id, name: clip.name, status: 'rejected', done: 0, total: 0, message: reason };
 }

@@ -304,39 +304,51 @@ var mlxvideoHost = (function () {
   }
 
   /**
-   * Shot markers on layers (comp times and comments computed by the panel), in one undo group; every layer
-   * is found and checked before the first edit. Returns how many markers were added.
-   * @param {any} arg
+   * The shared shape of an edit on selected layers: the comp and every layer are found (and checked) before
+   * the first change, then `edit(comp, layer, items)` runs for each layer inside one undo group. `key` names each
+   * layer's list in arg.layers ('markers', 'tracks'); `again` finishes the messages ("analyse again").
+   * Returns how many items were handed to `edit`.
+   * @param {any} arg @param {string} key @param {string} again @param {boolean} refuseLocked
+   * @param {(comp: CompItem, layer: Layer, items: any[]) => void} edit
    */
-  function markers(arg) {
+  function editLayers(arg, key, again, refuseLocked, edit) {
     var comp = app.project.itemByID(arg.compId);
     if (!comp || !(comp instanceof CompItem)) throw new Error('The composition the layers were in is gone.');
-    /** @type {{ layer: Layer, markers: any[] }[]} */
+    /** @type {{ layer: Layer, items: any[] }[]} */
     var found = [];
     var i;
     var count = 0;
     for (i = 0; i < arg.layers.length; i++) {
       var layer = layerById(comp, arg.layers[i].layerId);
-      if (!layer) throw new Error('A layer was deleted since it was selected: select it and analyse again.');
-      if (layer.locked) throw new Error('"' + layer.name + '" is locked: unlock it, then analyse again.');
-      found.push({ layer: layer, markers: arg.layers[i].markers });
-      count += arg.layers[i].markers.length;
+      if (!layer) throw new Error('A layer was deleted since it was selected: select it and ' + again + '.');
+      if (refuseLocked && layer.locked)
+        throw new Error('"' + layer.name + '" is locked: unlock it, then ' + again + '.');
+      found.push({ layer: layer, items: arg.layers[i][key] });
+      count += arg.layers[i][key].length;
     }
     if (count === 0) return 0;
     app.beginUndoGroup(arg.undoLabel);
     try {
-      for (i = 0; i < found.length; i++) {
-        for (var k = 0; k < found[i].markers.length; k++) {
-          var m = found[i].markers[k];
-          var value = new MarkerValue(m.comment);
-          value.duration = m.duration;
-          found[i].layer.marker.setValueAtTime(m.compTime, value);
-        }
-      }
+      for (i = 0; i < found.length; i++) edit(comp, found[i].layer, found[i].items);
     } finally {
       app.endUndoGroup();
     }
     return count;
+  }
+
+  /**
+   * Shot markers on layers (comp times and comments computed by the panel), in one undo group; every layer
+   * is found and checked before the first edit. Returns how many markers were added.
+   * @param {any} arg
+   */
+  function markers(arg) {
+    return editLayers(arg, 'markers', 'analyse again', true, function (_comp, layer, list) {
+      for (var k = 0; k < list.length; k++) {
+        var value = new MarkerValue(list[k].comment);
+        value.duration = list[k].duration;
+        layer.marker.setValueAtTime(list[k].compTime, value);
+      }
+    });
   }
 
   /**
@@ -346,42 +358,23 @@ var mlxvideoHost = (function () {
    * @param {any} arg
    */
   function faceKeyframes(arg) {
-    var comp = app.project.itemByID(arg.compId);
-    if (!comp || !(comp instanceof CompItem)) throw new Error('The composition the layers were in is gone.');
-    /** @type {{ layer: Layer, tracks: any[] }[]} */
-    var found = [];
-    var i;
-    var count = 0;
-    for (i = 0; i < arg.layers.length; i++) {
-      var layer = layerById(comp, arg.layers[i].layerId);
-      if (!layer) throw new Error('A layer was deleted since it was selected: select it and track again.');
-      found.push({ layer: layer, tracks: arg.layers[i].tracks });
-      count += arg.layers[i].tracks.length;
-    }
-    if (count === 0) return 0;
-    app.beginUndoGroup(arg.undoLabel);
-    try {
-      for (i = 0; i < found.length; i++) {
-        for (var k = 0; k < found[i].tracks.length; k++) {
-          var track = found[i].tracks[k];
-          var carrier = comp.layers.addNull(found[i].layer.outPoint);
-          carrier.name = track.name;
-          carrier.parent = found[i].layer;
-          var transform = /** @type {PropertyGroup} */ (carrier.property('ADBE Transform Group'));
-          /** @type {Property} */ (transform.property('ADBE Position')).setValuesAtTimes(
-            track.times,
-            track.positions
-          );
-          /** @type {Property} */ (transform.property('ADBE Scale')).setValuesAtTimes(
-            track.times,
-            track.scales
-          );
-        }
+    return editLayers(arg, 'tracks', 'track again', false, function (comp, layer, tracks) {
+      for (var k = 0; k < tracks.length; k++) {
+        var track = tracks[k];
+        var carrier = comp.layers.addNull(layer.outPoint);
+        carrier.name = track.name;
+        carrier.parent = layer;
+        var transform = /** @type {PropertyGroup} */ (carrier.property('ADBE Transform Group'));
+        /** @type {Property} */ (transform.property('ADBE Position')).setValuesAtTimes(
+          track.times,
+          track.positions
+        );
+        /** @type {Property} */ (transform.property('ADBE Scale')).setValuesAtTimes(
+          track.times,
+          track.scales
+        );
       }
-    } finally {
-      app.endUndoGroup();
-    }
-    return count;
+    });
   }
 
   var calls = {
