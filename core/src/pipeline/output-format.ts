@@ -72,3 +72,15 @@ export const outputFormats: readonly OutputFormat[] = [
   'h264',
   ...stillFormats,
 ];
+
+/** A format given with --format (or worked out) that this version can write, else BAD_PARAM listing them. */
+export function assertOutputFormat(format: string): OutputFormat {
+  if (!(outputFormats as readonly string[]).includes(format)) {
+    throw new JobError(
+      'BAD_PARAM',
+      `unknown output format "${format}"`,
+      `use one of: ${outputFormats.join(', ')}`,
+    );
+  }
+  return format as OutputFormat;
+}

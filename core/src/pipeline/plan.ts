@@ -16,7 +16,7 @@ import type {
 } from '../effects/types.ts';
 import { probeMedia, type MediaInfo } from '../media/probe.ts';
 import { resolveFrameRange } from './frame-range.ts';
-import { formatFromOutputPath, isImageFormat, outputFormats } from './output-format.ts';
+import { assertOutputFormat, formatFromOutputPath, isImageFormat } from './output-format.ts';
 import { checkOutput, type OutputTarget } from './output-checks.ts';
 import { toJobError } from './job-error.ts';
 import { JobError, type JobSpec, type OutputFormat } from './types.ts';
@@ -77,15 +77,9 @@ export async function planJob(
   await checkModelFilesExist(spec.modelPaths);
   // An existing folder is a sequence output whatever its name looks like (`-o ~/Documents.old`), so the
   // folder rules in output-checks apply to it.
-  const format =
-    spec.format ?? ((await isFolder(spec.output)) ? 'png-sequence' : formatFromOutputPath(spec.output));
-  if (!outputFormats.includes(format)) {
-    throw new JobError(
-      'BAD_PARAM',
-      `unknown output format "${format}"`,
-      `use one of: ${outputFormats.join(', ')}`,
-    );
-  }
+  const format = assertOutputFormat(
+    spec.format ?? ((await isFolder(spec.output)) ? 'png-sequence' : formatFromOutputPath(spec.output)),
+  );
   const input = path.resolve(spec.input);
   const info = await probeInput(input);
   const range = resolveFrameRange(spec.frames, info.frameCount);

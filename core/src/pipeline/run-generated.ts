@@ -12,10 +12,11 @@ import { performance } from 'node:perf_hooks';
 import type { AnalyzerEffect, EffectContext, GeneratorEffect } from '../effects/types.ts';
 import { resolveParams } from '../effects/params.ts';
 import { decodeFrames } from '../media/decode.ts';
-import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
+import { createEncoder, type AudioSource, type Encoder, type EncoderOptions } from '../media/encode.ts';
+import type { Frame } from '../effects/frame.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { resolveFrameRange } from './frame-range.ts';
-import { formatFromOutputPath, outputFormats } from './output-format.ts';
+import { assertOutputFormat, formatFromOutputPath } from './output-format.ts';
 import { assertWritableFolder, checkOutput } from './output-checks.ts';
 import { probeInput } from './plan.ts';
 import { progressReporter } from './progress-reporter.ts';
@@ -54,14 +55,7 @@ export async function runGeneratorJob(
     const info = await probeInput(input);
     if (info.frameCount > 1) return runOverClip(effect, spec, params, input, info, options, started);
   }
-  const format = spec.format ?? formatFromOutputPath(spec.output);
-  if (!outputFormats.includes(format)) {
-    throw new JobError(
-      'BAD_PARAM',
-      `unknown output format "${format}"`,
-      `use one of: ${outputFormats.join(', ')}`,
-    );
-  }
+  const format = assertOutputFormat(spec.format ?? formatFromOutputPath(spec.output));
   const count = effect.generator.frameCount(params);
   const range = resolveFrameRange(spec.frames, count);
   const frameRate = effect.generator.frameRate(params);
@@ -75,40 +69,77 @@ export async function runGeneratorJob(
   const report = progressReporter(total, options.onProgress);
   report('loading-models', 0);
   const generator = await effect.generator.createGenerator(options.ctx, params);
+  try {
+    // Cancel is checked before each render too: a render can take seconds, none is started once cancelled.
+    async function* rendered(): AsyncGenerator<Frame> {
+      for (let i = range.start; i <= range.end; i++) {
+        options.signal?.throwIfAborted();
+        yield await generator.render(i);
+      }
+    }
+    return await encodeAll({
+      encoder: {
+        output: target.path,
+        format,
+        width,
+        height,
+        frameRate,
+        overwrite,
+        imageBitDepth: 8,
+        firstFrameNumber: range.start,
+      },
+      targetNotes: target.notes,
+      frames: rendered(),
+      total,
+      report,
+      started,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    await generator.dispose?.();
+  }
+}
+
+/**
+ * The encode loop both generator paths share: a new encoder, every frame written with progress and a cancel
+ * check, `complete(written)` before the file is finished (a truncated input throws there), and the encoder
+ * aborted on any failure, so nothing appears under the final name.
+ */
+async function encodeAll(job: {
+  encoder: EncoderOptions;
+  targetNotes: readonly string[];
+  frames: AsyncIterable<Frame>;
+  total: number;
+  report: (stage: JobProgress['stage'], done: number) => void;
+  started: number;
+  signal?: AbortSignal;
+  complete?: (written: number) => void;
+}): Promise<JobResult> {
   let encoder: Encoder | undefined;
   try {
-    options.signal?.throwIfAborted();
-    encoder = await createEncoder({
-      output: target.path,
-      format,
-      width,
-      height,
-      frameRate,
-      overwrite,
-      imageBitDepth: 8,
-      firstFrameNumber: range.start,
-    });
-    report('processing', 0);
-    for (let i = range.start; i <= range.end; i++) {
-      options.signal?.throwIfAborted();
-      await encoder.write(await generator.render(i));
-      report('processing', i - range.start + 1);
+    job.signal?.throwIfAborted();
+    encoder = await createEncoder(job.encoder);
+    job.report('processing', 0);
+    let written = 0;
+    for await (const frame of job.frames) {
+      job.signal?.throwIfAborted();
+      await encoder.write(frame);
+      job.report('processing', ++written);
     }
-    report('finalizing', total);
+    job.complete?.(written);
+    job.report('finalizing', job.total);
     await encoder.finish();
     return {
-      output: target.path,
-      frames: total,
-      seconds: (performance.now() - started) / 1000,
+      output: job.encoder.output,
+      frames: job.total,
+      seconds: (performance.now() - job.started) / 1000,
       inferenceMs: 0,
-      frameRate,
-      notes: [...target.notes, ...encoder.notes],
+      frameRate: job.encoder.frameRate,
+      notes: [...job.targetNotes, ...encoder.notes],
     };
   } catch (err) {
     await encoder?.abort().catch(() => {});
     throw err;
-  } finally {
-    await generator.dispose?.();
   }
 }
 
@@ -125,14 +156,7 @@ async function runOverClip(
   options: GeneratedJobOptions,
   started: number,
 ): Promise<JobResult> {
-  const format = spec.format ?? formatFromOutputPath(spec.output);
-  if (!outputFormats.includes(format)) {
-    throw new JobError(
-      'BAD_PARAM',
-      `unknown output format "${format}"`,
-      `use one of: ${outputFormats.join(', ')}`,
-    );
-  }
+  const format = assertOutputFormat(spec.format ?? formatFromOutputPath(spec.output));
   const range = resolveFrameRange(spec.frames, info.frameCount);
   const total = range.end - range.start + 1;
   const overwrite = spec.overwrite ?? false;
@@ -144,51 +168,44 @@ async function runOverClip(
   report('loading-models', 0);
   const clip = { width: info.width, height: info.height, frameRate: info.frameRate, frameCount: total };
   const renderer = await effect.generator.clip!.createClipRenderer(options.ctx, params, clip);
-  let encoder: Encoder | undefined;
   try {
-    encoder = await createEncoder({
-      output: target.path,
-      format,
-      width: info.width,
-      height: info.height,
-      frameRate: info.frameRate,
-      overwrite,
-      imageBitDepth: format === 'png-sequence' || info.bitDepth > 8 ? 16 : 8,
-      firstFrameNumber: range.start,
-      color: info.color,
-      ...(info.audio ? { audioSource: audioSourceFor(input, info, range) } : {}),
+    const signal = options.signal ? { signal: options.signal } : {};
+    async function* rendered(): AsyncGenerator<Frame> {
+      let n = 0;
+      for await (const frame of decodeFrames(input, { range, info, ...signal })) {
+        options.signal?.throwIfAborted();
+        yield await renderer.render(frame, n++);
+      }
+    }
+    return await encodeAll({
+      encoder: {
+        output: target.path,
+        format,
+        width: info.width,
+        height: info.height,
+        frameRate: info.frameRate,
+        overwrite,
+        imageBitDepth: format === 'png-sequence' || info.bitDepth > 8 ? 16 : 8,
+        firstFrameNumber: range.start,
+        color: info.color,
+        ...(info.audio ? { audioSource: audioSourceFor(input, info, range) } : {}),
+      },
+      targetNotes: target.notes,
+      frames: rendered(),
+      total,
+      report,
+      started,
+      ...signal,
+      complete(written) {
+        if (written < total) {
+          throw new JobError(
+            'INPUT_CORRUPT',
+            `input ${input} ended after ${written} of ${total} frames: it is truncated or damaged`,
+            'repair or re-export the input, or render a shorter range with --frames',
+          );
+        }
+      },
     });
-    report('processing', 0);
-    let done = 0;
-    for await (const frame of decodeFrames(input, {
-      range,
-      info,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })) {
-      options.signal?.throwIfAborted();
-      await encoder.write(await renderer.render(frame, done));
-      report('processing', ++done);
-    }
-    if (done < total) {
-      throw new JobError(
-        'INPUT_CORRUPT',
-        `input ${input} ended after ${done} of ${total} frames: it is truncated or damaged`,
-        'repair or re-export the input, or render a shorter range with --frames',
-      );
-    }
-    report('finalizing', total);
-    await encoder.finish();
-    return {
-      output: target.path,
-      frames: total,
-      seconds: (performance.now() - started) / 1000,
-      inferenceMs: 0,
-      frameRate: info.frameRate,
-      notes: [...target.notes, ...encoder.notes],
-    };
-  } catch (err) {
-    await encoder?.abort().catch(() => {});
-    throw err;
   } finally {
     await renderer.dispose?.();
   }
