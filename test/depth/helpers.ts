@@ -86,3 +86,43 @@ export function flicker(fs: readonly F32Frame[], maps: readonly DepthMap[]): num
   }
   return sum / n;
 }
+
+/**
+ * Displacement (px) of the 11x11 block around (x, y) of luma plane `a` to its best match in `b` (SSD within
+ * ±r px): how far a picture point moved between two parallax frames.
+ */
+export function trackBlock(
+  a: Float32Array,
+  b: Float32Array,
+  w: number,
+  h: number,
+  x: number,
+  y: number,
+  r: number,
+): number {
+  const R = 5;
+  let best = Infinity;
+  let at: [number, number] = [x, y];
+  for (let dy = -r; dy <= r; dy++)
+    for (let dx = -r; dx <= r; dx++) {
+      const bx = x + dx;
+      const by = y + dy;
+      if (bx < R || by < R || bx >= w - R || by >= h - R) continue;
+      let ssd = 0;
+      for (let v = -R; v <= R && ssd < best; v++)
+        for (let u = -R; u <= R; u++) {
+          const d = a[(y + v) * w + x + u]! - b[(by + v) * w + bx + u]!;
+          ssd += d * d;
+        }
+      if (ssd < best) {
+        best = ssd;
+        at = [bx, by];
+      }
+    }
+  return Math.hypot(at[0] - x, at[1] - y);
+}
+
+/** The upper median (the element at n/2 once sorted). */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}

@@ -20,7 +20,7 @@ import { parallaxOverClip, type ParallaxParams } from '../../core/src/effects/pa
 import { DepthEstimator, resizeDepth } from '../../core/src/effects/depth/source.ts';
 import { runJob } from '../../core/src/pipeline/run-job.ts';
 import { repoRoot } from '../../core/src/models/paths.ts';
-import { lumaOf } from './helpers.ts';
+import { lumaOf, median, trackBlock } from './helpers.ts';
 
 const exec = promisify(execFile);
 const CLIP = path.join(repoRoot, 'test/fixtures/wide-street.mp4');
@@ -50,32 +50,6 @@ const params = (over: Partial<ParallaxParams>): ParallaxParams => ({
   focus: 1,
   ...over,
 });
-
-/** Displacement (px) of the 11x11 block around (x, y) of `a` to its best match in `b` (SSD, ±r px). */
-function track(a: Float32Array, b: Float32Array, w: number, h: number, x: number, y: number, r: number) {
-  const R = 5;
-  let best = Infinity;
-  let at: [number, number] = [x, y];
-  for (let dy = -r; dy <= r; dy++)
-    for (let dx = -r; dx <= r; dx++) {
-      const bx = x + dx;
-      const by = y + dy;
-      if (bx < R || by < R || bx >= w - R || by >= h - R) continue;
-      let ssd = 0;
-      for (let v = -R; v <= R && ssd < best; v++)
-        for (let u = -R; u <= R; u++) {
-          const d = a[(y + v) * w + x + u]! - b[(by + v) * w + bx + u]!;
-          ssd += d * d;
-        }
-      if (ssd < best) {
-        best = ssd;
-        at = [bx, by];
-      }
-    }
-  return Math.hypot(at[0] - x, at[1] - y);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe('parallax over a clip', () => {
   it('near moves more than far, no holes, and disocclusions use the clip’s other frames', async () => {
@@ -116,8 +90,8 @@ describe('parallax over a clip', () => {
       }
     points.sort((p1, p2) => p1.d - p2.d);
     const q = Math.floor(points.length / 4);
-    const far = median(points.slice(0, q).map((pt) => track(a, b, w, h, pt.x, pt.y, 30)));
-    const near = median(points.slice(-q).map((pt) => track(a, b, w, h, pt.x, pt.y, 30)));
+    const far = median(points.slice(0, q).map((pt) => trackBlock(a, b, w, h, pt.x, pt.y, 30)));
+    const near = median(points.slice(-q).map((pt) => trackBlock(a, b, w, h, pt.x, pt.y, 30)));
     console.log(
       `parallax pan over wide-street (${FRAMES} frames): ${q} points per group, median displacement near ${near.toFixed(1)} px, far ${far.toFixed(1)} px; disoccluded ${holes} px in all, ${fromFrames} of them from the clip's other frames`,
     );

@@ -21,7 +21,7 @@ import { overscanFor, poseAt } from '../../core/src/effects/parallax/camera.ts';
 import { renderView } from '../../core/src/effects/parallax/render-view.ts';
 import { runJob } from '../../core/src/pipeline/run-job.ts';
 import { JobError } from '../../core/src/contract/errors.ts';
-import { aloeNearness, ALOE_GT, ALOE_LEFT, loadDisparity, lumaOf } from './helpers.ts';
+import { aloeNearness, ALOE_GT, ALOE_LEFT, loadDisparity, lumaOf, median, trackBlock } from './helpers.ts';
 
 const run = promisify(execFile);
 const WIDTH = 427;
@@ -58,35 +58,6 @@ const params = (over: Partial<ParallaxParams>): ParallaxParams => ({
   ...over,
 });
 
-/** Where the 11x11 block around (x, y) of `a` best matches in `b` (SSD of luma within ±r px). */
-function track(a: Float32Array, b: Float32Array, w: number, h: number, x: number, y: number, r: number) {
-  const R = 5;
-  let best = Infinity;
-  let at: [number, number] = [x, y];
-  for (let dy = -r; dy <= r; dy++)
-    for (let dx = -r; dx <= r; dx++) {
-      const bx = x + dx;
-      const by = y + dy;
-      if (bx < R || by < R || bx >= w - R || by >= h - R) continue;
-      let ssd = 0;
-      for (let v = -R; v <= R && ssd < best; v++)
-        for (let u = -R; u <= R; u++) {
-          const d = a[(y + v) * w + x + u]! - b[(by + v) * w + bx + u]!;
-          ssd += d * d;
-        }
-      if (ssd < best) {
-        best = ssd;
-        at = [bx, by];
-      }
-    }
-  return Math.hypot(at[0] - x, at[1] - y);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 describe('parallax', () => {
   it('near content moves more than far content (tracked points, pan)', async () => {
     // amount 0.1: the nearest layer travels ~21 px, the farthest ~5 px (camera.ts), within the search radius.
@@ -114,8 +85,8 @@ describe('parallax', () => {
       }
     points.sort((p, q) => p.d - q.d);
     const q = Math.floor(points.length / 4);
-    const far = points.slice(0, q).map((p) => track(a, b, w, h, p.x, p.y, 30));
-    const near = points.slice(-q).map((p) => track(a, b, w, h, p.x, p.y, 30));
+    const far = points.slice(0, q).map((p) => trackBlock(a, b, w, h, p.x, p.y, 30));
+    const near = points.slice(-q).map((p) => trackBlock(a, b, w, h, p.x, p.y, 30));
     console.log(
       `parallax pan on aloe: ${q} points per group, median displacement near ${median(near).toFixed(1)} px, far ${median(far).toFixed(1)} px`,
     );
