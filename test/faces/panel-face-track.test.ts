@@ -28,7 +28,14 @@ import {
   probeSync,
 } from '../panels/fakes/aftereffects-extendscript.ts';
 import { FakeCsInterface } from '../panels/fakes/cs-interface.ts';
-import { NodeWebSocket, aeProbingAdapter, memoryTokens, premiereRig, realLookup } from '../panels/helpers.ts';
+import {
+  NodeWebSocket,
+  aeProbingAdapter,
+  memoryTokens,
+  pairedPanelToken,
+  premiereRig,
+  realLookup,
+} from '../panels/helpers.ts';
 import { fixture } from '../support/paths.ts';
 
 const SOURCE = fixture('closeup-2398.mp4');
@@ -45,11 +52,7 @@ beforeAll(async () => {
   // A copy next to which the job writes its tracks (the fixture folder stays clean).
   clip = join(dir, 'closeup.mp4');
   writeFileSync(clip, readFileSync(SOURCE));
-  const { code } = await (await t.connect()).createPairCode();
-  const rig = premiereRig(t.daemon.url);
-  await rig.controller.pair(code);
-  token = rig.tokens.value!;
-  rig.controller.dispose();
+  token = await pairedPanelToken(t);
 }, 180_000);
 
 afterAll(async () => {

@@ -28,7 +28,14 @@ import {
   probeSync,
 } from './fakes/aftereffects-extendscript.ts';
 import { FakeCsInterface } from './fakes/cs-interface.ts';
-import { NodeWebSocket, aeProbingAdapter, memoryTokens, premiereRig, realLookup } from './helpers.ts';
+import {
+  NodeWebSocket,
+  aeProbingAdapter,
+  memoryTokens,
+  pairedPanelToken,
+  premiereRig,
+  realLookup,
+} from './helpers.ts';
 
 let t: TestDaemon;
 let dir: string;
@@ -43,11 +50,7 @@ beforeAll(async () => {
   t = await startTestDaemon({ createContext: undefined });
   dir = mkdtempSync(join(tmpdir(), 'mlxv-panel-analyse-'));
   clip = makeClips(dir).cut;
-  const { code } = await (await t.connect()).createPairCode();
-  const rig = premiereRig(t.daemon.url);
-  await rig.controller.pair(code);
-  token = rig.tokens.value!;
-  rig.controller.dispose();
+  token = await pairedPanelToken(t);
 }, 180_000);
 
 afterAll(async () => {

@@ -27,6 +27,7 @@ import {
   aeProbingAdapter,
   mediaFolder,
   memoryTokens,
+  pairedPanelToken,
   premiereRig,
   realLookup,
   type MediaFolder,
@@ -46,11 +47,7 @@ beforeAll(async () => {
   // The real effect context: latent-walk runs the Magenta style models from the model manager.
   t = await startTestDaemon({ createContext: undefined });
   media = mediaFolder();
-  const { code } = await (await t.connect()).createPairCode();
-  const rig = premiereRig(t.daemon.url);
-  await rig.controller.pair(code);
-  token = rig.tokens.value!;
-  rig.controller.dispose();
+  token = await pairedPanelToken(t);
 }, 120_000);
 
 afterAll(async () => {

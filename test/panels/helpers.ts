@@ -86,6 +86,18 @@ export function premiereRig(
   return { fake, adapter, controller, tokens };
 }
 
+/** A session token for `daemon`, paired once through a panel the way a user pairs (a pair code). */
+export async function pairedPanelToken(daemon: {
+  daemon: { url: string };
+  connect(): Promise<{ createPairCode(): Promise<{ code: string }> }>;
+}): Promise<string> {
+  const { code } = await (await daemon.connect()).createPairCode();
+  const rig = premiereRig(daemon.daemon.url);
+  await rig.controller.pair(code);
+  rig.controller.dispose();
+  return rig.tokens.value!;
+}
+
 /**
  * The AE UXP adapter with the fake's "disk" filled in first: AE imports synchronously, so each render is
  * probed (the real probe, real files) before the adapter imports it.
