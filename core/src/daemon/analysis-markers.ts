@@ -7,10 +7,11 @@
  * LibraryIndex (refuses a newer schema, waits on a lock), so nothing else on disk is touched.
  */
 import { readFileSync } from 'node:fs';
-import { extname, isAbsolute } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { AnalysisMarkersReply } from '../client/protocol.ts';
 import type { FileAnalysis, ShotAnalysis } from '../analysis/analyze-file.ts';
 import { JobError } from '../pipeline/types.ts';
+import { assertJobJsonPath } from './job-output-path.ts';
 
 interface AnalyzerDocument {
   effect: string;
@@ -23,12 +24,7 @@ interface AnalyzerDocument {
 }
 
 function readDocument(path: string): AnalyzerDocument {
-  if (!isAbsolute(path) || extname(path).toLowerCase() !== '.json') {
-    throw new JobError(
-      'BAD_PARAM',
-      `analysis must be the absolute path of an analyze job's .json output: ${path}`,
-    );
-  }
+  assertJobJsonPath(path, 'analysis', "an analyze job's");
   let doc: AnalyzerDocument;
   try {
     doc = JSON.parse(readFileSync(path, 'utf8')) as AnalyzerDocument;

@@ -5,18 +5,13 @@
  * grant), so the daemon reads the job's output for it; only a `face-track` output is accepted, nothing is
  * written.
  */
-import { extname, isAbsolute } from 'node:path';
 import type { FaceTracksReply } from '../client/protocol.ts';
 import { FaceTrackFileError, readFaceTrackFile } from '../effects/faces/face-track-file.ts';
 import { JobError } from '../pipeline/types.ts';
+import { assertJobJsonPath } from './job-output-path.ts';
 
 export async function faceTracks(path: string): Promise<Omit<FaceTracksReply, 'type' | 'id'>> {
-  if (!isAbsolute(path) || extname(path).toLowerCase() !== '.json') {
-    throw new JobError(
-      'BAD_PARAM',
-      `tracks must be the absolute path of a face-track job's .json output: ${path}`,
-    );
-  }
+  assertJobJsonPath(path, 'tracks', "a face-track job's");
   try {
     return await readFaceTrackFile(path);
   } catch (err) {
