@@ -22,7 +22,7 @@ import {
   startTestDaemon,
   type TestDaemon,
 } from './helpers.ts';
-import { nativeAddon } from '../../core/src/daemon/native.ts';
+import { nativeAddon } from '../../core/src/native/addon.ts';
 
 const clip = fileURLToPath(new URL('../fixtures/wide-street.mp4', import.meta.url));
 let out: string;

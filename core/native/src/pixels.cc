@@ -1,122 +1,377 @@
-// Hot pixel loops: float RGBA rows with any row stride (negative = bottom-up, as OFX rowBytes may be)
-// <-> planar NCHW tensors with per-channel normalisation. Arithmetic is done in double exactly like the
-// TypeScript fallback in core/src/daemon/native.ts, so both give bit-identical floats.
+// The hot pixel loops of a job's worker (core/src/native/pixels.ts wraps them): separable resampling for
+// model inputs and masks (runtime/resample.ts), and matte's stabiliser (luma, motion map, window average).
+//
+// Each loop is the TypeScript version's arithmetic, step for step: JavaScript computes in double and rounds
+// to float32 where it stores into a Float32Array, so this code accumulates in double, rounds at the same
+// stores, keeps the same operation order, and is compiled with -ffp-contract=off (no fused multiply-add).
+// Both give bit-identical results (test/engine/native-pixels.test.ts), so a machine without the addon
+// renders the same pixels, only slower.
 #include "native.h"
 
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace mlxv {
 namespace {
 
-struct Norm {
-  double k[3];   // multiply
-  double b[3];   // then add
-  bool bgr;
+int64_t I(const Napi::Value& v) { return static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()); }
+double D(const Napi::Value& v) { return v.As<Napi::Number>().DoubleValue(); }
+
+bool Fail(Napi::Env env, const std::string& message) {
+  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+  return false;
+}
+
+// Scratch memory reused between calls on the same thread (each worker has its own), so a 1080p frame does
+// not allocate and zero tens of megabytes per call.
+std::vector<float>& Scratch(int which, size_t n) {
+  thread_local std::vector<float> buffers[3];
+  std::vector<float>& b = buffers[which];
+  if (b.size() < n) b.resize(n);
+  return b;
+}
+
+struct Taps {
+  const int32_t* index;
+  const float* weight;
+  const int32_t* count;
+  int64_t maxTaps;
+  int64_t length;  // outputs
 };
 
-bool CheckRows(Napi::Env env, const char* fn, size_t length, int64_t offset, int64_t width, int64_t height, int64_t stride) {
-  if (width <= 0 || height <= 0 || std::llabs(stride) < width * 4) {
-    Napi::RangeError::New(env, std::string(fn) + ": bad width/height/stride").ThrowAsJavaScriptException();
-    return false;
+bool ReadTaps(Napi::Env env, const Napi::CallbackInfo& info, size_t at, int64_t outputs, int64_t lo, int64_t hi,
+              Taps& t) {
+  if (!info[at].IsTypedArray() || !info[at + 1].IsTypedArray() || !info[at + 2].IsTypedArray()) {
+    return Fail(env, "resampleRows: tap tables must be typed arrays");
   }
-  int64_t last = offset + (height - 1) * stride;
-  int64_t lo = offset < last ? offset : last;
-  int64_t hi = (offset > last ? offset : last) + width * 4;
-  if (lo < 0 || hi > static_cast<int64_t>(length)) {
-    Napi::RangeError::New(env, std::string(fn) + ": rows lie outside the buffer").ThrowAsJavaScriptException();
-    return false;
+  auto index = info[at].As<Napi::Int32Array>();
+  auto weight = info[at + 1].As<Napi::Float32Array>();
+  auto count = info[at + 2].As<Napi::Int32Array>();
+  t = {index.Data(), weight.Data(), count.Data(), I(info[at + 3]), outputs};
+  if (t.maxTaps < 1 || static_cast<int64_t>(count.ElementLength()) < outputs ||
+      static_cast<int64_t>(index.ElementLength()) < outputs * t.maxTaps ||
+      static_cast<int64_t>(weight.ElementLength()) < outputs * t.maxTaps) {
+    return Fail(env, "resampleRows: tap tables are shorter than the output");
+  }
+  for (int64_t i = 0; i < outputs; i++) {
+    if (t.count[i] < 0 || t.count[i] > t.maxTaps) return Fail(env, "resampleRows: bad tap count");
+    for (int64_t k = 0; k < t.count[i]; k++) {
+      const int32_t j = t.index[i * t.maxTaps + k];
+      if (j < lo || j >= hi) return Fail(env, "resampleRows: a tap lies outside the source region");
+    }
   }
   return true;
 }
 
-int64_t I(const Napi::Value& v) { return static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()); }
+// The horizontal pass with the channel count known at compile time, so the tap loop keeps its sums in
+// registers (a runtime count measured about twice as slow on the 1080p -> 1024x1024 packing).
+template <typename T, int NC>
+void ResampleHorizontal(const T* data, int64_t rowStride, int64_t pixelStride, const int32_t* off,
+                        int64_t regionY, int64_t regionH, const std::vector<uint8_t>& used, const Taps& h,
+                        float* tmp) {
+  const int64_t dstW = h.length;
+  const int64_t rowLen = dstW * NC;
+  int32_t o[NC];
+  for (int c = 0; c < NC; c++) o[c] = off[c];
+  for (int64_t ry = 0; ry < regionH; ry++) {
+    if (!used[ry]) continue;
+    const T* row = data + (regionY + ry) * rowStride;
+    float* out = tmp + ry * rowLen;
+    for (int64_t x = 0; x < dstW; x++) {
+      double a[NC];
+      for (int c = 0; c < NC; c++) a[c] = 0;
+      const int64_t base = x * h.maxTaps;
+      for (int64_t k = base, end = base + h.count[x]; k < end; k++) {
+        const T* p = row + static_cast<int64_t>(h.index[k]) * pixelStride;
+        const double w = h.weight[k];
+        for (int c = 0; c < NC; c++) a[c] += static_cast<double>(p[o[c]]) * w;
+      }
+      for (int c = 0; c < NC; c++) out[x * NC + c] = static_cast<float>(a[c]);
+    }
+  }
+}
 
-// (src, offset, width, height, stride, dst, channels, mean, std, scale, bgr)
-Napi::Value PackRgbaToNchw(const Napi::CallbackInfo& info) {
+template <typename T>
+void Resample(const T* data, int64_t rowStride, int64_t pixelStride, const int32_t* off, int nc, int64_t regionY,
+              int64_t regionH, const Taps& h, const Taps& v, float* out) {
+  const int64_t dstW = h.length;
+  const int64_t rowLen = dstW * nc;
+  std::vector<uint8_t> used(static_cast<size_t>(regionH), 0);
+  for (int64_t i = 0; i < v.length; i++) {
+    // Every counted tap, even one of weight 0, so the vertical pass never reads a row it did not fill.
+    for (int64_t k = 0; k < v.count[i]; k++) used[v.index[i * v.maxTaps + k] - regionY] = 1;
+  }
+  float* tmp = Scratch(0, static_cast<size_t>(regionH * rowLen)).data();
+  if (nc == 1) ResampleHorizontal<T, 1>(data, rowStride, pixelStride, off, regionY, regionH, used, h, tmp);
+  if (nc == 3) ResampleHorizontal<T, 3>(data, rowStride, pixelStride, off, regionY, regionH, used, h, tmp);
+  if (nc == 4) ResampleHorizontal<T, 4>(data, rowStride, pixelStride, off, regionY, regionH, used, h, tmp);
+  for (int64_t y = 0; y < v.length; y++) {
+    float* row = out + y * rowLen;
+    const int64_t base = y * v.maxTaps;
+    const int64_t n = v.count[y];
+    // The first tap starts from 0 exactly as the TypeScript's zero-filled row does (0 + t * w).
+    for (int64_t k = base; k < base + n; k++) {
+      const float* t = tmp + (v.index[k] - regionY) * rowLen;
+      const double w = v.weight[k];
+      if (k == base) {
+        for (int64_t i = 0; i < rowLen; i++) row[i] = static_cast<float>(0.0 + static_cast<double>(t[i]) * w);
+      } else {
+        for (int64_t i = 0; i < rowLen; i++) {
+          row[i] = static_cast<float>(static_cast<double>(row[i]) + static_cast<double>(t[i]) * w);
+        }
+      }
+    }
+    if (n == 0) {
+      for (int64_t i = 0; i < rowLen; i++) row[i] = 0;
+    }
+  }
+}
+
+// (src, rowStride, pixelStride, offsets: Int32Array, regionX, regionY, regionW, regionH,
+//  hIndex, hWeight, hCount, hMaxTaps, vIndex, vWeight, vCount, vMaxTaps, dstW, dstH, out)
+Napi::Value ResampleRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 11 || !info[0].IsTypedArray() || !info[5].IsTypedArray()) {
-    Napi::TypeError::New(env, "packRgbaToNchw: bad arguments").ThrowAsJavaScriptException();
+  if (info.Length() < 19 || !info[0].IsTypedArray() || !info[3].IsTypedArray() || !info[18].IsTypedArray()) {
+    Napi::TypeError::New(env, "resampleRows: bad arguments").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  auto src = info[0].As<Napi::Float32Array>();
-  int64_t offset = I(info[1]), width = I(info[2]), height = I(info[3]), stride = I(info[4]);
-  auto dst = info[5].As<Napi::Float32Array>();
-  int64_t channels = I(info[6]);
-  auto mean = info[7].As<Napi::Float32Array>();
-  auto sd = info[8].As<Napi::Float32Array>();
-  double scale = info[9].As<Napi::Number>().DoubleValue();
-  bool bgr = info[10].As<Napi::Boolean>().Value();
-  if (!CheckRows(env, "packRgbaToNchw", src.ElementLength(), offset, width, height, stride)) return env.Undefined();
-  if ((channels != 3 && channels != 4) || static_cast<int64_t>(dst.ElementLength()) < channels * width * height ||
-      mean.ElementLength() < 3 || sd.ElementLength() < 3) {
-    Napi::RangeError::New(env, "packRgbaToNchw: bad channels or dst too small").ThrowAsJavaScriptException();
+  auto src = info[0].As<Napi::TypedArray>();
+  const int64_t rowStride = I(info[1]), pixelStride = I(info[2]);
+  auto offsets = info[3].As<Napi::Int32Array>();
+  const int64_t rx = I(info[4]), ry = I(info[5]), rw = I(info[6]), rh = I(info[7]);
+  const int64_t dstW = I(info[16]), dstH = I(info[17]);
+  auto out = info[18].As<Napi::Float32Array>();
+  const int nc = static_cast<int>(offsets.ElementLength());
+  if (nc != 1 && nc != 3 && nc != 4) return Fail(env, "resampleRows: 1, 3 or 4 channels"), env.Undefined();
+  if (rowStride < 0 || pixelStride < 1 || rx < 0 || ry < 0 || rw < 1 || rh < 1 || dstW < 1 || dstH < 1) {
+    return Fail(env, "resampleRows: bad geometry"), env.Undefined();
+  }
+  if (static_cast<int64_t>(out.ElementLength()) < dstW * dstH * nc) {
+    return Fail(env, "resampleRows: out is too small"), env.Undefined();
+  }
+  int32_t maxOffset = 0;
+  for (int c = 0; c < nc; c++) {
+    if (offsets[c] < 0 || offsets[c] >= pixelStride) return Fail(env, "resampleRows: bad channel offset"), env.Undefined();
+    if (offsets[c] > maxOffset) maxOffset = offsets[c];
+  }
+  const int64_t lastSample = (ry + rh - 1) * rowStride + (rx + rw - 1) * pixelStride + maxOffset;
+  if (lastSample >= static_cast<int64_t>(src.ElementLength())) {
+    return Fail(env, "resampleRows: the region lies outside the source"), env.Undefined();
+  }
+  Taps h, v;
+  if (!ReadTaps(env, info, 8, dstW, rx, rx + rw, h) || !ReadTaps(env, info, 12, dstH, ry, ry + rh, v)) {
     return env.Undefined();
   }
-  const float* s = src.Data();
-  float* d = dst.Data();
-  const int64_t plane = width * height;
-  double k[3], mk[3];
-  for (int c = 0; c < 3; c++) {
-    k[c] = scale / static_cast<double>(sd[c]);
-    mk[c] = static_cast<double>(mean[c]) / static_cast<double>(sd[c]);
-  }
-  for (int64_t y = 0; y < height; y++) {
-    const float* row = s + offset + y * stride;
-    for (int c = 0; c < 3; c++) {
-      const int sc = bgr ? 2 - c : c;
-      float* out = d + c * plane + y * width;
-      const double kc = k[c], mc = mk[c];
-      for (int64_t x = 0; x < width; x++) out[x] = static_cast<float>(static_cast<double>(row[x * 4 + sc]) * kc - mc);
-    }
-    if (channels == 4) {
-      float* out = d + 3 * plane + y * width;
-      for (int64_t x = 0; x < width; x++) out[x] = row[x * 4 + 3];
-    }
+  const int32_t* off = offsets.Data();
+  switch (src.TypedArrayType()) {
+    case napi_uint8_array:
+      Resample(src.As<Napi::Uint8Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data());
+      break;
+    case napi_uint16_array:
+      Resample(src.As<Napi::Uint16Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data());
+      break;
+    case napi_float32_array:
+      Resample(src.As<Napi::Float32Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data());
+      break;
+    default:
+      Napi::TypeError::New(env, "resampleRows: samples must be Uint8, Uint16 or Float32").ThrowAsJavaScriptException();
   }
   return env.Undefined();
 }
 
-// (src, channels, dst, offset, width, height, stride, mean, std, scale, bgr)
-Napi::Value UnpackNchwToRgba(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 11 || !info[0].IsTypedArray() || !info[2].IsTypedArray()) {
-    Napi::TypeError::New(env, "unpackNchwToRgba: bad arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  auto src = info[0].As<Napi::Float32Array>();
-  int64_t channels = I(info[1]);
-  auto dst = info[2].As<Napi::Float32Array>();
-  int64_t offset = I(info[3]), width = I(info[4]), height = I(info[5]), stride = I(info[6]);
-  auto mean = info[7].As<Napi::Float32Array>();
-  auto sd = info[8].As<Napi::Float32Array>();
-  double scale = info[9].As<Napi::Number>().DoubleValue();
-  bool bgr = info[10].As<Napi::Boolean>().Value();
-  if (!CheckRows(env, "unpackNchwToRgba", dst.ElementLength(), offset, width, height, stride)) return env.Undefined();
-  if ((channels != 3 && channels != 4) || static_cast<int64_t>(src.ElementLength()) < channels * width * height ||
-      mean.ElementLength() < 3 || sd.ElementLength() < 3) {
-    Napi::RangeError::New(env, "unpackNchwToRgba: bad channels or src too small").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const float* s = src.Data();
-  float* d = dst.Data();
-  const int64_t plane = width * height;
-  double k[3], m[3];
-  for (int c = 0; c < 3; c++) {
-    k[c] = static_cast<double>(sd[c]) / scale;
-    m[c] = static_cast<double>(mean[c]) / scale;
-  }
-  for (int64_t y = 0; y < height; y++) {
-    float* row = d + offset + y * stride;
-    for (int c = 0; c < 3; c++) {
-      const int dc = bgr ? 2 - c : c;
-      const float* in = s + c * plane + y * width;
-      const double kc = k[c], mc = m[c];
-      for (int64_t x = 0; x < width; x++) row[x * 4 + dc] = static_cast<float>(static_cast<double>(in[x]) * kc + mc);
+template <typename T>
+void Luma(const T* data, int64_t w, int64_t h, int64_t stride, double kr, double kg, double kb, float* out) {
+  for (int64_t y = 0; y < h; y++) {
+    const T* p = data + y * stride;
+    float* o = out + y * w;
+    for (int64_t x = 0; x < w; x++, p += 4) {
+      o[x] = static_cast<float>(kr * p[0] + kg * p[1] + kb * p[2]);
     }
-    if (channels == 4) {
-      const float* in = s + 3 * plane + y * width;
-      for (int64_t x = 0; x < width; x++) row[x * 4 + 3] = in[x];
+  }
+}
+
+// (samples: Uint8Array | Uint16Array, width, height, stride, kr, kg, kb, out)
+Napi::Value LumaOfInteger(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8 || !info[0].IsTypedArray() || !info[7].IsTypedArray()) {
+    Napi::TypeError::New(env, "lumaOfInteger: bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto src = info[0].As<Napi::TypedArray>();
+  const int64_t w = I(info[1]), h = I(info[2]), stride = I(info[3]);
+  auto out = info[7].As<Napi::Float32Array>();
+  if (w < 1 || h < 1 || stride < w * 4 || static_cast<int64_t>(src.ElementLength()) < (h - 1) * stride + w * 4 ||
+      static_cast<int64_t>(out.ElementLength()) < w * h) {
+    return Fail(env, "lumaOfInteger: bad geometry"), env.Undefined();
+  }
+  const double kr = D(info[4]), kg = D(info[5]), kb = D(info[6]);
+  if (src.TypedArrayType() == napi_uint8_array) {
+    Luma(src.As<Napi::Uint8Array>().Data(), w, h, stride, kr, kg, kb, out.Data());
+  } else if (src.TypedArrayType() == napi_uint16_array) {
+    Luma(src.As<Napi::Uint16Array>().Data(), w, h, stride, kr, kg, kb, out.Data());
+  } else {
+    Napi::TypeError::New(env, "lumaOfInteger: samples must be Uint8 or Uint16").ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+int64_t Clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+void BlurRows(const float* src, float* dst, int64_t w, int64_t h, int64_t r) {
+  const double norm = 1.0 / static_cast<double>(2 * r + 1);
+  for (int64_t y = 0; y < h; y++) {
+    const float* s = src + y * w;
+    float* d = dst + y * w;
+    double sum = 0;
+    for (int64_t i = -r; i <= r; i++) sum += s[Clamp(i, 0, w - 1)];
+    for (int64_t i = 0; i < w; i++) {
+      d[i] = static_cast<float>(sum * norm);
+      sum += static_cast<double>(s[Clamp(i + r + 1, 0, w - 1)]) - static_cast<double>(s[Clamp(i - r, 0, w - 1)]);
+    }
+  }
+}
+
+void BlurColumns(const float* src, float* dst, int64_t w, int64_t h, int64_t r) {
+  const double norm = 1.0 / static_cast<double>(2 * r + 1);
+  std::vector<double> sums(static_cast<size_t>(w), 0.0);
+  for (int64_t i = -r; i <= r; i++) {
+    const float* row = src + Clamp(i, 0, h - 1) * w;
+    for (int64_t x = 0; x < w; x++) sums[x] = sums[x] + row[x];
+  }
+  for (int64_t y = 0; y < h; y++) {
+    float* d = dst + y * w;
+    const float* add = src + Clamp(y + r + 1, 0, h - 1) * w;
+    const float* sub = src + Clamp(y - r, 0, h - 1) * w;
+    for (int64_t x = 0; x < w; x++) {
+      d[x] = static_cast<float>(sums[x] * norm);
+      sums[x] = sums[x] + (static_cast<double>(add[x]) - static_cast<double>(sub[x]));
+    }
+  }
+}
+
+// `s > m ? s : m` from -infinity is the TypeScript's comparison exactly (NaN never wins), and is the form
+// the compiler turns into vector max instructions.
+template <int R>
+void MaxRowsFixed(const float* s, float* d, int64_t w) {
+  for (int64_t x = R; x < w - R; x++) {
+    float m = -INFINITY;
+    for (int k = -R; k <= R; k++) m = s[x + k] > m ? s[x + k] : m;
+    d[x] = m;
+  }
+}
+
+void MaxRows(const float* src, float* dst, int64_t w, int64_t h, int64_t r) {
+  for (int64_t y = 0; y < h; y++) {
+    const float* s = src + y * w;
+    float* d = dst + y * w;
+    // Interior pixels with the common radius unrolled; the clipped edges (and other radii) one by one.
+    const bool fixed = r == 3 && w > 2 * r;
+    if (fixed) MaxRowsFixed<3>(s, d, w);
+    for (int64_t x = 0; x < w; x++) {
+      if (fixed && x >= r && x < w - r) continue;
+      float m = -INFINITY;
+      for (int64_t k = Clamp(x - r, 0, w - 1), end = Clamp(x + r, 0, w - 1); k <= end; k++) {
+        m = s[k] > m ? s[k] : m;
+      }
+      d[x] = m;
+    }
+  }
+}
+
+void MaxColumns(const float* src, float* dst, int64_t w, int64_t h, int64_t r) {
+  for (int64_t y = 0; y < h; y++) {
+    float* d = dst + y * w;
+    const int64_t first = Clamp(y - r, 0, h - 1);
+    for (int64_t x = 0; x < w; x++) d[x] = src[first * w + x];
+    for (int64_t yy = first + 1, end = Clamp(y + r, 0, h - 1); yy <= end; yy++) {
+      const float* s = src + yy * w;
+      for (int64_t x = 0; x < w; x++) d[x] = s[x] > d[x] ? s[x] : d[x];
+    }
+  }
+}
+
+// (prev, cur, width, height, blurRadius, growRadius, low, high, out)
+Napi::Value MotionMap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 9 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[8].IsTypedArray()) {
+    Napi::TypeError::New(env, "motionMap: bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto prev = info[0].As<Napi::Float32Array>();
+  auto cur = info[1].As<Napi::Float32Array>();
+  auto out = info[8].As<Napi::Float32Array>();
+  const int64_t w = I(info[2]), h = I(info[3]), blur = I(info[4]), grow = I(info[5]);
+  const double low = D(info[6]), high = D(info[7]);
+  const int64_t n = w * h;
+  if (w < 1 || h < 1 || blur < 0 || grow < 0 || static_cast<int64_t>(prev.ElementLength()) < n ||
+      static_cast<int64_t>(cur.ElementLength()) < n || static_cast<int64_t>(out.ElementLength()) < n) {
+    return Fail(env, "motionMap: bad geometry"), env.Undefined();
+  }
+  float* a = out.Data();
+  float* b = Scratch(1, static_cast<size_t>(n)).data();
+  const float* p = prev.Data();
+  const float* c = cur.Data();
+  for (int64_t i = 0; i < n; i++) a[i] = static_cast<float>(std::fabs(static_cast<double>(c[i]) - p[i]));
+  BlurRows(a, b, w, h, blur);
+  BlurColumns(b, a, w, h, blur);
+  MaxRows(a, b, w, h, grow);
+  MaxColumns(b, a, w, h, grow);
+  const double range = high - low;
+  for (int64_t i = 0; i < n; i++) {
+    const double v = (static_cast<double>(a[i]) - low) / range;
+    a[i] = static_cast<float>(std::isnan(v) ? v : v < 0 ? 0.0 : v > 1 ? 1.0 : v);
+  }
+  return env.Undefined();
+}
+
+// (alphas: Float32Array[], motions: Float32Array[] (motions[i] belongs to alphas[i + 1]), kStatic, out)
+Napi::Value StabiliseWindow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsArray() || !info[1].IsArray() || !info[3].IsTypedArray()) {
+    Napi::TypeError::New(env, "stabiliseWindow: bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto alphas = info[0].As<Napi::Array>();
+  auto motions = info[1].As<Napi::Array>();
+  const double kStatic = D(info[2]);
+  auto out = info[3].As<Napi::Float32Array>();
+  const size_t n = out.ElementLength();
+  if (alphas.Length() < 1 || motions.Length() + 1 != alphas.Length()) {
+    return Fail(env, "stabiliseWindow: needs one motion map per alpha after the first"), env.Undefined();
+  }
+  auto plane = [&](Napi::Array list, uint32_t i, const float*& data) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        v.As<Napi::Float32Array>().ElementLength() != n) {
+      return Fail(env, "stabiliseWindow: every plane must be a Float32Array of the output's length");
+    }
+    data = v.As<Napi::Float32Array>().Data();
+    return true;
+  };
+  const float* first = nullptr;
+  if (!plane(alphas, 0, first)) return env.Undefined();
+  std::vector<const float*> a(alphas.Length()), m(alphas.Length());
+  a[0] = first;
+  for (uint32_t f = 1; f < alphas.Length(); f++) {
+    if (!plane(alphas, f, a[f]) || !plane(motions, f - 1, m[f])) return env.Undefined();
+  }
+  // Block by block (a block stays in the first-level cache), frame by frame inside a block: the same
+  // operations per pixel in the same order as the TypeScript's whole-plane passes, vectorised across pixels.
+  float* s = out.Data();
+  const size_t frames = a.size();
+  constexpr size_t kBlock = 2048;
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t end = start + kBlock < n ? start + kBlock : n;
+    for (size_t i = start; i < end; i++) s[i] = a[0][i];
+    for (size_t f = 1; f < frames; f++) {
+      const float* af = a[f];
+      const float* mf = m[f];
+      for (size_t i = start; i < end; i++) {
+        const double k = kStatic + (1 - kStatic) * static_cast<double>(mf[i]);
+        s[i] = static_cast<float>(static_cast<double>(s[i]) + k * (static_cast<double>(af[i]) - s[i]));
+      }
     }
   }
   return env.Undefined();
@@ -125,8 +380,10 @@ Napi::Value UnpackNchwToRgba(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitPixels(Napi::Env env, Napi::Object exports) {
-  exports.Set("packRgbaToNchw", Napi::Function::New(env, PackRgbaToNchw));
-  exports.Set("unpackNchwToRgba", Napi::Function::New(env, UnpackNchwToRgba));
+  exports.Set("resampleRows", Napi::Function::New(env, ResampleRows));
+  exports.Set("lumaOfInteger", Napi::Function::New(env, LumaOfInteger));
+  exports.Set("motionMap", Napi::Function::New(env, MotionMap));
+  exports.Set("stabiliseWindow", Napi::Function::New(env, StabiliseWindow));
 }
 
 }  // namespace mlxv

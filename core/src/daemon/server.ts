@@ -35,7 +35,8 @@ import { DEFAULT_LIMITS, type DaemonCore, type DaemonLog } from './daemon-core.t
 import { lazyEffectContext } from './effect-context.ts';
 import { JobManager, processAlive, type RunJobFn } from './jobs.ts';
 import { liveInstanceCount } from './frame-sessions.ts';
-import { nativeAddon, nativeLoadError, unlinkShm } from './native.ts';
+import { nativeAddon, nativeLoadError } from '../native/addon.ts';
+import { unlinkShm } from './native.ts';
 import { DEFAULT_PRE_AUTH, type PreAuthLimits } from './pre-auth.ts';
 
 export interface DaemonOptions {

@@ -7,8 +7,11 @@
  * - enlarging or same size: bilinear with half-pixel centres (the convention of ONNX Resize
  *   `half_pixel` and of sharp/OpenCV), edges clamped.
  *
- * Plain typed-array loops; the only allocations are per call (tap tables, one intermediate image, one row).
+ * The loops run in the native addon when it is built (core/native/src/pixels.cc: the same arithmetic, bit for
+ * bit, about 5x faster: packing a 1080p frame for a 1024x1024 model is the largest pixel cost of a matte frame),
+ * else in TypeScript (`resampleRowsTypeScript`).
  */
+import { nativeAddon } from '../native/addon.ts';
 
 /** An axis-aligned pixel box (integers, inside the image it refers to). */
 export interface Box {
@@ -79,10 +82,12 @@ export interface SourceImage {
   pixelStride: number;
 }
 
+type EmitRow = (y: number, row: Float32Array) => void;
+
 /**
  * Resamples `region` of `src` (channels picked by `channelOffsets`, e.g. [2,1,0] for BGR) to dstW x dstH and
- * hands each finished output row to `emit` as interleaved floats (dstW * channels). The row buffer is reused
- * between calls: copy what you need before returning.
+ * hands each finished output row to `emit` as interleaved floats (dstW * channels). The row buffer may be
+ * reused between calls: copy what you need before returning.
  */
 export function resampleRows(
   src: SourceImage,
@@ -90,11 +95,59 @@ export function resampleRows(
   region: Box,
   dstW: number,
   dstH: number,
-  emit: (y: number, row: Float32Array) => void,
+  emit: EmitRow,
 ): void {
+  const nc = checkChannels(channelOffsets);
+  const addon = nativeAddon();
+  if (!addon) {
+    resampleRowsTypeScript(src, channelOffsets, region, dstW, dstH, emit);
+    return;
+  }
+  const h = computeTaps(region.x, region.width, dstW);
+  const v = computeTaps(region.y, region.height, dstH);
+  const rowLen = dstW * nc;
+  const out = new Float32Array(dstH * rowLen);
+  addon.resampleRows(
+    src.data,
+    src.rowStride,
+    src.pixelStride,
+    Int32Array.from(channelOffsets),
+    region.x,
+    region.y,
+    region.width,
+    region.height,
+    h.index,
+    h.weight,
+    h.count,
+    h.maxTaps,
+    v.index,
+    v.weight,
+    v.count,
+    v.maxTaps,
+    dstW,
+    dstH,
+    out,
+  );
+  for (let y = 0; y < dstH; y++) emit(y, out.subarray(y * rowLen, (y + 1) * rowLen));
+}
+
+function checkChannels(channelOffsets: readonly number[]): number {
   const nc = channelOffsets.length;
   if (nc !== 1 && nc !== 3 && nc !== 4)
     throw new RangeError(`resampleRows handles 1, 3 or 4 channels, got ${nc}`);
+  return nc;
+}
+
+/** resampleRows in TypeScript: what runs without the addon, and the reference its native twin must equal. */
+export function resampleRowsTypeScript(
+  src: SourceImage,
+  channelOffsets: readonly number[],
+  region: Box,
+  dstW: number,
+  dstH: number,
+  emit: EmitRow,
+): void {
+  const nc = checkChannels(channelOffsets);
   const { data, rowStride, pixelStride } = src;
   const h = computeTaps(region.x, region.width, dstW);
   const v = computeTaps(region.y, region.height, dstH);

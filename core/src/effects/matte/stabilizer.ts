@@ -19,6 +19,7 @@
 import { SAMPLE_MAX, toFloat32, type Frame } from '../../contract/frame.ts';
 import type { Mask } from '../../runtime/mask-ops.ts';
 import { linearToSrgb } from '../../runtime/srgb.ts';
+import { nativeAddon } from '../../native/addon.ts';
 
 /** Luma differences (0..1 display-referred) below LOW count as static, above HIGH as moving. */
 const LOW = 0.025;
@@ -36,17 +37,20 @@ export const STABILIZER_PRE_ROLL = 8;
 export function lumaOf(input: Frame): Float32Array {
   // Display-referred integer samples are read as they are, 1/max folded into the weights (no float frame).
   if ((input.format === 'u8' || input.format === 'u16') && input.colorSpace === 'display') {
-    const { width: w, height: h, stride, data } = input;
-    const unit = 1 / SAMPLE_MAX[input.format];
-    const kr = 0.2126 * unit;
-    const kg = 0.7152 * unit;
-    const kb = 0.0722 * unit;
-    const out = new Float32Array(w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0, i = y * stride, o = y * w; x < w; x++, i += 4, o++) {
-        out[o] = kr * data[i]! + kg * data[i + 1]! + kb * data[i + 2]!;
-      }
-    }
+    const addon = nativeAddon();
+    if (!addon) return lumaOfIntegerTypeScript(input);
+    const out = new Float32Array(input.width * input.height);
+    const [kr, kg, kb] = integerLumaWeights(input.format);
+    addon.lumaOfInteger(
+      input.data as Uint8Array | Uint16Array,
+      input.width,
+      input.height,
+      input.stride,
+      kr,
+      kg,
+      kb,
+      out,
+    );
     return out;
   }
   const frame = toFloat32(input);
@@ -63,14 +67,49 @@ export function lumaOf(input: Frame): Float32Array {
   return out;
 }
 
+function integerLumaWeights(format: 'u8' | 'u16'): [number, number, number] {
+  const unit = 1 / SAMPLE_MAX[format];
+  return [0.2126 * unit, 0.7152 * unit, 0.0722 * unit];
+}
+
+/** lumaOf of display-referred u8/u16 samples in TypeScript (the native twin's reference). */
+export function lumaOfIntegerTypeScript(input: Frame): Float32Array {
+  if (input.format !== 'u8' && input.format !== 'u16')
+    throw new TypeError('lumaOfIntegerTypeScript: u8 or u16');
+  const { width: w, height: h, stride, data } = input;
+  const [kr, kg, kb] = integerLumaWeights(input.format);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * stride, o = y * w; x < w; x++, i += 4, o++) {
+      out[o] = kr * data[i]! + kg * data[i + 1]! + kb * data[i + 2]!;
+    }
+  }
+  return out;
+}
+
 /**
  * 0..1 motion map between two luma planes of the same size: |difference|, box blur of radius NOISE_BLUR_PX,
  * dilation (local max) of radius EDGE_GROW_PX, then the LOW..HIGH ramp. The same arithmetic as
  * runtime/mask-ops' boxBlur and dilate, bit for bit (test/engine/integer-paths.test.ts checks it), but every
  * pass walks rows, so the vertical passes read memory in order instead of striding a column at a time
- * through a 1080p plane (the stabiliser's largest cost per frame).
+ * through a 1080p plane (the stabiliser's largest cost per frame). Runs in the native addon when it is built
+ * (the same arithmetic; test/engine/native-pixels.test.ts).
  */
 export function motionMap(prev: Float32Array, cur: Float32Array, width: number, height: number): Mask {
+  const addon = nativeAddon();
+  if (!addon) return motionMapTypeScript(prev, cur, width, height);
+  const out = new Float32Array(width * height);
+  addon.motionMap(prev, cur, width, height, NOISE_BLUR_PX, EDGE_GROW_PX, LOW, HIGH, out);
+  return { width, height, data: out };
+}
+
+/** motionMap in TypeScript: what runs without the addon, and the reference its native twin must equal. */
+export function motionMapTypeScript(
+  prev: Float32Array,
+  cur: Float32Array,
+  width: number,
+  height: number,
+): Mask {
   const w = width;
   const h = height;
   const a = new Float32Array(w * h);
@@ -173,15 +212,9 @@ export class MatteStabilizer {
     if (strength <= 0) return { width: alpha.width, height: alpha.height, data: alpha.data.slice() };
 
     const kStatic = 1 - 0.95 * Math.min(1, strength);
-    const s = this.window[0]!.alpha.slice();
-    for (let w = 1; w < this.window.length; w++) {
-      const { alpha: a, motion: m } = this.window[w]!;
-      for (let i = 0; i < s.length; i++) {
-        const k = kStatic + (1 - kStatic) * m![i]!;
-        s[i] = s[i]! + k * (a[i]! - s[i]!);
-      }
-    }
-    return { width: alpha.width, height: alpha.height, data: s };
+    const alphas = this.window.map((entry) => entry.alpha);
+    const motions = this.window.slice(1).map((entry) => entry.motion!);
+    return { width: alpha.width, height: alpha.height, data: averageWindow(alphas, motions, kStatic) };
   }
 
   reset(): void {
@@ -189,4 +222,40 @@ export class MatteStabilizer {
     this.prevLuma = null;
     this.width = this.height = 0;
   }
+}
+
+/**
+ * The motion-gated average over the window, oldest first: motions[i] is the motion map of alphas[i + 1].
+ * Native when the addon is built (the same arithmetic, bit for bit).
+ */
+export function averageWindow(
+  alphas: Float32Array[],
+  motions: Float32Array[],
+  kStatic: number,
+): Float32Array {
+  const addon = nativeAddon();
+  if (addon) {
+    const out = new Float32Array(alphas[0]!.length);
+    addon.stabiliseWindow(alphas, motions, kStatic, out);
+    return out;
+  }
+  return averageWindowTypeScript(alphas, motions, kStatic);
+}
+
+/** averageWindow in TypeScript: what runs without the addon, and the reference its native twin must equal. */
+export function averageWindowTypeScript(
+  alphas: Float32Array[],
+  motions: Float32Array[],
+  kStatic: number,
+): Float32Array {
+  const s = alphas[0]!.slice();
+  for (let w = 1; w < alphas.length; w++) {
+    const a = alphas[w]!;
+    const m = motions[w - 1]!;
+    for (let i = 0; i < s.length; i++) {
+      const k = kStatic + (1 - kStatic) * m[i]!;
+      s[i] = s[i]! + k * (a[i]! - s[i]!);
+    }
+  }
+  return s;
 }
