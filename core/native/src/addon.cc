@@ -1,10 +1,11 @@
 // mlxv_native: shared memory regions and the hot pixel loops for the mlxvideo core.
-// JS side: core/src/daemon/native.ts (typed wrapper, TypeScript fallbacks for the pixel loops).
+// JS side: core/src/native/addon.ts (loader and types); daemon/native.ts wraps shared memory.
 #include "native.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mlxv::InitShm(env, exports);
   mlxv::InitPixels(env, exports);
+  mlxv::InitPlanes(env, exports);
   return exports;
 }
 

@@ -5,4 +5,5 @@
 namespace mlxv {
 void InitShm(Napi::Env env, Napi::Object exports);
 void InitPixels(Napi::Env env, Napi::Object exports);
+void InitPlanes(Napi::Env env, Napi::Object exports);
 }  // namespace mlxv

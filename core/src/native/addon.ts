@@ -66,6 +66,17 @@ export interface NativeAddon {
   ): void;
   /** matte's window average: motions[i] is the motion map of alphas[i + 1]. */
   stabiliseWindow(alphas: Float32Array[], motions: Float32Array[], kStatic: number, out: Float32Array): void;
+  /**
+   * Interleaved RGBA u16 -> G, B, R, A planes (ffmpeg's gbrap16le), on libuv's thread pool. Neither array
+   * may be transferred or detached before the promise settles.
+   */
+  rgbaToGbrapPlanes(
+    src: Uint16Array,
+    width: number,
+    height: number,
+    stride: number,
+    dst: Uint16Array,
+  ): Promise<void>;
 }
 
 export const NATIVE_ADDON_PATH = join(repoRoot, 'build/Release/mlxv_native.node');
