@@ -17,6 +17,8 @@ import {
   computeTaps,
   resampleRows,
   resampleRowsTypeScript,
+  resampleToPlanes,
+  writePlanes,
   type Box,
   type SourceImage,
 } from '../../core/src/runtime/resample.ts';
@@ -92,6 +94,31 @@ describe.runIf(addon)('native resampling equals the TypeScript, bit for bit', ()
       }
     });
   }
+
+  it.each(cases)(
+    'into normalised tensor planes (letterboxed, BGR): %s',
+    (_name, sw, sh, pad, region, w, h) => {
+      const rowStride = sw * 4 + pad;
+      const src = { data: sources.u8(rowStride * sh, sw + h), rowStride, pixelStride: 4 };
+      // The tensor is larger than the output and the output sits off its corner, as when letterboxed.
+      const tensorW = w + 5;
+      const plane = tensorW * (h + 3);
+      const target = (data: Float32Array) => ({
+        data,
+        plane,
+        width: tensorW,
+        x0: 2,
+        y0: 3,
+        scale: Float32Array.of(1 / 255 / 0.229, 1 / 255 / 0.224, 1 / 255 / 0.225),
+        bias: Float32Array.of(-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225),
+      });
+      const native = new Float32Array(3 * plane).fill(-7);
+      resampleToPlanes(src, [2, 1, 0], region, w, h, target(native));
+      const reference = new Float32Array(3 * plane).fill(-7);
+      resampleRowsTypeScript(src, [2, 1, 0], region, w, h, writePlanes(target(reference), 3, w));
+      expectBitEqual(native, reference);
+    },
+  );
 
   it('a real photo packed at the ISNet size and its mask resized back', async () => {
     const { data, info } = await sharp(path.resolve('test/fixtures/astronaut-256.png'))

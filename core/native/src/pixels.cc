@@ -93,9 +93,17 @@ void ResampleHorizontal(const T* data, int64_t rowStride, int64_t pixelStride, c
   }
 }
 
+// Where finished rows go when the caller wants a model tensor's planes (NCHW) instead of interleaved rows:
+// tensor[c * plane + (y0 + y) * width + x0 + x] = value * scale[c] + bias[c], as runtime/tensor.ts does.
+struct PlanarTarget {
+  const float* scale;
+  const float* bias;
+  int64_t plane, width, x0, y0;
+};
+
 template <typename T>
 void Resample(const T* data, int64_t rowStride, int64_t pixelStride, const int32_t* off, int nc, int64_t regionY,
-              int64_t regionH, const Taps& h, const Taps& v, float* out) {
+              int64_t regionH, const Taps& h, const Taps& v, float* out, const PlanarTarget* planar) {
   const int64_t dstW = h.length;
   const int64_t rowLen = dstW * nc;
   std::vector<uint8_t> used(static_cast<size_t>(regionH), 0);
@@ -107,8 +115,9 @@ void Resample(const T* data, int64_t rowStride, int64_t pixelStride, const int32
   if (nc == 1) ResampleHorizontal<T, 1>(data, rowStride, pixelStride, off, regionY, regionH, used, h, tmp);
   if (nc == 3) ResampleHorizontal<T, 3>(data, rowStride, pixelStride, off, regionY, regionH, used, h, tmp);
   if (nc == 4) ResampleHorizontal<T, 4>(data, rowStride, pixelStride, off, regionY, regionH, used, h, tmp);
+  float* planarRow = planar ? Scratch(2, static_cast<size_t>(rowLen)).data() : nullptr;
   for (int64_t y = 0; y < v.length; y++) {
-    float* row = out + y * rowLen;
+    float* row = planar ? planarRow : out + y * rowLen;
     const int64_t base = y * v.maxTaps;
     const int64_t n = v.count[y];
     // The first tap starts from 0 exactly as the TypeScript's zero-filled row does (0 + t * w).
@@ -126,11 +135,20 @@ void Resample(const T* data, int64_t rowStride, int64_t pixelStride, const int32
     if (n == 0) {
       for (int64_t i = 0; i < rowLen; i++) row[i] = 0;
     }
+    if (planar) {
+      for (int c = 0; c < nc; c++) {
+        float* dst = out + c * planar->plane + (planar->y0 + y) * planar->width + planar->x0;
+        const double k = planar->scale[c], b = planar->bias[c];
+        for (int64_t x = 0; x < dstW; x++) dst[x] = static_cast<float>(static_cast<double>(row[x * nc + c]) * k + b);
+      }
+    }
   }
 }
 
 // (src, rowStride, pixelStride, offsets: Int32Array, regionX, regionY, regionW, regionH,
-//  hIndex, hWeight, hCount, hMaxTaps, vIndex, vWeight, vCount, vMaxTaps, dstW, dstH, out)
+//  hIndex, hWeight, hCount, hMaxTaps, vIndex, vWeight, vCount, vMaxTaps, dstW, dstH, out
+//  [, scaleAndBias: Float32Array (nc scales, then nc biases), plane, width, x0, y0])
+// Without the optional tail `out` gets interleaved rows; with it, `out` is a tensor's planes (PlanarTarget).
 Napi::Value ResampleRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 19 || !info[0].IsTypedArray() || !info[3].IsTypedArray() || !info[18].IsTypedArray()) {
@@ -148,9 +166,20 @@ Napi::Value ResampleRows(const Napi::CallbackInfo& info) {
   if (rowStride < 0 || pixelStride < 1 || rx < 0 || ry < 0 || rw < 1 || rh < 1 || dstW < 1 || dstH < 1) {
     return Fail(env, "resampleRows: bad geometry"), env.Undefined();
   }
-  if (static_cast<int64_t>(out.ElementLength()) < dstW * dstH * nc) {
+  PlanarTarget target{};
+  const bool planar = info.Length() >= 24 && info[19].IsTypedArray();
+  if (planar) {
+    auto affine = info[19].As<Napi::Float32Array>();
+    target = {affine.Data(), affine.Data() + nc, I(info[20]), I(info[21]), I(info[22]), I(info[23])};
+    if (static_cast<int64_t>(affine.ElementLength()) < 2 * nc || target.x0 < 0 || target.y0 < 0 ||
+        target.x0 + dstW > target.width || (target.y0 + dstH) * target.width > target.plane ||
+        static_cast<int64_t>(out.ElementLength()) < nc * target.plane) {
+      return Fail(env, "resampleRows: the planes do not hold the output"), env.Undefined();
+    }
+  } else if (static_cast<int64_t>(out.ElementLength()) < dstW * dstH * nc) {
     return Fail(env, "resampleRows: out is too small"), env.Undefined();
   }
+  const PlanarTarget* planes = planar ? &target : nullptr;
   int32_t maxOffset = 0;
   for (int c = 0; c < nc; c++) {
     if (offsets[c] < 0 || offsets[c] >= pixelStride) return Fail(env, "resampleRows: bad channel offset"), env.Undefined();
@@ -167,13 +196,13 @@ Napi::Value ResampleRows(const Napi::CallbackInfo& info) {
   const int32_t* off = offsets.Data();
   switch (src.TypedArrayType()) {
     case napi_uint8_array:
-      Resample(src.As<Napi::Uint8Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data());
+      Resample(src.As<Napi::Uint8Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data(), planes);
       break;
     case napi_uint16_array:
-      Resample(src.As<Napi::Uint16Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data());
+      Resample(src.As<Napi::Uint16Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data(), planes);
       break;
     case napi_float32_array:
-      Resample(src.As<Napi::Float32Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data());
+      Resample(src.As<Napi::Float32Array>().Data(), rowStride, pixelStride, off, nc, ry, rh, h, v, out.Data(), planes);
       break;
     default:
       Napi::TypeError::New(env, "resampleRows: samples must be Uint8, Uint16 or Float32").ThrowAsJavaScriptException();

@@ -19,7 +19,11 @@ export interface NativeAddon {
   shmOpen(name: string, bytes: number): ArrayBuffer;
   shmUnmap(buffer: ArrayBuffer): void;
   shmUnlink(name: string): boolean;
-  /** runtime/resample.ts' resampleRows over the whole output at once (tap tables from its computeTaps). */
+  /**
+   * runtime/resample.ts' resampleRows over the whole output at once (tap tables from its computeTaps):
+   * interleaved rows into `out`, or with `scaleAndBias` (nc scales, then nc biases) into a tensor's planes,
+   * out[c * plane + (y0 + y) * width + x0 + x] = value * scale[c] + bias[c].
+   */
   resampleRows(
     src: SampleArray,
     rowStride: number,
@@ -40,6 +44,11 @@ export interface NativeAddon {
     dstW: number,
     dstH: number,
     out: Float32Array,
+    scaleAndBias?: Float32Array,
+    plane?: number,
+    width?: number,
+    x0?: number,
+    y0?: number,
   ): void;
   /** kr * R + kg * G + kb * B of integer RGBA samples, one float per pixel. */
   lumaOfInteger(

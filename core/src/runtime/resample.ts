@@ -131,6 +131,81 @@ export function resampleRows(
   for (let y = 0; y < dstH; y++) emit(y, out.subarray(y * rowLen, (y + 1) * rowLen));
 }
 
+/** Where resampleToPlanes writes: tensor[c * plane + (y0 + y) * width + x0 + x] = value * scale[c] + bias[c]. */
+export interface PlanesTarget {
+  data: Float32Array;
+  plane: number;
+  width: number;
+  x0: number;
+  y0: number;
+  scale: Float32Array;
+  bias: Float32Array;
+}
+
+/**
+ * resampleRows straight into a model tensor's planes (NCHW) with the per-channel normalisation applied, in
+ * one native call when the addon is built (no interleaved rows handed back to JavaScript).
+ */
+export function resampleToPlanes(
+  src: SourceImage,
+  channelOffsets: readonly number[],
+  region: Box,
+  dstW: number,
+  dstH: number,
+  target: PlanesTarget,
+): void {
+  const nc = checkChannels(channelOffsets);
+  const addon = nativeAddon();
+  if (!addon) {
+    resampleRowsTypeScript(src, channelOffsets, region, dstW, dstH, writePlanes(target, nc, dstW));
+    return;
+  }
+  const h = computeTaps(region.x, region.width, dstW);
+  const v = computeTaps(region.y, region.height, dstH);
+  const affine = new Float32Array(2 * nc);
+  affine.set(target.scale.subarray(0, nc));
+  affine.set(target.bias.subarray(0, nc), nc);
+  addon.resampleRows(
+    src.data,
+    src.rowStride,
+    src.pixelStride,
+    Int32Array.from(channelOffsets),
+    region.x,
+    region.y,
+    region.width,
+    region.height,
+    h.index,
+    h.weight,
+    h.count,
+    h.maxTaps,
+    v.index,
+    v.weight,
+    v.count,
+    v.maxTaps,
+    dstW,
+    dstH,
+    target.data,
+    affine,
+    target.plane,
+    target.width,
+    target.x0,
+    target.y0,
+  );
+}
+
+/** The row consumer that writes normalised planes (what the native planar target does). */
+export function writePlanes(target: PlanesTarget, nc: number, dstW: number): EmitRow {
+  const { data, plane, width, x0, y0, scale, bias } = target;
+  return (y, row) => {
+    for (let c = 0; c < nc; c++) {
+      const base = c * plane + (y0 + y) * width + x0;
+      const k = scale[c]!;
+      const b = bias[c]!;
+      for (let x = 0; x < dstW; x++) data[base + x] = row[x * nc + c]! * k + b;
+    }
+  };
+}
+
 function checkChannels(channelOffsets: readonly number[]): number {
   const nc = channelOffsets.length;
   if (nc !== 1 && nc !== 3 && nc !== 4)

@@ -6,7 +6,7 @@
  */
 import { createFrame, toFloat32, SAMPLE_MAX, type Frame, type F32Frame } from '../effects/frame.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { resampleRows, type Box } from './resample.ts';
+import { resampleRows, resampleToPlanes, writePlanes, type Box } from './resample.ts';
 import { srgbEncode } from './srgb.ts';
 
 export type { Box } from './resample.ts';
@@ -172,30 +172,25 @@ export function frameToTensor(input: Frame, spec: TensorInputSpec, options: Pack
   const toDisplay = frame.colorSpace === 'linear';
   const cx = content.x;
   const cw = content.width;
-  resampleRows(
-    { data: frame.data, rowStride: frame.stride, pixelStride: 4 },
-    offsets,
-    region,
-    cw,
-    content.height,
-    (y, row) => {
+  const source = { data: frame.data, rowStride: frame.stride, pixelStride: 4 };
+  const planes = { data, plane, width, x0: cx, y0: content.y, scale: a, bias: b };
+  if (spec.layout === 'NCHW' && !toDisplay) {
+    // The common case (an RGB model input): resampled and normalised into the planes in one pass.
+    resampleToPlanes(source, offsets, region, cw, content.height, planes);
+  } else {
+    const toPlanes = writePlanes(planes, nc, cw);
+    resampleRows(source, offsets, region, cw, content.height, (y, row) => {
       const ty = y + content.y;
       if (toDisplay) encodeSrgbRow(row, nc);
-      if (spec.layout === 'NCHW') {
-        for (let c = 0; c < nc; c++) {
-          const base = c * plane + ty * width + cx;
-          const ac = a[c]!;
-          const bc = b[c]!;
-          for (let x = 0; x < cw; x++) data[base + x] = row[x * nc + c]! * ac + bc;
-        }
-      } else {
+      if (spec.layout === 'NCHW') toPlanes(y, row);
+      else {
         const base = (ty * width + cx) * nc;
         for (let x = 0; x < cw; x++) {
           for (let c = 0; c < nc; c++) data[base + x * nc + c] = row[x * nc + c]! * a[c]! + b[c]!;
         }
       }
-    },
-  );
+    });
+  }
 
   return {
     data,
