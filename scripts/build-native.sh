@@ -5,4 +5,8 @@ cd "$(dirname "$0")/.."
 # cmake-js downloads Node's headers unless nodedir names local ones; there is no internet in CI, and
 # Debian's nodejs ships them in /usr/include/node.
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
-npx cmake-js compile --directory . --out build --log-level warn "$@"
+# MLXV_ADDON_ONLY=1 (npm install's postinstall) builds the addon alone; otherwise every target. Passed every
+# time, so one build folder switches between the two.
+addon_only=OFF
+if [ "${MLXV_ADDON_ONLY:-0}" = 1 ]; then addon_only=ON; fi
+npx cmake-js compile --directory . --out build --log-level warn --CDMLXV_ADDON_ONLY=$addon_only "$@"
