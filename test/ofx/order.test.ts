@@ -116,7 +116,10 @@ describe('OFX: IsIdentity and render order', () => {
         expect(maxDiff(outputs.backward![t]!, outputs.forward![t]!), `${fx.id} frame ${t} backward`).toBe(0);
         expect(maxDiff(outputs.shuffle![t]!, outputs.forward![t]!), `${fx.id} frame ${t} shuffled`).toBe(0);
       }
-    });
+      // Three orders of a sequential effect re-render its pre-roll for every out-of-order frame: depth (its
+      // models run at their own size whatever the frame's) takes ~95 s alone on 2 cores, and over 240 s
+      // while other test files share the cores.
+    }, 600_000);
   }
 
   it('matte: the sequence really carries state (frame 9 alone differs from frame 9 after 0..8)', async () => {
