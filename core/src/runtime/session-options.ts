@@ -10,8 +10,11 @@
  *
  * Spinning: onnxruntime's pool threads busy-wait between parallel sections by default. Inside a job they
  * share the cores with the ffmpeg decoder/encoder and the effect's own pixel work, so spinning burns the CPU
- * those need; ortSpinning() picks the setting (MLXV_ORT_SPIN=0|1 overrides), and `npm run bench engine`
- * reports the bare and in-job session.run under it.
+ * those need, yet without it a waiting thread sleeps and wakes late. On by default: alternating runs of a
+ * 1080p matte (isnet) job in one sitting on 2 cores gave no consistent winner (spinning off 1880-2100 ms per
+ * frame, on 1910-1960; session.run alone 1500-2170 either way, the machine's own noise), and session.run
+ * alone was steadier with it on (docs/engine.md). MLXV_ORT_SPIN=0|1 overrides; `npm run bench engine` times
+ * the bare session.run under both settings and reports the job against the faster one too.
  */
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -29,13 +32,17 @@ export function ortSpinning(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 const SPIN_BY_DEFAULT = true;
 
-export function productSessionOptions(provider: string): InferenceSession.SessionOptions {
+/** `spin` defaults to the product's setting; the bench passes the other one to time both. */
+export function productSessionOptions(
+  provider: string,
+  spin: boolean = ortSpinning(),
+): InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     intraOpNumThreads: intraOpThreads(),
     interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: ortSpinning() ? '1' : '0' } } },
+    extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
   };
 }
