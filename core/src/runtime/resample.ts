@@ -11,7 +11,7 @@
  * bit, about 5x faster: packing a 1080p frame for a 1024x1024 model is the largest pixel cost of a matte frame),
  * else in TypeScript (`resampleRowsTypeScript`).
  */
-import { nativeAddon } from '../native/addon.ts';
+import { nativeAddon, type NativeAddon } from '../native/addon.ts';
 
 /** An axis-aligned pixel box (integers, inside the image it refers to). */
 export interface Box {
@@ -84,52 +84,32 @@ export interface SourceImage {
 
 type EmitRow = (y: number, row: Float32Array) => void;
 
-/**
- * Resamples `region` of `src` (channels picked by `channelOffsets`, e.g. [2,1,0] for BGR) to dstW x dstH and
- * hands each finished output row to `emit` as interleaved floats (dstW * channels). The row buffer may be
- * reused between calls: copy what you need before returning.
- */
-export function resampleRows(
+type ResampleRows = (
   src: SourceImage,
   channelOffsets: readonly number[],
   region: Box,
   dstW: number,
   dstH: number,
   emit: EmitRow,
-): void {
+) => void;
+
+/**
+ * Resamples `region` of `src` (channels picked by `channelOffsets`, e.g. [2,1,0] for BGR) to dstW x dstH and
+ * hands each finished output row to `emit` as interleaved floats (dstW * channels). The row buffer may be
+ * reused between calls: copy what you need before returning.
+ */
+export const resampleRows: ResampleRows = (src, channelOffsets, region, dstW, dstH, emit) => {
   const nc = checkChannels(channelOffsets);
   const addon = nativeAddon();
   if (!addon) {
     resampleRowsTypeScript(src, channelOffsets, region, dstW, dstH, emit);
     return;
   }
-  const h = computeTaps(region.x, region.width, dstW);
-  const v = computeTaps(region.y, region.height, dstH);
   const rowLen = dstW * nc;
   const out = new Float32Array(dstH * rowLen);
-  addon.resampleRows(
-    src.data,
-    src.rowStride,
-    src.pixelStride,
-    Int32Array.from(channelOffsets),
-    region.x,
-    region.y,
-    region.width,
-    region.height,
-    h.index,
-    h.weight,
-    h.count,
-    h.maxTaps,
-    v.index,
-    v.weight,
-    v.count,
-    v.maxTaps,
-    dstW,
-    dstH,
-    out,
-  );
+  resampleNative(addon, src, channelOffsets, region, dstW, dstH, out);
   for (let y = 0; y < dstH; y++) emit(y, out.subarray(y * rowLen, (y + 1) * rowLen));
-}
+};
 
 /** Where resampleToPlanes writes: tensor[c * plane + (y0 + y) * width + x0 + x] = value * scale[c] + bias[c]. */
 export interface PlanesTarget {
@@ -160,11 +140,26 @@ export function resampleToPlanes(
     resampleRowsTypeScript(src, channelOffsets, region, dstW, dstH, writePlanes(target, nc, dstW));
     return;
   }
+  resampleNative(addon, src, channelOffsets, region, dstW, dstH, target.data, target);
+}
+
+/** One call into the addon: interleaved rows into `out`, or a tensor's planes when `planes` is given. */
+function resampleNative(
+  addon: NativeAddon,
+  src: SourceImage,
+  channelOffsets: readonly number[],
+  region: Box,
+  dstW: number,
+  dstH: number,
+  out: Float32Array,
+  planes?: PlanesTarget,
+): void {
+  const nc = channelOffsets.length;
   const h = computeTaps(region.x, region.width, dstW);
   const v = computeTaps(region.y, region.height, dstH);
-  const affine = new Float32Array(2 * nc);
-  affine.set(target.scale.subarray(0, nc));
-  affine.set(target.bias.subarray(0, nc), nc);
+  const affine = planes
+    ? Float32Array.of(...planes.scale.subarray(0, nc), ...planes.bias.subarray(0, nc))
+    : undefined;
   addon.resampleRows(
     src.data,
     src.rowStride,
@@ -184,12 +179,12 @@ export function resampleToPlanes(
     v.maxTaps,
     dstW,
     dstH,
-    target.data,
+    out,
     affine,
-    target.plane,
-    target.width,
-    target.x0,
-    target.y0,
+    planes?.plane,
+    planes?.width,
+    planes?.x0,
+    planes?.y0,
   );
 }
 
@@ -214,14 +209,7 @@ function checkChannels(channelOffsets: readonly number[]): number {
 }
 
 /** resampleRows in TypeScript: what runs without the addon, and the reference its native twin must equal. */
-export function resampleRowsTypeScript(
-  src: SourceImage,
-  channelOffsets: readonly number[],
-  region: Box,
-  dstW: number,
-  dstH: number,
-  emit: EmitRow,
-): void {
+export const resampleRowsTypeScript: ResampleRows = (src, channelOffsets, region, dstW, dstH, emit) => {
   const nc = checkChannels(channelOffsets);
   const { data, rowStride, pixelStride } = src;
   const h = computeTaps(region.x, region.width, dstW);
@@ -301,4 +289,4 @@ export function resampleRowsTypeScript(
     }
     emit(y, row);
   }
-}
+};
