@@ -127,13 +127,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       inputNames: s.inputNames,
       outputNames: s.outputNames,
       stats,
-      run(feeds) {
+      run(feeds, outputs) {
         // Runs on one session are serialised: onnxruntime sessions are not meant for concurrent run() calls,
         // and the stats then measure pure inference time, not time spent queueing.
         const result = tail.then(async () => {
           const t0 = performance.now();
           try {
-            return await s.run(feeds);
+            return await (outputs ? s.run(feeds, [...outputs]) : s.run(feeds));
           } finally {
             stats.inferenceMs += performance.now() - t0;
             stats.runs++;

@@ -32,7 +32,9 @@ export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
 export const CLIP_SIZE = 224;
 
 /** What the encoders need of a session (a LoadedSession, or a bare onnxruntime session). */
-export type EncoderSession = Pick<LoadedSession, 'run' | 'inputNames' | 'outputNames'>;
+export type EncoderSession = Pick<LoadedSession, 'inputNames' | 'outputNames'> & {
+  run(feeds: Record<string, Tensor>): Promise<InferenceSession.OnnxValueMapType>;
+};
 
 export interface ClipEncoders {
   image: EncoderSession;
