@@ -37,11 +37,13 @@ export async function estimateFlow(rife: LoadedSession, from: Frame, to: Frame):
   const pw = paddedSize(from.width);
   const ph = paddedSize(from.height);
   const n = pw * ph;
-  const res = await rife.run({
+  const feeds = {
     in0: new Tensor('float32', padToPlanar(from, pw, ph), [1, 3, ph, pw]),
     in1: new Tensor('float32', padToPlanar(to, pw, ph), [1, 3, ph, pw]),
     in2: new Tensor('float32', new Float32Array(n).fill(0.5), [1, 1, ph, pw]),
-  });
+  };
+  // Only the flow: the interpolated frame (the graph's other output) would be copied to JS for nothing.
+  const res = await rife.run(feeds, [FINAL_FLOW]);
   const f = res[FINAL_FLOW]!.data as Float32Array;
   const data = new Float32Array(2 * n);
   for (let i = 0; i < 2 * n; i++) data[i] = f[i]! - f[2 * n + i]!;
