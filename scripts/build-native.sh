@@ -9,4 +9,10 @@ if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then
 # time, so one build folder switches between the two.
 addon_only=OFF
 if [ "${MLXV_ADDON_ONLY:-0}" = 1 ]; then addon_only=ON; fi
+# `cmake-js compile` does not re-run CMake on a configured folder, so a switch (npm install's addon-only
+# build, then the full build of npm test) reconfigures explicitly.
+cached=$(grep -s '^MLXV_ADDON_ONLY:BOOL=' build/CMakeCache.txt | cut -d= -f2 || true)
+if [ -n "$cached" ] && [ "$cached" != "$addon_only" ]; then
+  npx cmake-js configure --directory . --out build --log-level warn --CDMLXV_ADDON_ONLY=$addon_only "$@"
+fi
 npx cmake-js compile --directory . --out build --log-level warn --CDMLXV_ADDON_ONLY=$addon_only "$@"

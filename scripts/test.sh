@@ -18,4 +18,5 @@ npx tsc -p plugin-aftereffects/cep/jsx/tsconfig.json
 npx tsc -p test/panels/tsconfig.check.json --noEmit
 if [ -f CMakeLists.txt ]; then bash scripts/build-native.sh; fi
 npx vitest run
-if [ -f build/CTestTestfile.cmake ]; then (cd build && ctest --output-on-failure); fi
+# --no-tests=error: a build folder configured without the OFX targets must fail here, not pass with 0 tests.
+if [ -f build/CTestTestfile.cmake ]; then (cd build && ctest --output-on-failure --no-tests=error); fi
