@@ -3,7 +3,8 @@
  * product uses the addon when it is built and the TypeScript when it is not, so both must render the same
  * pixels. Covered: resampling (area down, bilinear up, mixed, 1/3/4 channels, BGR order, padded rows, a
  * region of the source; u8, u16 and f32 samples; a real photo at the ISNet packing sizes), the stabiliser's
- * luma (u8 and u16), motion map (planes narrower than the filter radii too) and window average; bad
+ * luma (u8 and u16), motion map (planes narrower than the filter radii too) and window average; matte's
+ * rgba-straight compose (u8 and u16, alpha rounding ties and out-of-range alpha); bad
  * geometry refused instead of reading outside the buffer; the addon loading in a worker thread, where the
  * engine runs effects.
  */
@@ -11,7 +12,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { frameOver } from '../../core/src/contract/frame.ts';
+import { createFrame, frameOver } from '../../core/src/contract/frame.ts';
+import { composeOutput, composeStraightTypeScript } from '../../core/src/effects/matte/compose.ts';
 import { NATIVE_ADDON_PATH, nativeAddon } from '../../core/src/native/addon.ts';
 import {
   computeTaps,
@@ -223,6 +225,33 @@ describe.runIf(addon)('native matte stabiliser equals the TypeScript, bit for bi
         new Float32Array(3),
       ),
     ).toThrow(/Float32Array of the output's length/);
+  });
+});
+
+describe.runIf(addon)('native matte compose equals the TypeScript, bit for bit', () => {
+  it('rgba-straight from u8 and u16 with padded rows; alpha at 0, 1, outside 0..1 and near rounding ties', () => {
+    for (const format of ['u8', 'u16'] as const) {
+      const w = 41;
+      const h = 17;
+      const stride = w * 4 + 8;
+      const max = format === 'u8' ? 256 : 65536;
+      const values = noise(stride * h, 31).map((v) => Math.floor(v * max));
+      const data = format === 'u8' ? Uint8Array.from(values) : Uint16Array.from(values);
+      const frame = { ...frameOver(w, h, format, 'display', data as never), stride };
+      const special = [0, 1, -0.25, 1.5, 0.5 / 65535, 1.5 / 65535, 32767.5 / 65535, 1 - 0.5 / 65535];
+      const a = Float32Array.from(noise(w * h, 32), (v, i) => (i < special.length ? special[i]! : v));
+      const alpha = { width: w, height: h, data: a };
+      const native = createFrame(w, h, 'u16', 'display');
+      addon!.composeStraight16(frame.data, w, h, stride, a, native.data);
+      const twin = createFrame(w, h, 'u16', 'display');
+      composeStraightTypeScript(frame, alpha, twin);
+      expect(native.data).toEqual(twin.data);
+      // And what the product calls (composeOutput dispatches to the addon) gives the same.
+      expect(composeOutput(frame, alpha, 'rgba-straight', { color: [0, 0, 0, 0] }).data).toEqual(twin.data);
+    }
+    expect(() =>
+      addon!.composeStraight16(new Uint8Array(16), 2, 2, 8, new Float32Array(3), new Uint16Array(16)),
+    ).toThrow(/bad geometry/);
   });
 });
 

@@ -94,7 +94,20 @@ export const modelManifestSchema = z.object({
       std: z.array(z.number()),
     }),
   }),
+  /** The graph outputs the product reads. */
   outputs: z.array(z.string()).min(1),
+  /**
+   * How the graph is prepared for onnxruntime at load (models/prepare-graph.ts); the file and its hash stay
+   * the upstream's. pruneToOutputs: drop what feeds only outputs not listed in `outputs`. widenFloat16OnCpu:
+   * float16-stored weights become float32 on the CPU provider.
+   */
+  prepare: z
+    .object({
+      pruneToOutputs: z.boolean().optional(),
+      widenFloat16OnCpu: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
   /**
    * A test fixture (weights without a usable licence or trained on data we may not ship): tests resolve it,
    * `mlxv models list` hides it unless asked (--all), no effect offers it.

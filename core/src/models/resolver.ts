@@ -185,7 +185,7 @@ export function createModelResolver(options: ModelResolverOptions = {}): ModelMa
     else found = await resolve(m.id, opts); // runs the sources; the new cache file is verified and marked
     const result = await readVerifiedFile(found.path, expectedOf(m), { markerDir });
     if (!result.ok) throw mismatch(m, found.path, result, found.from === 'explicit' ? 'explicit' : 'cache');
-    return { ...found, bytes: result.data };
+    return { ...found, bytes: result.data, manifest: m };
   }
 
   return {

@@ -1,6 +1,8 @@
 /**
  * Model supply interfaces (DESIGN.md "Models"). Manifests live in models/manifests/<id>.json at the repo root.
  */
+import type { PreparedModelFacts } from './prepare-graph.ts';
+
 export interface ResolvedModel {
   id: string;
   /** Absolute path of the verified ONNX file. */
@@ -13,6 +15,8 @@ export interface ResolvedModel {
 /** A resolved model with the bytes that were checked: build the session from these, not from `path`. */
 export interface LoadedModel extends ResolvedModel {
   bytes: Uint8Array;
+  /** The manifest facts the session manager prepares the graph from (prepare-graph.ts); absent for fakes. */
+  manifest?: PreparedModelFacts;
 }
 
 export interface ModelResolver {

@@ -61,6 +61,18 @@ export interface NativeAddon {
     kb: number,
     out: Float32Array,
   ): void;
+  /**
+   * matte's rgba-straight compose from display-referred integer RGBA (effects/matte/compose.ts): colour
+   * widened to 16 bits, alpha (0..1) rounded to 0..65535, into `out` (width * height * 4, no padding).
+   */
+  composeStraight16(
+    samples: Uint8Array | Uint16Array,
+    width: number,
+    height: number,
+    stride: number,
+    alpha: Float32Array,
+    out: Uint16Array,
+  ): void;
   /** matte's motion map (effects/matte/stabilizer.ts), written into `out`. */
   motionMap(
     prev: Float32Array,

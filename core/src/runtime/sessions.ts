@@ -15,6 +15,7 @@ import type {
 import { isProcessWideFailure, precheckProvider, providerChain } from './providers.ts';
 import { NoProviderError } from './errors.ts';
 import { productSessionOptions } from './session-options.ts';
+import { prepareGraph } from '../models/prepare-graph.ts';
 
 export { NoProviderError } from './errors.ts';
 
@@ -90,6 +91,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       explicitPath: options.modelPaths?.[modelId],
       signal: options.signal,
     });
+    // The graph each provider gets (models/prepare-graph.ts), rewritten at most once per provider kind.
+    const prepared = new Map<boolean, Uint8Array>();
+    const preparedFor = (p: ExecutionProviderName): Uint8Array => {
+      if (!model.manifest) return model.bytes;
+      const onCpu = p === 'cpu';
+      let bytes = prepared.get(onCpu);
+      if (!bytes) {
+        bytes = prepareGraph(model.bytes, model.manifest, p);
+        prepared.set(onCpu, bytes);
+      }
+      return bytes;
+    };
     const attempts: ProviderAttempt[] = [];
     let session: ort.InferenceSession | undefined;
     let provider: ExecutionProviderName | undefined;
@@ -100,7 +113,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         continue;
       }
       try {
-        session = await create(model.bytes, p);
+        session = await create(preparedFor(p), p);
         provider = p;
         attempts.push({ provider: p, ok: true });
         break;
