@@ -53,6 +53,8 @@ export interface PackOptions {
   padValue?: number;
   /** Reuse this buffer (length must match) to avoid an allocation per frame. */
   out?: Float32Array;
+  /** Like `out` when its length matches, else ignored (a new buffer). Every sample is written either way. */
+  reuse?: Float32Array;
 }
 
 function channelOffsets(channels: TensorInputSpec['channels']): number[] {
@@ -139,7 +141,7 @@ export function frameToTensor(input: Frame, spec: TensorInputSpec, options: Pack
   if (options.out && options.out.length !== length) {
     throw new RangeError(`out buffer has ${options.out.length} floats, the tensor needs ${length}`);
   }
-  const data = options.out ?? new Float32Array(length);
+  const data = options.out ?? (options.reuse?.length === length ? options.reuse : new Float32Array(length));
 
   // value' = (value * scale - mean) / std  ==  value * a[c] + b[c]
   const { scale, mean, std } = spec.normalize;

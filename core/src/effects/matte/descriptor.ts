@@ -264,15 +264,18 @@ async function createMatteProcessor(ctx: EffectContext): Promise<Processor<Matte
       let alpha = await rawMatte(frame, p);
       if (p.threshold !== 0.5 || p.softness !== 0.5) alpha = levels(alpha, p.threshold, p.softness);
       // Stabilise the model's signal; choke and feather are deterministic functions of it.
-      alpha = stabilizer.apply(frame, alpha, p.stabilize);
-      alpha = choke(alpha, p.choke);
+      const stable = stabilizer.apply(frame, alpha, p.stabilize);
+      alpha = choke(stable, p.choke);
       // Three box passes ~ a Gaussian of sigma ~ feather/2: the edge ramp is about 2 x feather wide.
       if (p.feather > 0) alpha = boxBlur(alpha, Math.max(1, Math.round(p.feather / 2)), 3);
       const plateFrame = bg ? await bg.next(frame.width, frame.height) : null;
-      return composeOutput(frame, alpha, p.output as OutputMode, {
+      const out = composeOutput(frame, alpha, p.output as OutputMode, {
         color: p.background as Rgba,
         plate: plateFrame,
       });
+      // The composed frame holds its own samples: the stabilised plane is written again next frame.
+      stabilizer.recycle(stable);
+      return out;
     },
     reset() {
       recentDetections = [];

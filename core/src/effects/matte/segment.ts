@@ -13,6 +13,7 @@ import {
   outputToMask,
   type Box,
   type Mask,
+  type PackedTensor,
   type PackOptions,
 } from '../../runtime/tensor.ts';
 
@@ -21,8 +22,26 @@ export interface Segmenter {
   spec: ModelManifest['input'];
 }
 
+/**
+ * One input buffer per segmenter, lent to one run at a time: a 1024x1024 RGB tensor is 12.6 MB, whose page
+ * faults alone cost ~34 ms per frame when it is allocated fresh on the 2-core test VM (docs/engine.md). A
+ * run that finds it lent out (concurrent crops) packs into a new buffer.
+ */
+const idleInputs = new WeakMap<Segmenter, Float32Array>();
+
 async function runMask(seg: Segmenter, frame: Frame, options: PackOptions) {
-  const packed = frameToTensor(frame, seg.spec, options);
+  const lent = idleInputs.get(seg);
+  idleInputs.delete(seg);
+  // A buffer of another size (a crop size after a whole frame) is not used: frameToTensor packs into a new one.
+  const packed = frameToTensor(frame, seg.spec, { ...options, ...(lent ? { reuse: lent } : {}) });
+  try {
+    return await maskOf(seg, packed);
+  } finally {
+    idleInputs.set(seg, packed.data);
+  }
+}
+
+async function maskOf(seg: Segmenter, packed: PackedTensor) {
   const first = seg.session.outputNames[0]!;
   // Only the mask: ISNet's other 11 outputs (side masks, feature maps) would be copied to JS for nothing
   // (about 110 MB and 100-250 ms per 1080p frame, measured). onnxruntime-node 1.30 also copies a
@@ -34,9 +53,10 @@ async function runMask(seg: Segmenter, frame: Frame, options: PackOptions) {
   // Single-channel outputs come as [1,1,H,W] (ISNet) or [1,H,W,1] (TFJS-converted, NHWC).
   const layout = dims.length === 4 && dims[3] === 1 && dims[1] !== 1 ? 'NHWC' : 'NCHW';
   const raw = outputToMask(t.data as Float32Array, dims, { layout });
-  const clamped = new Float32Array(raw.data.length);
-  for (let i = 0; i < clamped.length; i++) clamped[i] = Math.min(1, Math.max(0, raw.data[i]!));
-  return maskToRegion({ width: raw.width, height: raw.height, data: clamped }, packed);
+  // Clamped in place: the output tensor is this run's own copy and nothing else reads it.
+  const data = raw.data;
+  for (let i = 0; i < data.length; i++) data[i] = Math.min(1, Math.max(0, data[i]!));
+  return maskToRegion(raw, packed);
 }
 
 /** The model on the whole frame, stretched to its input (as the upstream libraries do); frame-size mask. */

@@ -34,12 +34,12 @@ export const STABILIZER_PRE_ROLL = 8;
 
 /** Rec.709 luma of the display-referred picture (a linear frame's luminance is sRGB-encoded first, so
  * the noise thresholds mean the same thing in shadows and highlights either way). */
-export function lumaOf(input: Frame): Float32Array {
+export function lumaOf(input: Frame, reuse?: Float32Array): Float32Array {
   // Display-referred integer samples are read as they are, 1/max folded into the weights (no float frame).
   if ((input.format === 'u8' || input.format === 'u16') && input.colorSpace === 'display') {
     const addon = nativeAddon();
     if (!addon) return lumaOfIntegerTypeScript(input);
-    const out = new Float32Array(input.width * input.height);
+    const out = fitting(reuse, input.width * input.height);
     const [kr, kg, kb] = integerLumaWeights(input.format);
     addon.lumaOfInteger(
       input.data as Uint8Array | Uint16Array,
@@ -65,6 +65,11 @@ export function lumaOf(input: Frame): Float32Array {
     }
   }
   return out;
+}
+
+/** `reuse` when it has exactly `length` floats (the native loops overwrite every one), else a new array. */
+function fitting(reuse: Float32Array | undefined, length: number): Float32Array {
+  return reuse?.length === length ? reuse : new Float32Array(length);
 }
 
 function integerLumaWeights(format: 'u8' | 'u16'): [number, number, number] {
@@ -95,10 +100,16 @@ export function lumaOfIntegerTypeScript(input: Frame): Float32Array {
  * through a 1080p plane (the stabiliser's largest cost per frame). Runs in the native addon when it is built
  * (the same arithmetic; test/engine/native-pixels.test.ts).
  */
-export function motionMap(prev: Float32Array, cur: Float32Array, width: number, height: number): Mask {
+export function motionMap(
+  prev: Float32Array,
+  cur: Float32Array,
+  width: number,
+  height: number,
+  reuse?: Float32Array,
+): Mask {
   const addon = nativeAddon();
   if (!addon) return motionMapTypeScript(prev, cur, width, height);
-  const out = new Float32Array(width * height);
+  const out = fitting(reuse, width * height);
   addon.motionMap(prev, cur, width, height, NOISE_BLUR_PX, EDGE_GROW_PX, LOW, HIGH, out);
   return { width, height, data: out };
 }
@@ -192,6 +203,9 @@ interface WindowEntry {
 export class MatteStabilizer {
   private window: WindowEntry[] = [];
   private prevLuma: Float32Array | null = null;
+  /** Planes of this size that nothing reads any more, to be overwritten instead of allocated. */
+  private spare: { luma?: Float32Array; alpha?: Float32Array; motion?: Float32Array; output?: Float32Array } =
+    {};
   private width = 0;
   private height = 0;
 
@@ -204,22 +218,50 @@ export class MatteStabilizer {
     this.width = alpha.width;
     this.height = alpha.height;
     // The window is kept even with strength 0 so that turning it on mid-clip behaves like a fresh run would.
-    const luma = lumaOf(frame);
-    const motion = this.prevLuma ? motionMap(this.prevLuma, luma, alpha.width, alpha.height).data : null;
+    // Planes leaving the window (and the luma before last) are written again for the next frames instead of
+    // allocating three new full-frame planes per frame: fresh memory costs its page faults on first touch
+    // (~22 ms per 1080p plane on the 2-core test VM, docs/engine.md).
+    const spare = this.spare;
+    this.spare = {};
+    const luma = lumaOf(frame, spare.luma);
+    const motion = this.prevLuma
+      ? motionMap(this.prevLuma, luma, alpha.width, alpha.height, spare.motion).data
+      : null;
+    this.spare.luma = this.prevLuma ?? undefined;
     this.prevLuma = luma;
-    this.window.push({ alpha: alpha.data.slice(), motion });
-    if (this.window.length > this.preRoll + 1) this.window.shift();
-    if (strength <= 0) return { width: alpha.width, height: alpha.height, data: alpha.data.slice() };
+    const kept = spare.alpha ?? new Float32Array(alpha.data.length);
+    kept.set(alpha.data);
+    this.window.push({ alpha: kept, motion });
+    if (this.window.length > this.preRoll + 1) {
+      const leaving = this.window.shift()!;
+      this.spare.alpha = leaving.alpha;
+      this.spare.motion = leaving.motion ?? undefined;
+    }
+    const out = spare.output;
+    if (strength <= 0) {
+      const copy = out ?? new Float32Array(alpha.data.length);
+      copy.set(alpha.data);
+      return { width: alpha.width, height: alpha.height, data: copy };
+    }
 
     const kStatic = 1 - 0.95 * Math.min(1, strength);
     const alphas = this.window.map((entry) => entry.alpha);
     const motions = this.window.slice(1).map((entry) => entry.motion!);
-    return { width: alpha.width, height: alpha.height, data: averageWindow(alphas, motions, kStatic) };
+    return { width: alpha.width, height: alpha.height, data: averageWindow(alphas, motions, kStatic, out) };
+  }
+
+  /**
+   * Hands back a mask this stabiliser returned, once the caller no longer reads it: the next apply() writes
+   * its result there instead of into a new plane. Optional; a mask of another size is ignored.
+   */
+  recycle(mask: Mask): void {
+    if (mask.width === this.width && mask.height === this.height) this.spare.output = mask.data;
   }
 
   reset(): void {
     this.window = [];
     this.prevLuma = null;
+    this.spare = {};
     this.width = this.height = 0;
   }
 }
@@ -232,10 +274,11 @@ export function averageWindow(
   alphas: Float32Array[],
   motions: Float32Array[],
   kStatic: number,
+  reuse?: Float32Array,
 ): Float32Array {
   const addon = nativeAddon();
   if (addon) {
-    const out = new Float32Array(alphas[0]!.length);
+    const out = fitting(reuse, alphas[0]!.length);
     addon.stabiliseWindow(alphas, motions, kStatic, out);
     return out;
   }
