@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { createFrame, frameOver } from '../../core/src/contract/frame.ts';
 import { composeOutput, composeStraightTypeScript } from '../../core/src/effects/matte/compose.ts';
 import { NATIVE_ADDON_PATH, nativeAddon } from '../../core/src/native/addon.ts';
+import { noise } from '../support/noise.ts';
 import {
   computeTaps,
   resampleRows,
@@ -34,19 +35,6 @@ import {
 } from '../../core/src/effects/matte/stabilizer.ts';
 
 const addon = nativeAddon();
-
-/** Deterministic pseudo-random samples (no Math.random: a failure must reproduce). */
-function noise(n: number, seed: number): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (s >>> 0) / 4294967296;
-  }
-  return out;
-}
 
 function collect(
   run: typeof resampleRows,

@@ -15,22 +15,12 @@ import {
   lumaOfIntegerTypeScript,
   motionMapTypeScript,
 } from '../../core/src/effects/matte/stabilizer.ts';
+import { noise as noiseSamples } from '../support/noise.ts';
 
 const W = 48;
 const H = 27;
 
-/** Deterministic noise in 0..1 (xorshift), so a failure reproduces. */
-function noise(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (s >>> 0) / 4294967296;
-  }
-  return out;
-}
+const noise = (n: number, seed: number): Float32Array => Float32Array.from(noiseSamples(n, seed));
 
 /** A frame whose left part stays still and whose right part changes a lot, so both motion branches run. */
 function frameAt(i: number): U8Frame {
