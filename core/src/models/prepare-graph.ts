@@ -35,8 +35,6 @@ const list = <T>(items: T[] | null | undefined): T[] => items ?? [];
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
 
-export type GraphPreparation = NonNullable<ModelManifest['prepare']>;
-
 /** What a preparation needs of a manifest. */
 export type PreparedModelFacts = Pick<ModelManifest, 'id' | 'outputs' | 'prepare'>;
 

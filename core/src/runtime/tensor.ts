@@ -74,6 +74,14 @@ function roundUp(n: number, multiple: number | undefined): number {
   return multiple ? Math.ceil(n / multiple) * multiple : n;
 }
 
+/**
+ * `reuse` when it holds exactly `length` floats, else a new array: for callers that overwrite every element
+ * and keep a spare plane to avoid a fresh allocation (and its page faults) per frame.
+ */
+export function reusedOrNew(reuse: Float32Array | undefined, length: number): Float32Array {
+  return reuse?.length === length ? reuse : new Float32Array(length);
+}
+
 export function clampBox(box: Box, width: number, height: number): Box {
   const x0 = Math.max(0, Math.min(width - 1, Math.floor(box.x)));
   const y0 = Math.max(0, Math.min(height - 1, Math.floor(box.y)));
@@ -141,7 +149,7 @@ export function frameToTensor(input: Frame, spec: TensorInputSpec, options: Pack
   if (options.out && options.out.length !== length) {
     throw new RangeError(`out buffer has ${options.out.length} floats, the tensor needs ${length}`);
   }
-  const data = options.out ?? (options.reuse?.length === length ? options.reuse : new Float32Array(length));
+  const data = options.out ?? reusedOrNew(options.reuse, length);
 
   // value' = (value * scale - mean) / std  ==  value * a[c] + b[c]
   const { scale, mean, std } = spec.normalize;

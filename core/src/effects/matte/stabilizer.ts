@@ -20,6 +20,7 @@ import { SAMPLE_MAX, toFloat32, type Frame } from '../../contract/frame.ts';
 import type { Mask } from '../../runtime/mask-ops.ts';
 import { linearToSrgb } from '../../runtime/srgb.ts';
 import { nativeAddon } from '../../native/addon.ts';
+import { reusedOrNew } from '../../runtime/tensor.ts';
 
 /** Luma differences (0..1 display-referred) below LOW count as static, above HIGH as moving. */
 const LOW = 0.025;
@@ -39,7 +40,7 @@ export function lumaOf(input: Frame, reuse?: Float32Array): Float32Array {
   if ((input.format === 'u8' || input.format === 'u16') && input.colorSpace === 'display') {
     const addon = nativeAddon();
     if (!addon) return lumaOfIntegerTypeScript(input);
-    const out = fitting(reuse, input.width * input.height);
+    const out = reusedOrNew(reuse, input.width * input.height);
     const [kr, kg, kb] = integerLumaWeights(input.format);
     addon.lumaOfInteger(
       input.data as Uint8Array | Uint16Array,
@@ -65,11 +66,6 @@ export function lumaOf(input: Frame, reuse?: Float32Array): Float32Array {
     }
   }
   return out;
-}
-
-/** `reuse` when it has exactly `length` floats (the native loops overwrite every one), else a new array. */
-function fitting(reuse: Float32Array | undefined, length: number): Float32Array {
-  return reuse?.length === length ? reuse : new Float32Array(length);
 }
 
 function integerLumaWeights(format: 'u8' | 'u16'): [number, number, number] {
@@ -109,7 +105,7 @@ export function motionMap(
 ): Mask {
   const addon = nativeAddon();
   if (!addon) return motionMapTypeScript(prev, cur, width, height);
-  const out = fitting(reuse, width * height);
+  const out = reusedOrNew(reuse, width * height);
   addon.motionMap(prev, cur, width, height, NOISE_BLUR_PX, EDGE_GROW_PX, LOW, HIGH, out);
   return { width, height, data: out };
 }
@@ -229,7 +225,7 @@ export class MatteStabilizer {
       : null;
     this.spare.luma = this.prevLuma ?? undefined;
     this.prevLuma = luma;
-    const kept = spare.alpha ?? new Float32Array(alpha.data.length);
+    const kept = reusedOrNew(spare.alpha, alpha.data.length);
     kept.set(alpha.data);
     this.window.push({ alpha: kept, motion });
     if (this.window.length > this.preRoll + 1) {
@@ -239,7 +235,7 @@ export class MatteStabilizer {
     }
     const out = spare.output;
     if (strength <= 0) {
-      const copy = out ?? new Float32Array(alpha.data.length);
+      const copy = reusedOrNew(out, alpha.data.length);
       copy.set(alpha.data);
       return { width: alpha.width, height: alpha.height, data: copy };
     }
@@ -278,7 +274,7 @@ export function averageWindow(
 ): Float32Array {
   const addon = nativeAddon();
   if (addon) {
-    const out = fitting(reuse, alphas[0]!.length);
+    const out = reusedOrNew(reuse, alphas[0]!.length);
     addon.stabiliseWindow(alphas, motions, kStatic, out);
     return out;
   }
