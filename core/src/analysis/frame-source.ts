@@ -13,7 +13,13 @@
  */
 import { execa } from 'execa';
 import type { F32Frame } from '../effects/frame.ts';
-import { RawFrameSplitter, ffmpegPath, passthroughTimingArgs, summarizeErrors } from '../media/ffmpeg.ts';
+import {
+  RawFrameSplitter,
+  ffmpegPath,
+  lowerStreamingPriority,
+  passthroughTimingArgs,
+  summarizeErrors,
+} from '../media/ffmpeg.ts';
 import type { MediaInfo } from '../media/probe.ts';
 import { JobError } from '../pipeline/types.ts';
 
@@ -71,6 +77,7 @@ async function* rawFrames(
     cancelSignal: signal,
     maxBuffer: { stderr: 1 << 20 },
   });
+  lowerStreamingPriority(child);
   const splitter = new RawFrameSplitter(frameBytes);
   let finished = false;
   try {

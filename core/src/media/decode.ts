@@ -14,7 +14,13 @@
 import { execa } from 'execa';
 import type { F32Frame, U16Frame, U8Frame } from '../contract/frame.ts';
 import { JobError, type FrameRange } from '../pipeline/types.ts';
-import { RawFrameSplitter, ffmpegPath, passthroughTimingArgs, summarizeErrors } from './ffmpeg.ts';
+import {
+  RawFrameSplitter,
+  ffmpegPath,
+  lowerStreamingPriority,
+  passthroughTimingArgs,
+  summarizeErrors,
+} from './ffmpeg.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
 
 export interface DecodeOptions {
@@ -174,6 +180,7 @@ export async function* decodeFrames(
     cancelSignal: options.signal,
     maxBuffer: { stderr: 1 << 20 },
   });
+  lowerStreamingPriority(child);
 
   let delivered = 0;
   const allocate = options.allocate;

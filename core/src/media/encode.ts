@@ -19,7 +19,7 @@ import { execa } from 'execa';
 import { convertFrame, packed, type Frame } from '../contract/frame.ts';
 import { nativeAddon, type NativeAddon } from '../native/addon.ts';
 import { JobError, type OutputFormat } from '../pipeline/types.ts';
-import { ffmpegPath, tail } from './ffmpeg.ts';
+import { ffmpegPath, lowerStreamingPriority, tail } from './ffmpeg.ts';
 import {
   checkSequenceFolder,
   folderSequencePattern,
@@ -205,6 +205,7 @@ export async function createEncoder(options: EncoderOptions): Promise<Encoder> {
     reject: false,
     maxBuffer: { stderr: 1 << 20 },
   });
+  lowerStreamingPriority(child);
   // EPIPE when ffmpeg dies early surfaces through the exit status below; keep it from being unhandled.
   child.stdin.on('error', () => undefined);
   const exited = child.then((r) => r);
