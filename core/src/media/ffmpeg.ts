@@ -96,7 +96,8 @@ export function resetFfmpegLocation(): void {
  */
 export function streamingFfmpegNice(env: NodeJS.ProcessEnv = process.env): number {
   const fromEnv = Number(env.MLXV_FFMPEG_NICE);
-  if (env.MLXV_FFMPEG_NICE !== undefined && Number.isInteger(fromEnv) && fromEnv >= 0 && fromEnv <= 19) return fromEnv;
+  if (env.MLXV_FFMPEG_NICE !== undefined && Number.isInteger(fromEnv) && fromEnv >= 0 && fromEnv <= 19)
+    return fromEnv;
   return 19;
 }
 
