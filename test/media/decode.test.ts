@@ -10,6 +10,7 @@ import {
   type DecodeOptions,
 } from '../../core/src/media/decode.ts';
 import { probeMedia, type MediaInfo } from '../../core/src/media/probe.ts';
+import { passthroughTimingArgs } from '../../core/src/media/ffmpeg.ts';
 import { JobError } from '../../core/src/pipeline/types.ts';
 import { ffmpeg, fixture, makeTempDir } from './helpers.ts';
 
@@ -166,7 +167,7 @@ describe('seeking far into a clip lands on the exact frame', () => {
       const info = await probeMedia(file);
       for (const start of [1, 7, 13, info.frameCount - 2]) {
         const range = { start, end: start + 1 };
-        expect(planDecode(info, range, 0).args).toContain('-ss');
+        expect(planDecode(info, await passthroughTimingArgs(), range, 0).args).toContain('-ss');
         const fromStart = await collect(file, { info, range, seekAfterFrames: Infinity });
         const seeking = await collect(file, { info, range, seekAfterFrames: 0 });
         expect(seeking).toHaveLength(2);
@@ -181,7 +182,9 @@ describe('seeking far into a clip lands on the exact frame', () => {
     const ts = path.join(tmp.dir, 'clip.ts');
     await ffmpeg(['-i', fixture('closeup-2398.mp4'), '-c:v', 'libx264', '-bf', '2', '-g', '10', '-an', ts]);
     const info = await probeMedia(ts);
-    expect(planDecode(info, { start: 20, end: 21 }, 0).args).not.toContain('-ss');
+    expect(planDecode(info, await passthroughTimingArgs(), { start: 20, end: 21 }, 0).args).not.toContain(
+      '-ss',
+    );
   });
 });
 

@@ -67,7 +67,7 @@ async function* rawFrames(
   if (signal?.aborted) throw cancelled(info.path);
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', info.path];
   args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filters.join(','));
-  args.push(...passthroughTimingArgs(), '-frames:v', String(maxFrames));
+  args.push(...(await passthroughTimingArgs()), '-frames:v', String(maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1');
   const child = execa(ffmpegPath(), args, {
     stdin: 'ignore',

@@ -88,7 +88,13 @@ export interface DecodePlan {
   bytesPerSample: 1 | 2;
 }
 
-export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?: number): DecodePlan {
+/** `timingArgs`: passthroughTimingArgs() of the ffmpeg that will run the plan. */
+export function planDecode(
+  info: MediaInfo,
+  timingArgs: readonly string[],
+  range?: FrameRange,
+  seekAfterFrames?: number,
+): DecodePlan {
   const lastFrame = info.frameCount - 1;
   const first = range?.start ?? 0;
   if (!Number.isInteger(first) || first < 0 || first > lastFrame) {
@@ -151,7 +157,7 @@ export function planDecode(info: MediaInfo, range?: FrameRange, seekAfterFrames?
   }
   args.push('-i', info.path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filters.join(','));
   // passthrough: every decoded frame exactly once (no CFR duplication/dropping by timestamps).
-  args.push(...passthroughTimingArgs(), '-frames:v', String(last - first + 1));
+  args.push(...timingArgs, '-frames:v', String(last - first + 1));
   args.push('-f', 'rawvideo', '-pix_fmt', outFormat, 'pipe:1');
   return { args, first, last, bytesPerSample };
 }
@@ -166,7 +172,7 @@ export async function* decodeFrames(
   options: DecodeOptions = {},
 ): AsyncGenerator<F32Frame | U8Frame | U16Frame> {
   const info = options.info ?? (await probeMedia(file));
-  const plan = planDecode(info, options.range, options.seekAfterFrames);
+  const plan = planDecode(info, await passthroughTimingArgs(), options.range, options.seekAfterFrames);
   const expected = plan.last - plan.first + 1;
   const { width, height } = info;
   const frameBytes = width * height * 4 * plan.bytesPerSample;

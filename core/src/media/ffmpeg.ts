@@ -10,11 +10,11 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { execa, execaSync, type Options } from 'execa';
+import { execa, type Options } from 'execa';
 
 let cachedFfmpeg: string | undefined;
 let cachedFfprobe: string | null | undefined;
-let cachedPassthrough: string[] | undefined;
+let cachedPassthrough: Promise<readonly string[]> | undefined;
 
 function isExecutable(file: string): boolean {
   try {
@@ -158,12 +158,14 @@ export function summarizeErrors(stderr: string, maxLines = 3): string {
  * constant rate). ffmpeg 5.1 renamed `-vsync` to `-fps_mode` and deprecated the old name; the npm-bundled
  * 2018 build only knows `-vsync`.
  */
-export function passthroughTimingArgs(): string[] {
-  if (cachedPassthrough) return cachedPassthrough;
-  const banner = execaSync(ffmpegPath(), ['-hide_banner', '-version'], { reject: false }).stdout;
-  const version = /ffmpeg version n?(\d+)\.(\d+)/.exec(String(banner ?? ''));
-  const modern = version !== null && Number(version[1]) * 100 + Number(version[2]) >= 501;
-  cachedPassthrough = modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
+export function passthroughTimingArgs(): Promise<readonly string[]> {
+  // Asked once per process, asynchronously: a synchronous `ffmpeg -version` here blocked the daemon's event
+  // loop for 200-300 ms at the first decode of every daemon (found with --cpu-prof).
+  cachedPassthrough ??= runTool('ffmpeg', ['-hide_banner', '-version']).then(({ stdout }) => {
+    const version = /ffmpeg version n?(\d+)\.(\d+)/.exec(stdout);
+    const modern = version !== null && Number(version[1]) * 100 + Number(version[2]) >= 501;
+    return modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
+  });
   return cachedPassthrough;
 }
 
