@@ -48,15 +48,32 @@ export function assertDimensions(width: number, height: number): void {
   }
 }
 
+const BYTES_PER_SAMPLE: Readonly<Record<SampleFormat, number>> = { u8: 1, u16: 2, f16: 2, f32: 4 };
+
+/**
+ * Where createFrame gets the memory for its samples: fresh by default. An engine worker installs its pool of
+ * buffers the main thread handed back after encoding them (engine/worker.ts), because a fresh buffer costs
+ * its page faults on every frame (~45 ms for a 1080p u16 output on this project's VMs). A source must return
+ * a buffer of exactly `bytes` that nobody else holds, all zero like a fresh one.
+ */
+export type SampleBufferSource = (bytes: number) => ArrayBuffer;
+let bufferSource: SampleBufferSource | undefined;
+
+/** Installs (or with undefined removes) this thread's sample buffer source. */
+export function setSampleBufferSource(source: SampleBufferSource | undefined): void {
+  bufferSource = source;
+}
+
 function samples(format: SampleFormat, length: number): Frame['data'] {
+  const buffer = bufferSource?.(length * BYTES_PER_SAMPLE[format]);
   switch (format) {
     case 'u8':
-      return new Uint8Array(length);
+      return buffer ? new Uint8Array(buffer) : new Uint8Array(length);
     case 'u16':
     case 'f16':
-      return new Uint16Array(length);
+      return buffer ? new Uint16Array(buffer) : new Uint16Array(length);
     case 'f32':
-      return new Float32Array(length);
+      return buffer ? new Float32Array(buffer) : new Float32Array(length);
   }
 }
 

@@ -37,11 +37,20 @@ export function workerCount(providers?: readonly string[]): number {
 }
 
 /** A frame a worker sent back: transferred, so this thread holds the only reference (jobs recycle it). */
-function received(w: WireFrame): Frame {
+function received(w: WireFrame, from: EngineWorker): Frame {
   const frame = fromWire(w);
-  markExclusive(frame.data);
+  markExclusive(frame.data, (buffer) => from.giveSpare(buffer));
   return frame;
 }
+
+/**
+ * Buffers handed back to workers and outputs workers made in them, over this process's life (tests and the
+ * bench read it: the proof that the way back is used, not only built).
+ */
+export const bufferReturns = { sent: 0, reusedByWorkers: 0 };
+
+/** Spare buffers waiting for the next call to a worker (each is a whole frame: a few, not a queue). */
+const MAX_PENDING_SPARES = 2;
 
 /** A call message without its call id and frame (the worker side adds the id, the frame goes by transfer). */
 type CallBody =
@@ -63,6 +72,8 @@ class EngineWorker {
   private readonly pending = new Map<number, Pending>();
   private nextCall = 1;
   private failed: Error | null = null;
+  /** Buffers the main thread is done with, transferred to the worker with the next call. */
+  private spares: ArrayBuffer[] = [];
 
   constructor() {
     this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
@@ -83,9 +94,11 @@ class EngineWorker {
     this.pending.delete(msg.call);
     if (this.pending.size === 0) this.worker.unref();
     p.onSessions?.(msg.sessions);
-    if (msg.t === 'ok')
-      p.resolve({ frames: msg.frames.map(received), sessions: msg.sessions, workMs: msg.workMs });
-    else p.reject(errorFromWire(msg.error));
+    if (msg.t === 'ok') {
+      bufferReturns.reusedByWorkers += msg.reusedSpares;
+      const frames = msg.frames.map((w) => received(w, this));
+      p.resolve({ frames, sessions: msg.sessions, workMs: msg.workMs });
+    } else p.reject(errorFromWire(msg.error));
   }
 
   call(
@@ -97,7 +110,16 @@ class EngineWorker {
     const call = this.nextCall++;
     const transfer: ArrayBuffer[] = [];
     const wire = frames.map((f) => toWire(f, transfer));
-    const full = { ...msg, call, ...(wire.length ? { frame: wire[0] } : {}) } as ToWorker;
+    const spares = this.spares.filter((b) => !transfer.includes(b));
+    this.spares = [];
+    transfer.push(...spares);
+    bufferReturns.sent += spares.length;
+    const full = {
+      ...msg,
+      call,
+      ...(wire.length ? { frame: wire[0] } : {}),
+      ...(spares.length ? { spares } : {}),
+    } as ToWorker;
     return new Promise((resolve, reject) => {
       this.pending.set(call, { resolve, reject, ...(onSessions ? { onSessions } : {}) });
       // Work in flight keeps the process alive (a CLI job waits for its frames); idle workers do not.
@@ -108,6 +130,12 @@ class EngineWorker {
 
   post(msg: Extract<ToWorker, { t: 'reset' | 'cancel' }>): void {
     if (!this.failed) this.worker.postMessage(msg);
+  }
+
+  /** A buffer this thread is done with (nothing else holds it): the worker makes a later output in it. */
+  giveSpare(buffer: ArrayBuffer): void {
+    if (this.failed || this.spares.length >= MAX_PENDING_SPARES || this.spares.includes(buffer)) return;
+    this.spares.push(buffer);
   }
 }
 

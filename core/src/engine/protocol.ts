@@ -13,8 +13,16 @@ export interface WorkerContextOptions {
   modelPaths?: Record<string, string>;
 }
 
+/**
+ * Every call may carry spares: buffers of frames the main thread is done with (encoded), transferred so the
+ * worker makes later outputs in them instead of fresh memory (engine/buffer-pool.ts recycle).
+ */
+interface Spares {
+  spares?: ArrayBuffer[];
+}
+
 export type ToWorker =
-  | {
+  | ({
       t: 'create';
       call: number;
       pid: number;
@@ -23,8 +31,8 @@ export type ToWorker =
       ctx: WorkerContextOptions;
       params?: ParamValues;
       inputRate?: Rational;
-    }
-  | {
+    } & Spares)
+  | ({
       t: 'process';
       call: number;
       pid: number;
@@ -32,12 +40,12 @@ export type ToWorker =
       params: ParamValues;
       at?: FrameAt;
       outFormat?: SampleFormat;
-    }
-  | { t: 'push'; call: number; pid: number; frame: WireFrame; outFormat?: SampleFormat }
-  | { t: 'flush'; call: number; pid: number; outFormat?: SampleFormat }
+    } & Spares)
+  | ({ t: 'push'; call: number; pid: number; frame: WireFrame; outFormat?: SampleFormat } & Spares)
+  | ({ t: 'flush'; call: number; pid: number; outFormat?: SampleFormat } & Spares)
   | { t: 'reset'; pid: number }
   | { t: 'cancel'; pid: number }
-  | { t: 'dispose'; call: number; pid: number };
+  | ({ t: 'dispose'; call: number; pid: number } & Spares);
 
 /** Inference done during one call, per model session (for the job's inference figures). */
 export interface SessionDelta {
@@ -48,5 +56,13 @@ export interface SessionDelta {
 }
 
 export type FromWorker =
-  | { t: 'ok'; call: number; frames: WireFrame[]; sessions: SessionDelta[]; workMs: number }
+  | {
+      t: 'ok';
+      call: number;
+      frames: WireFrame[];
+      sessions: SessionDelta[];
+      workMs: number;
+      /** Frame buffers made during the call in spares the main thread had handed back. */
+      reusedSpares: number;
+    }
   | { t: 'error'; call: number; error: WireError; sessions: SessionDelta[] };

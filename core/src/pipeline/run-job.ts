@@ -21,7 +21,7 @@ import { decodeFrames } from '../media/decode.ts';
 import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
 import { offsetTimecode } from '../media/timecode.ts';
 import { BoundedQueue } from './bounded-queue.ts';
-import { BufferPool, isExclusive } from '../engine/buffer-pool.ts';
+import { BufferPool, recycle } from '../engine/buffer-pool.ts';
 import { planJob, type JobPlan } from './plan.ts';
 import { audioSourceFor, runAnalyzerJob, runGeneratorJob } from './run-generated.ts';
 import { progressReporter } from './progress-reporter.ts';
@@ -238,8 +238,9 @@ async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<Job
             await encoder!.write(frame);
             timing.encode += performance.now() - t0;
             // The pipe has taken it; a frame a worker sent back has no other holder, so its buffer decodes
-            // a later frame (an in-process effect's output may be its state: left alone).
-            if (isExclusive(frame.data)) buffers.give(frame.data.buffer as ArrayBuffer);
+            // a later frame or, when outputs are another size (8-bit in, 16-bit out), goes back to the
+            // worker for a later output (an in-process effect's output may be its state: left alone).
+            recycle(buffers, frame.data);
             report('processing', ++written);
           }
         })(),
