@@ -4,6 +4,8 @@
  * outputs in those buffers instead of fresh memory. What could go wrong is a buffer handed back while
  * something still reads it, or a reused buffer carrying the last frame's samples: the file must be the
  * one the same job writes with effects in-process (no workers, nothing reused), bitstream for bitstream.
+ * The input buffers come back too, for an effect that declares it keeps no input (identity, matte), and the
+ * decoder fills them again.
  */
 import path from 'node:path';
 import { execa } from 'execa';
@@ -25,7 +27,7 @@ async function bitstreamMd5(file: string): Promise<string> {
   return (await execa(ffmpegPath(), args)).stdout.trim();
 }
 
-describe('output buffers returned to the worker', () => {
+describe('frame buffers returned between the job and the worker', () => {
   it('makes frames in spares cleared to zero, and in fresh memory when none fits', () => {
     const pool = new BufferPool(2);
     let reused = 0;
@@ -66,10 +68,13 @@ describe('output buffers returned to the worker', () => {
     expect(await bitstreamMd5(pooled)).toBe(await bitstreamMd5(inProcess));
     const sent = bufferReturns.sent - before.sent;
     const reused = bufferReturns.reusedByWorkers - before.reusedByWorkers;
+    const inputsBack = bufferReturns.inputsReleased - before.inputsReleased;
     // The first outputs are made before any has come back (up to the job's queues plus the one being
     // encoded), and a spare the worker has no room for is dropped, so how many depends on timing; with
     // nothing returned it is 0.
     expect(reused).toBeGreaterThanOrEqual(16 / 2);
     expect(sent).toBeGreaterThanOrEqual(reused);
+    // identity releases its input (FilterEffect.releasesInput): every input buffer comes back for decoding
+    expect(inputsBack).toBe(16);
   });
 });

@@ -116,6 +116,13 @@ export interface FilterEffect<P extends ParamValues = ParamValues> extends Effec
    * use this). Absent on a sequential effect: its state reaches back without bound.
    */
   preRoll?: number;
+  /**
+   * The processor keeps no reference to an input frame or its samples once process() has resolved (its
+   * state is its own planes), so a job may decode a later frame into the same buffer (engine/worker.ts
+   * hands it back). Absent: inputs are taken to be kept (an effect that remembers the previous frame) and
+   * are left to the garbage collector.
+   */
+  releasesInput?: true;
   createProcessor(ctx: EffectContext): Promise<Processor<P>>;
 }
 

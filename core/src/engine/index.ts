@@ -20,6 +20,8 @@ export interface PlacementOptions {
   onSessions?: (sessions: SessionDelta[]) => void;
   /** Convert outputs to this format in the worker (the encoder's), so this thread gets ready samples. */
   outFormat?: SampleFormat;
+  /** An input buffer the effect released, back from the worker (run-job decodes into it again). */
+  onInputReleased?: (buffer: ArrayBuffer) => void;
 }
 
 function runsInWorker(effect: FilterEffect | RetimeEffect, ctx: EffectContext): boolean {

@@ -47,7 +47,7 @@ function received(w: WireFrame, from: EngineWorker): Frame {
  * Buffers handed back to workers and outputs workers made in them, over this process's life (tests and the
  * bench read it: the proof that the way back is used, not only built).
  */
-export const bufferReturns = { sent: 0, reusedByWorkers: 0 };
+export const bufferReturns = { sent: 0, reusedByWorkers: 0, inputsReleased: 0 };
 
 /** Spare buffers waiting for the next call to a worker (each is a whole frame: a few, not a queue). */
 const MAX_PENDING_SPARES = 2;
@@ -60,8 +60,16 @@ type CallBody =
       : never
     : never;
 
+interface CallResult {
+  frames: Frame[];
+  sessions: SessionDelta[];
+  workMs: number;
+  /** Input buffers the worker handed back (the effect released them). */
+  released: ArrayBuffer[];
+}
+
 interface Pending {
-  resolve: (r: { frames: Frame[]; sessions: SessionDelta[]; workMs: number }) => void;
+  resolve: (r: CallResult) => void;
   reject: (e: Error) => void;
   onSessions?: (s: SessionDelta[]) => void;
 }
@@ -97,15 +105,13 @@ class EngineWorker {
     if (msg.t === 'ok') {
       bufferReturns.reusedByWorkers += msg.reusedSpares;
       const frames = msg.frames.map((w) => received(w, this));
-      p.resolve({ frames, sessions: msg.sessions, workMs: msg.workMs });
+      const released = msg.released ?? [];
+      bufferReturns.inputsReleased += released.length;
+      p.resolve({ frames, sessions: msg.sessions, workMs: msg.workMs, released });
     } else p.reject(errorFromWire(msg.error));
   }
 
-  call(
-    msg: CallBody,
-    frames: Frame[] = [],
-    onSessions?: (s: SessionDelta[]) => void,
-  ): Promise<{ frames: Frame[]; sessions: SessionDelta[]; workMs: number }> {
+  call(msg: CallBody, frames: Frame[] = [], onSessions?: (s: SessionDelta[]) => void): Promise<CallResult> {
     if (this.failed) return Promise.reject(this.failed);
     const call = this.nextCall++;
     const transfer: ArrayBuffer[] = [];
@@ -146,6 +152,11 @@ export interface InstanceOptions {
   onSessions?: (sessions: SessionDelta[]) => void;
   /** Sample format the worker converts outputs to before sending (e.g. the encoder's u16): no float detour on this thread. */
   outFormat?: SampleFormat;
+  /**
+   * Receives each input buffer the worker hands back once the effect has released it (a job decodes a
+   * later frame into it); without it, inputs stay on the worker.
+   */
+  onInputReleased?: (buffer: ArrayBuffer) => void;
 }
 
 let nextPid = 1;
@@ -243,10 +254,16 @@ abstract class RemoteInstance {
     frames: Frame[],
   ): Promise<Frame[]> {
     const fmt = this.options.outFormat ? { outFormat: this.options.outFormat } : {};
+    const wantsInput = msg.t === 'process' && this.options.onInputReleased !== undefined;
     const r = await abortable(
-      this.worker.call({ ...msg, ...fmt }, frames, this.options.onSessions),
+      this.worker.call(
+        { ...msg, ...fmt, ...(wantsInput ? { returnInput: true } : {}) },
+        frames,
+        this.options.onSessions,
+      ),
       this.options.signal,
     );
+    for (const buffer of r.released) this.options.onInputReleased?.(buffer);
     return r.frames;
   }
 

@@ -40,6 +40,8 @@ export type ToWorker =
       params: ParamValues;
       at?: FrameAt;
       outFormat?: SampleFormat;
+      /** Send the input's buffer back when the effect releases its input (FilterEffect.releasesInput). */
+      returnInput?: boolean;
     } & Spares)
   | ({ t: 'push'; call: number; pid: number; frame: WireFrame; outFormat?: SampleFormat } & Spares)
   | ({ t: 'flush'; call: number; pid: number; outFormat?: SampleFormat } & Spares)
@@ -64,5 +66,7 @@ export type FromWorker =
       workMs: number;
       /** Frame buffers made during the call in spares the main thread had handed back. */
       reusedSpares: number;
+      /** The input's buffer, when asked for and the effect releases its input. */
+      released?: ArrayBuffer[];
     }
   | { t: 'error'; call: number; error: WireError; sessions: SessionDelta[] };

@@ -34,6 +34,8 @@ setSampleBufferSource(spareBufferSource(spares, () => reusedSpares++));
 
 interface Instance {
   processor?: Processor;
+  /** The effect keeps no input frame after process() (FilterEffect.releasesInput). */
+  releasesInput?: boolean;
   retimer?: Retimer;
   abort: AbortController;
   sessions: TrackedSessions;
@@ -126,6 +128,7 @@ async function handle(msg: ToWorker): Promise<void> {
   reusedSpares = 0;
   try {
     let frames: Frame[] = [];
+    let input: Frame | undefined;
     switch (msg.t) {
       case 'create': {
         const effect = getEffect(msg.effectId);
@@ -138,6 +141,7 @@ async function handle(msg: ToWorker): Promise<void> {
           if (effect.kind !== 'filter')
             throw new TypeError(`effect ${effect.id} is a ${effect.kind}, not a filter`);
           created.processor = await effect.createProcessor(ctx);
+          created.releasesInput = effect.releasesInput === true;
         } else {
           if (effect.kind !== 'retime')
             throw new TypeError(`effect ${effect.id} is a ${effect.kind}, not a retime`);
@@ -155,7 +159,8 @@ async function handle(msg: ToWorker): Promise<void> {
         return;
       }
       case 'process':
-        frames = [await need(inst, msg.pid).processor!.process(fromWire(msg.frame), msg.params, msg.at)];
+        input = fromWire(msg.frame);
+        frames = [await need(inst, msg.pid).processor!.process(input, msg.params, msg.at)];
         break;
       case 'push':
         frames = await need(inst, msg.pid).retimer!.push(fromWire(msg.frame));
@@ -169,6 +174,9 @@ async function handle(msg: ToWorker): Promise<void> {
         break;
     }
     const out = output(frames, 'outFormat' in msg ? msg.outFormat : undefined);
+    const released =
+      msg.t === 'process' && msg.returnInput && inst?.releasesInput ? releasable(input!, out.transfer) : [];
+    out.transfer.push(...released);
     const sessions = inst?.sessions.deltas(before) ?? [];
     send(
       {
@@ -178,6 +186,7 @@ async function handle(msg: ToWorker): Promise<void> {
         sessions,
         workMs: performance.now() - t0,
         reusedSpares,
+        ...(released.length ? { released } : {}),
       },
       out.transfer,
     );
@@ -189,6 +198,13 @@ async function handle(msg: ToWorker): Promise<void> {
       sessions: inst?.sessions.deltas(before) ?? [],
     });
   }
+}
+
+/** The input's buffer, unless it is not this thread's alone (shared memory, a part) or an output uses it. */
+function releasable(input: Frame, outgoing: readonly ArrayBuffer[]): ArrayBuffer[] {
+  const { buffer, byteOffset, byteLength } = input.data;
+  if (!(buffer instanceof ArrayBuffer) || byteOffset !== 0 || byteLength !== buffer.byteLength) return [];
+  return outgoing.includes(buffer) ? [] : [buffer];
 }
 
 function need(inst: Instance | undefined, pid: number): Instance {

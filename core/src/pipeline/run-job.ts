@@ -193,13 +193,18 @@ async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<Job
       overwrite: plan.overwrite,
     });
     stopper.controller.signal.throwIfAborted();
-    stage = createStage(plan, ctx, { onSessions, outFormat: encoder.sampleFormat });
+    const buffers = new BufferPool();
+    stage = createStage(plan, ctx, {
+      onSessions,
+      outFormat: encoder.sampleFormat,
+      // the effect is done with the input (FilterEffect.releasesInput): a later frame decodes into it
+      onInputReleased: (buffer) => buffers.give(buffer),
+    });
     await stage.init();
     stopper.controller.signal.throwIfAborted();
 
     const frameBytes = plan.info.width * plan.info.height * 4 * (plan.info.bitDepth > 8 ? 2 : 1);
     const window = options.window ?? Math.max(1, Math.min(3, Math.floor(QUEUE_BYTES / frameBytes)));
-    const buffers = new BufferPool();
     const decoded = new BoundedQueue<Frame>(window);
     const processed = new BoundedQueue<Frame>(window);
     stopper.whenStopped((e) => (decoded.fail(e), processed.fail(e)));

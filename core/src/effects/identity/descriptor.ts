@@ -28,6 +28,7 @@ export const identityEffect: FilterEffect<IdentityParams> = {
   params: identityParams,
   models: [],
   temporal: 'stateless',
+  releasesInput: true,
   outputs: ['rgba'],
   identityWhen: { gain: 1 },
   async createProcessor() {

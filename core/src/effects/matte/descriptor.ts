@@ -172,6 +172,8 @@ export const matteEffect: FilterEffect<MatteParams> = {
   params: matteParams,
   models: Object.values(MATTE_MODEL_IDS),
   temporal: 'sequential',
+  // Its state is the stabiliser's own planes and the detections' boxes, never the frame.
+  releasesInput: true,
   preRoll: MATTE_PRE_ROLL,
   outputs: ['rgba', 'alpha'],
   alphaState: {
