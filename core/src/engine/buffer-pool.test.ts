@@ -52,6 +52,16 @@ describe('recycle', () => {
     expect(back).toEqual([other.buffer]);
   });
 
+  it('leaves a buffer that was transferred on since (detached) alone', () => {
+    const pool = new BufferPool();
+    const back: ArrayBuffer[] = [];
+    const frame = new Uint8Array(8);
+    markExclusive(frame, (b) => back.push(b));
+    structuredClone(frame.buffer, { transfer: [frame.buffer] });
+    recycle(pool, frame);
+    expect(back).toEqual([]);
+  });
+
   it('leaves frames that did not come from a worker alone', () => {
     const pool = new BufferPool();
     pool.take(8);

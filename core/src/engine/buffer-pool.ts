@@ -81,10 +81,14 @@ export function markExclusive(data: ArrayBufferView, giveBack: (buffer: ArrayBuf
   exclusive.set(data, giveBack);
 }
 
-/** True when the frame's samples came from a worker by transfer and own their whole buffer. */
+/**
+ * True when the frame's samples came from a worker by transfer and own their whole buffer, and that buffer
+ * has not been transferred on since (a detached buffer holds nothing, and transferring it again throws).
+ */
 export function isExclusive(data: ArrayBufferView): boolean {
   return (
     exclusive.has(data) &&
+    data.byteLength > 0 &&
     data.buffer instanceof ArrayBuffer &&
     data.byteOffset === 0 &&
     data.byteLength === data.buffer.byteLength
