@@ -9,6 +9,8 @@
  * back from a worker (transferred, see `isExclusive`), never a frame an in-process effect made (it may keep
  * it as state). Sizes that nobody takes are not kept.
  */
+import { ownsWholeBuffer } from './wire.ts';
+
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
   private spareBytes = 0;
@@ -87,11 +89,7 @@ export function markExclusive(data: ArrayBufferView, giveBack: (buffer: ArrayBuf
  */
 export function isExclusive(data: ArrayBufferView): boolean {
   return (
-    exclusive.has(data) &&
-    data.byteLength > 0 &&
-    data.buffer instanceof ArrayBuffer &&
-    data.byteOffset === 0 &&
-    data.byteLength === data.buffer.byteLength
+    exclusive.has(data) && data.byteLength > 0 && data.buffer instanceof ArrayBuffer && ownsWholeBuffer(data)
   );
 }
 

@@ -19,7 +19,8 @@ export interface WireFrame {
   length: number;
 }
 
-function ownsWholeBuffer(data: Frame['data']): boolean {
+/** The view covers its whole buffer, so moving the buffer moves exactly these samples and nothing else. */
+export function ownsWholeBuffer(data: ArrayBufferView): boolean {
   return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
 }
 

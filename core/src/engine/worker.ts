@@ -17,7 +17,7 @@ import { modelErrorToJobError } from '../models/errors.ts';
 import { createEffectContext } from '../runtime/context.ts';
 import type { ExecutionProviderName } from '../runtime/types.ts';
 import type { FromWorker, SessionDelta, ToWorker, WorkerContextOptions } from './protocol.ts';
-import { errorToWire, fromWire, toWire, type WireFrame } from './wire.ts';
+import { errorToWire, fromWire, ownsWholeBuffer, toWire, type WireFrame } from './wire.ts';
 import { BufferPool, spareBufferSource } from './buffer-pool.ts';
 
 const port = parentPort!;
@@ -202,8 +202,8 @@ async function handle(msg: ToWorker): Promise<void> {
 
 /** The input's buffer, unless it is not this thread's alone (shared memory, a part) or an output uses it. */
 function releasable(input: Frame, outgoing: readonly ArrayBuffer[]): ArrayBuffer[] {
-  const { buffer, byteOffset, byteLength } = input.data;
-  if (!(buffer instanceof ArrayBuffer) || byteOffset !== 0 || byteLength !== buffer.byteLength) return [];
+  const { buffer } = input.data;
+  if (!(buffer instanceof ArrayBuffer) || !ownsWholeBuffer(input.data)) return [];
   return outgoing.includes(buffer) ? [] : [buffer];
 }
 
