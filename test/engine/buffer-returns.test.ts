@@ -8,24 +8,17 @@
  * decoder fills them again.
  */
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFrame, setSampleBufferSource } from '../../core/src/contract/frame.ts';
 import { BufferPool, spareBufferSource } from '../../core/src/engine/buffer-pool.ts';
 import { bufferReturns } from '../../core/src/engine/pool.ts';
-import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 import { runJob } from '../../core/src/pipeline/run-job.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
 import { mlxv } from '../cli/helpers.ts';
-import { fixture, makeTempDir } from '../media/helpers.ts';
+import { fixture, makeTempDir, videoMd5 } from '../media/helpers.ts';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
-
-async function bitstreamMd5(file: string): Promise<string> {
-  const args = ['-v', 'error', '-i', file, '-map', '0:v', '-c', 'copy', '-f', 'md5', '-'];
-  return (await execa(ffmpegPath(), args)).stdout.trim();
-}
 
 describe('frame buffers returned between the job and the worker', () => {
   it('makes frames in spares cleared to zero, and in fresh memory when none fits', () => {
@@ -65,7 +58,7 @@ describe('frame buffers returned between the job and the worker', () => {
       { MLXV_WORKERS: '0' },
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(await bitstreamMd5(pooled)).toBe(await bitstreamMd5(inProcess));
+    expect(await videoMd5(pooled, 'bitstream')).toBe(await videoMd5(inProcess, 'bitstream'));
     const sent = bufferReturns.sent - before.sent;
     const reused = bufferReturns.reusedByWorkers - before.reusedByWorkers;
     const inputsBack = bufferReturns.inputsReleased - before.inputsReleased;

@@ -21,6 +21,19 @@ export async function ffmpeg(args: readonly string[]): Promise<void> {
   await execa(ffmpegPath(), ['-v', 'error', ...args]);
 }
 
+/**
+ * MD5 of a file's video, read back by ffmpeg itself: the coded bitstream as stored, or the decoded frames as
+ * YUVA 4:4:4 10-bit (ProRes 4444's own sampling, so nothing is converted on the way).
+ */
+export async function videoMd5(file: string, what: 'bitstream' | 'decoded'): Promise<string> {
+  const args =
+    what === 'bitstream'
+      ? ['-map', '0:v', '-c', 'copy']
+      : ['-map', '0:v', '-f', 'rawvideo', '-pix_fmt', 'yuva444p10le'];
+  const { stdout } = await execa(ffmpegPath(), ['-v', 'error', '-i', file, ...args, '-f', 'md5', '-']);
+  return stdout.trim();
+}
+
 export interface ProbedStream {
   codec_type: string;
   codec_name: string;

@@ -6,24 +6,13 @@
  * the video bitstreams are identical and the decoded frames too.
  */
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, expect, it } from 'vitest';
-import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
 import { nativeAddon } from '../../core/src/native/addon.ts';
 import { mlxv } from '../cli/helpers.ts';
-import { fixture, makeTempDir } from './helpers.ts';
+import { fixture, makeTempDir, videoMd5 } from './helpers.ts';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
-
-async function md5(file: string, what: 'bitstream' | 'decoded'): Promise<string> {
-  const args =
-    what === 'bitstream'
-      ? ['-map', '0:v', '-c', 'copy']
-      : ['-map', '0:v', '-f', 'rawvideo', '-pix_fmt', 'yuva444p10le'];
-  const { stdout } = await execa(ffmpegPath(), ['-v', 'error', '-i', file, ...args, '-f', 'md5', '-']);
-  return stdout.trim();
-}
 
 it.runIf(nativeAddon())('planar and packed input give the same ProRes 4444 file', async () => {
   const files: string[] = [];
@@ -41,6 +30,6 @@ it.runIf(nativeAddon())('planar and packed input give the same ProRes 4444 file'
     files.push(out);
   }
   const [planar, packed] = files as [string, string];
-  expect(await md5(planar, 'bitstream')).toBe(await md5(packed, 'bitstream'));
-  expect(await md5(planar, 'decoded')).toBe(await md5(packed, 'decoded'));
+  expect(await videoMd5(planar, 'bitstream')).toBe(await videoMd5(packed, 'bitstream'));
+  expect(await videoMd5(planar, 'decoded')).toBe(await videoMd5(packed, 'decoded'));
 });
