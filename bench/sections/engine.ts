@@ -33,9 +33,7 @@ import { frameToTensor } from '../../core/src/runtime/tensor.ts';
 import { getManifest } from '../../core/src/models/manifests.ts';
 import { prepareGraph } from '../../core/src/models/prepare-graph.ts';
 import { ffmpegPath } from '../../core/src/media/ffmpeg.ts';
-import { aheadLanes, workerCount } from '../../core/src/engine/index.ts';
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { workerCount } from '../../core/src/engine/index.ts';
 import { startDaemon } from '../../core/src/daemon/server.ts';
 import { connectToDaemon } from '../../core/src/daemon/connect.ts';
 import { repoRoot } from '../../core/src/models/paths.ts';
@@ -46,9 +44,9 @@ import { median, round1 } from '../support.ts';
 import type { BenchCell, BenchSection } from '../types.ts';
 
 const exec = promisify(execFile);
-// 48 frames: the time per frame counts the pipeline's fill (JobClock), which 48 frames make small (one lane
-// run, ~2 frames' worth, is 4 % of it); the matte's stabiliser window (9 frames) fills early and V8 has
-// optimised the per-frame code, so the rate is a long clip's rate.
+// 48 frames: the time per frame counts the pipeline's fill (JobClock: the first frame's whole trip, ~1 frame's
+// worth, 2 % of 48); the matte's stabiliser window (9 frames) fills early and V8 has optimised the per-frame
+// code, so the rate is a long clip's rate.
 const FRAMES = Number(process.env.MLXV_BENCH_ENGINE_FRAMES) || 48;
 const FRAMES_4K = Number(process.env.MLXV_BENCH_4K_FRAMES) || 300;
 
@@ -100,11 +98,6 @@ export async function run(): Promise<BenchSection> {
     const bareRuns = () => timeRuns(session);
     const otherBefore = await timeRuns(otherSpin);
     const bareBefore = await bareRuns();
-    // The product's lanes (the job runs ISNet on the engine's ahead lanes): the same graph in that many
-    // sessions of that many threads, each alone on a thread of its own, all running at once; per frame =
-    // wall time / runs.
-    const lanes = aheadLanes(['cpu']);
-    const lanesBefore = lanes.lanes > 0 ? await bareLanes(productGraph, packed, lanes) : Number.NaN;
 
     // 1b + 3. the job, run by an in-process daemon, with pings and event-loop delay sampled meanwhile
     const daemon = await startDaemon({ port: 0, configDir: dir });
@@ -121,16 +114,22 @@ export async function run(): Promise<BenchSection> {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
+    const daemonJob = (name: string, frames?: { start: number; end: number }) =>
+      client.submitJob(
+        {
+          effect: 'matte',
+          input: clip,
+          output: path.join(dir, name),
+          params: { model: 'isnet' },
+          ...(frames ? { frames } : {}),
+        },
+        { onProgress: name === 'isnet.mov' ? daemonClock.onProgress : () => {} },
+      );
+    // The processor loads ISNet at its first frame; a one-frame job first, so the worker's session cache holds
+    // it and the timed job counts no model loading.
+    await daemonJob('isnet-warm.mov', { start: 0, end: 0 });
     lag.enable();
-    await client.submitJob(
-      {
-        effect: 'matte',
-        input: clip,
-        output: path.join(dir, 'isnet.mov'),
-        params: { model: 'isnet' },
-      },
-      { onProgress: daemonClock.onProgress },
-    );
+    await daemonJob('isnet.mov');
     lag.disable();
     rendering = false;
     await pinger;
@@ -139,8 +138,8 @@ export async function run(): Promise<BenchSection> {
     const steady = daemonClock.perFrame();
     const lagMs = (q: number) => lag.percentile(q) / 1e6;
 
-    // 1c. where the end-to-end time goes: the same job once more, run directly, with its stage figures; then
-    // once without the lanes (the processor runs ISNet itself with all threads), for the lanes' own effect.
+    // 1c. where the end-to-end time goes: the same job once more, run directly, with its stage figures (a
+    // one-frame job first, as above).
     const directJob = async (name: string, frames?: { start: number; end: number }) => {
       const clock = new JobClock();
       const result = await runJob(
@@ -155,23 +154,12 @@ export async function run(): Promise<BenchSection> {
       );
       return { result, perFrame: clock.perFrame() };
     };
+    await directJob('isnet-direct-warm.mov', { start: 0, end: 0 });
     const direct = await directJob('isnet-direct.mov');
-    const savedLanes = process.env.MLXV_AHEAD_LANES;
-    process.env.MLXV_AHEAD_LANES = '0';
-    let withoutLanes: number;
-    try {
-      // The processor loads ISNet at its first frame (the lanes load theirs before frame 0): a one-frame job
-      // first, so the worker's session cache holds it and the timed job counts no model loading either.
-      await directJob('isnet-no-lanes-warm.mov', { start: 0, end: 0 });
-      withoutLanes = (await directJob('isnet-no-lanes.mov')).perFrame;
-    } finally {
-      if (savedLanes === undefined) delete process.env.MLXV_AHEAD_LANES;
-      else process.env.MLXV_AHEAD_LANES = savedLanes;
-    }
     const perFrame = (ms: number) => round1(ms / direct.result.frames);
     const bareAfter = await bareRuns();
     const otherAfter = await timeRuns(otherSpin);
-    const lanesAfter = lanes.lanes > 0 ? await bareLanes(productGraph, packed, lanes) : Number.NaN;
+
     // Product graph against the upstream graph, interleaved run by run (the VM's speed drifts within
     // seconds, so separate batches would compare moments rather than graphs): medians of 5 pairs.
     const paired = { product: [] as number[], upstream: [] as number[] };
@@ -192,9 +180,7 @@ export async function run(): Promise<BenchSection> {
     const pairedUpstream = median(paired.upstream);
     const bareMs = (bareBefore + bareAfter) / 2;
     const otherMs = (otherBefore + otherAfter) / 2;
-    const lanesMs = (lanesBefore + lanesAfter) / 2;
-    // The job is measured against the fastest way to run the bare graph here, whichever the product uses.
-    const fastestBare = Math.min(bareMs, otherMs, Number.isNaN(lanesMs) ? Infinity : lanesMs);
+    const fastestBare = Math.min(bareMs, otherMs);
 
     // 2. imgly peer on the same frame (same weights: @imgly/background-removal-data /models/medium chunks)
     const png = path.join(dir, 'frame.png');
@@ -244,21 +230,15 @@ export async function run(): Promise<BenchSection> {
       round1(steady),
     ]);
     rows.push([
-      'efficiency = bare / end-to-end (one session, all threads)',
+      'efficiency = bare / end-to-end (target >= 0.85)',
       Math.round((bareMs / steady) * 1000) / 1000,
-    ]);
-    rows.push([
-      `bare ms per frame on the product's ahead lanes: ${lanes.lanes} sessions of ${lanes.threads} thread(s) running at once, wall / runs: mean of before / after`,
-      lanes.lanes > 0
-        ? `${round1(lanesMs)} (${round1(lanesBefore)} / ${round1(lanesAfter)})`
-        : 'no lanes on this machine',
     ]);
     rows.push([
       `bare session.run ms with onnxruntime spinning ${ortSpinning() ? 'off' : 'on'} (not the product's setting): mean of before / after`,
       `${round1(otherMs)} (${round1(otherBefore)} / ${round1(otherAfter)})`,
     ]);
     rows.push([
-      'efficiency against the fastest bare reading above (one session either spinning setting, or the lanes) = min(bare) / end-to-end (target >= 0.85)',
+      'efficiency against the faster of the two bare settings = min(bare) / end-to-end',
       Math.round((fastestBare / steady) * 1000) / 1000,
     ]);
     rows.push([
@@ -274,16 +254,12 @@ export async function run(): Promise<BenchSection> {
       Math.round((peerMs / steady) * 100) / 100,
     ]);
     rows.push([
-      'ceiling for that speed-up on these weights: imgly / our fastest bare reading (end-to-end >= bare)',
+      'ceiling for that speed-up on these weights: imgly / our faster bare session.run (end-to-end >= session.run)',
       Math.round((peerMs / fastestBare) * 100) / 100,
     ]);
     rows.push([
-      `our job run directly (${direct.result.frames} frames; end-to-end ${round1(direct.perFrame)} ms/frame), ms/frame: effect call in the processor's worker / session.run (summed over the lanes, which run side by side) / decode wait / encode wait`,
+      `our job run directly (${direct.result.frames} frames; end-to-end ${round1(direct.perFrame)} ms/frame), ms/frame: effect call in the worker / of it session.run / decode wait / encode wait`,
       `${perFrame(direct.result.stageMs!.effect)} / ${perFrame(direct.result.inferenceMs)} / ${perFrame(direct.result.stageMs!.decode)} / ${perFrame(direct.result.stageMs!.encode)}`,
-    ]);
-    rows.push([
-      'the same job run directly without the ahead lanes (MLXV_AHEAD_LANES=0: ISNet in the processor, all threads), end-to-end ms/frame / efficiency against the fastest bare reading',
-      `${round1(withoutLanes)} / ${Math.round((fastestBare / withoutLanes) * 1000) / 1000}`,
     ]);
     rows.push([
       'daemon ping round trip ms while rendering: p50 / p95 / max (target p95 <= 50, max <= 200)',
@@ -320,8 +296,8 @@ export async function run(): Promise<BenchSection> {
       `${load0.toFixed(2)} / ${loadavg()[0]!.toFixed(2)}`,
     ]);
     rows.push([
-      'engine workers / intra-op threads / onnxruntime spinning / ahead lanes x their threads',
-      `${workerCount()} / ${intraOpThreads()} / ${ortSpinning() ? 'on' : 'off'} / ${lanes.lanes} x ${lanes.threads}`,
+      'engine workers / intra-op threads / onnxruntime spinning',
+      `${workerCount()} / ${intraOpThreads()} / ${ortSpinning() ? 'on' : 'off'}`,
     ]);
     return {
       title: 'Execution engine: efficiency, peer, daemon responsiveness, memory',
@@ -335,14 +311,10 @@ export async function run(): Promise<BenchSection> {
           'the same weight values), fed the first frame packed for ISNet ' +
           '(1024x1024), median of 3 runs after a warm-up, nothing else running in this process; once before the jobs and ' +
           'once after them, and the efficiency uses their mean (a gap between the two is load changing meanwhile).',
-        "lanes: the job runs ISNet on the engine's ahead lanes (engine/pool.ts aheadLanes: on the CPU 2 sessions " +
-          'splitting the intra-op threads, each on its own worker, so 2 frames infer side by side). Their bare figure ' +
-          'runs the same sessions in plain worker threads, all at once, nothing else running: the bare throughput the ' +
-          'lanes could give. The efficiency and the ceiling use the fastest bare reading of all.',
         'end-to-end: from the job\'s "processing" progress event (models loaded, no frame decoded yet) to the last ' +
           '"frame written" event, divided by the frames: decode, packing, inference, post-processing, encode and the ' +
-          "pipeline's fill included. Measured from the first frame written instead, a job on the lanes reads 5-20 % " +
-          'fast: its frames are written in bursts.',
+          "pipeline's fill included; a one-frame job before it loads the model into the worker's session cache. " +
+          'Until 2026-12-01 the span started at the first frame written, which excludes the fill.',
         'imgly: removeBackground(model "medium", output alpha8) on a PNG of the same frame; its own resize to 1024 and ' +
           'mask handling included, as a user calls it. It runs on our onnxruntime-node 1.30 (npm overrides).',
         "imgly's own session.run is timed by wrapping onnxruntime's InferenceSession.prototype.run during its 3 timed calls " +
@@ -368,10 +340,11 @@ export async function run(): Promise<BenchSection> {
 
 /**
  * Time per frame of a job once its models are loaded: from its "processing" start (frame 0 not yet
- * decoded) to the last frame written, over the frames written. The pipeline's fill (the first frame's whole
- * trip, longer with lanes: a lane run takes twice a whole-machine run) counts against it; taking the span
- * from the first frame written instead read 5-20 % fast with lanes, whose frames are written in bursts
- * (ffmpeg runs at nice 19 and waits for the lanes to fill their queues, then drains them at once).
+ * decoded) to the last frame written, over the frames written, so the pipeline's fill (the first frame's
+ * whole trip) counts against it. A span from the first frame written leaves the fill out and can read fast:
+ * frames already computed but not yet written when timing starts (ffmpeg at nice 19 lets a backlog build
+ * while inference fills the cores) are written inside it. Trying ahead lanes, whose frames came out in bursts,
+ * that read 5-20 % fast (docs/engine.md).
  */
 class JobClock {
   private start = Number.NaN;
@@ -384,63 +357,6 @@ class JobClock {
   };
   perFrame(): number {
     return this.written > 0 ? (this.last - this.start) / this.written : Number.NaN;
-  }
-}
-
-/**
- * Bare session.run on the lanes: one worker thread per lane, each with its own session of the graph (the
- * product options with the lanes' threads), warmed up (2 runs), then all started at once for 3 runs each; returns
- * wall time / runs (plain JS workers: nothing of ours runs in them but onnxruntime).
- */
-export async function bareLanes(
-  graph: Uint8Array,
-  packed: { data: Float32Array; dims: readonly number[] },
-  lanes: { lanes: number; threads: number },
-): Promise<number> {
-  const RUNS = 3;
-  const code = `
-    const { parentPort, workerData: w } = require('node:worker_threads');
-    const ort = require(w.ort);
-    (async () => {
-      const s = await ort.InferenceSession.create(w.graph, w.options);
-      const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', w.input, w.dims) };
-      const fetches = [s.outputNames[0]];
-      for (let i = 0; i < 2; i++) await s.run(feeds, fetches);
-      parentPort.postMessage('ready');
-      parentPort.once('message', async () => {
-        for (let i = 0; i < w.runs; i++) await s.run(feeds, fetches);
-        await s.release();
-        parentPort.postMessage('done');
-      });
-    })().catch((e) => parentPort.postMessage(String(e)));`;
-  const workers = Array.from(
-    { length: lanes.lanes },
-    () =>
-      new Worker(code, {
-        eval: true,
-        workerData: {
-          ort: fileURLToPath(import.meta.resolve('onnxruntime-node')),
-          graph,
-          options: productSessionOptions('cpu', undefined, lanes.threads),
-          input: packed.data,
-          dims: packed.dims,
-          runs: RUNS,
-        },
-      }),
-  );
-  const next = (w: Worker) =>
-    new Promise<void>((resolve, reject) =>
-      w.once('message', (m) => (m === 'ready' || m === 'done' ? resolve() : reject(new Error(String(m))))),
-    );
-  try {
-    await Promise.all(workers.map(next));
-    const t0 = performance.now();
-    const done = workers.map(next);
-    for (const w of workers) w.postMessage('go');
-    await Promise.all(done);
-    return (performance.now() - t0) / (RUNS * lanes.lanes);
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 

@@ -14,7 +14,7 @@ import { BufferPool, spareBufferSource } from '../../core/src/engine/buffer-pool
 import { bufferReturns } from '../../core/src/engine/pool.ts';
 import { runJob } from '../../core/src/pipeline/run-job.ts';
 import { createEffectContext } from '../../core/src/runtime/context.ts';
-import { inProcessBitstream } from './in-process.ts';
+import { mlxv } from '../cli/helpers.ts';
 import { fixture, makeTempDir, videoMd5 } from '../media/helpers.ts';
 
 const tmp = makeTempDir();
@@ -52,11 +52,13 @@ describe('frame buffers returned between the job and the worker', () => {
       { ctx: createEffectContext() },
     );
     expect(result.frames).toBe(16);
-    const reference = await inProcessBitstream(
-      ['identity', input, '--frames', '0-15', '--param', 'gain=0.9'],
-      path.join(tmp.dir, 'in-process.mov'),
+    const inProcess = path.join(tmp.dir, 'in-process.mov');
+    const r = await mlxv(
+      ['run', 'identity', input, '-o', inProcess, '--frames', '0-15', '--param', 'gain=0.9'],
+      { MLXV_WORKERS: '0' },
     );
-    expect(await videoMd5(pooled, 'bitstream')).toBe(reference);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await videoMd5(pooled, 'bitstream')).toBe(await videoMd5(inProcess, 'bitstream'));
     const sent = bufferReturns.sent - before.sent;
     const reused = bufferReturns.reusedByWorkers - before.reusedByWorkers;
     const inputsBack = bufferReturns.inputsReleased - before.inputsReleased;

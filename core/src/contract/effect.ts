@@ -46,8 +46,6 @@ export interface EffectContext {
     manifestsDir?: string;
     providers?: readonly string[];
     modelPaths?: Record<string, string>;
-    /** Intra-op threads of this context's sessions (engine ahead lanes use fewer); absent: the product's. */
-    intraOpThreads?: number;
   };
 }
 
@@ -102,10 +100,8 @@ export interface Processor<P extends ParamValues = ParamValues> {
    * `at`: every job, daemon, engine and farm caller passes it; effects whose params name frames (colorize's
    * referenceFrame) read it. Absent (a test feeding frames by hand): such a processor counts frames from 0
    * at its last reset.
-   * `ahead`: what the effect's ahead pass (FilterEffect.ahead) computed for this frame and these params,
-   * when a job ran it on another worker; absent, the processor computes the same itself.
    */
-  process(frame: Frame, params: P, at?: FrameAt, ahead?: AheadPlanes): Promise<Frame>;
+  process(frame: Frame, params: P, at?: FrameAt): Promise<Frame>;
   reset(): void;
   dispose?(): Promise<void> | void;
 }
@@ -127,34 +123,7 @@ export interface FilterEffect<P extends ParamValues = ParamValues> extends Effec
    * are left to the garbage collector.
    */
   releasesInput?: true;
-  /**
-   * sequential only: the part of process() that depends on the frame and params alone (a whole-frame model
-   * pass), which a job may run for the next frames on other workers while the processor keeps its state in
-   * order (engine "ahead lanes", docs/engine.md). process() given its planes must return exactly what it
-   * returns computing them itself.
-   */
-  ahead?: AheadPass<P>;
   createProcessor(ctx: EffectContext): Promise<Processor<P>>;
-}
-
-/** A float plane (a mask, a depth map): what an ahead pass hands the processor, moved between workers. */
-export interface Plane {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Float32Array;
-}
-export type AheadPlanes = Readonly<Record<string, Plane>>;
-
-export interface AheadPass<P extends ParamValues = ParamValues> {
-  /** Whether these params use the pass at all (matte: its whole-frame models, not the person pipeline). */
-  appliesTo(params: P): boolean;
-  /** Loads what the pass needs for these params (its models), so a job's lanes are ready before frame 0. */
-  create(ctx: EffectContext, params: P): Promise<AheadRunner<P>>;
-}
-
-export interface AheadRunner<P extends ParamValues = ParamValues> {
-  /** Keeps no reference to `frame` once resolved; the planes are the runner's to give away. */
-  run(frame: Frame, params: P): Promise<AheadPlanes>;
 }
 
 /**

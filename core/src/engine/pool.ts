@@ -15,51 +15,25 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Frame, SampleFormat } from '../contract/frame.ts';
 import type { ParamValues } from '../contract/params.ts';
-import type { AheadPlanes, FrameAt } from '../contract/effect.ts';
+import type { FrameAt } from '../contract/effect.ts';
 import type { Rational } from '../contract/rational.ts';
 import { intraOpThreads } from '../runtime/session-options.ts';
 import { linuxHasGpuDevice, precheckProvider, providerChain } from '../runtime/providers.ts';
 import type { ExecutionProviderName } from '../contract/session.ts';
 import type { FromWorker, SessionDelta, ToWorker, WorkerContextOptions } from './protocol.ts';
-import { errorFromWire, fromWire, planesToWire, toWire, type WireFrame } from './wire.ts';
+import { errorFromWire, fromWire, toWire, type WireFrame } from './wire.ts';
 import { markExclusive } from './buffer-pool.ts';
 
 export function workerCount(providers?: readonly string[]): number {
-  const env = envCount('MLXV_WORKERS');
-  if (env !== undefined) return env;
-  if (usesGpu(providers)) return 2;
-  return Math.max(1, Math.floor(availableParallelism() / intraOpThreads()));
-}
-
-/** A non-negative integer from the environment, or undefined when unset or not one. */
-function envCount(name: string): number | undefined {
-  const env = process.env[name];
-  if (env === undefined || env === '' || !Number.isInteger(Number(env)) || Number(env) < 0) return undefined;
-  return Number(env);
-}
-
-function usesGpu(providers?: readonly string[]): boolean {
+  const env = process.env.MLXV_WORKERS;
+  if (env !== undefined && env !== '' && Number.isInteger(Number(env)) && Number(env) >= 0)
+    return Number(env);
   const chain = providerChain(providers as ExecutionProviderName[] | undefined);
-  return (
+  const gpu =
     chain.some((p) => p !== 'cpu' && precheckProvider(p) === undefined) &&
-    (process.platform !== 'linux' || linuxHasGpuDevice())
-  );
-}
-
-/**
- * Ahead lanes a job gives an effect's ahead pass (FilterEffect.ahead), and the intra-op threads of each
- * lane's sessions. On the CPU provider 2 lanes sharing the job's threads: one onnxruntime run per core
- * scales better than one run over both cores (1080p ISNet on 2 cores: two 1-thread runs side by side
- * gave a frame every 830 ms against 1004-1024 ms for one 2-thread run, and the same bytes; docs/engine.md).
- * On a GPU provider none (one device; the second worker already overlaps the pixel work). Fewer than 2
- * threads for the job (1 core): none. MLXV_AHEAD_LANES overrides the count; 0 or 1 turns lanes off.
- */
-export function aheadLanes(providers?: readonly string[]): { lanes: number; threads: number } {
-  const threads = intraOpThreads();
-  const env = envCount('MLXV_AHEAD_LANES');
-  const lanes = env ?? (usesGpu(providers) || threads < 2 ? 0 : 2);
-  if (lanes < 2) return { lanes: 0, threads };
-  return { lanes, threads: Math.max(1, Math.floor(threads / lanes)) };
+    (process.platform !== 'linux' || linuxHasGpuDevice());
+  if (gpu) return 2;
+  return Math.max(1, Math.floor(availableParallelism() / intraOpThreads()));
 }
 
 /** A frame a worker sent back: transferred, so this thread holds the only reference (jobs recycle it). */
@@ -74,9 +48,6 @@ function received(w: WireFrame, from: EngineWorker): Frame {
  * bench read it: the proof that the way back is used, not only built).
  */
 export const bufferReturns = { sent: 0, reusedByWorkers: 0, inputsReleased: 0 };
-
-/** Frames that ahead lanes ran their pass on, over this process's life (tests read it, as bufferReturns). */
-export const aheadRuns = { frames: 0 };
 
 /** Spare buffers waiting for the next call to a worker (each is a whole frame: a few, not a queue). */
 const MAX_PENDING_SPARES = 2;
@@ -95,7 +66,6 @@ interface CallResult {
   workMs: number;
   /** Input buffers the worker handed back (the effect released them). */
   released: ArrayBuffer[];
-  planes?: AheadPlanes;
 }
 
 interface Pending {
@@ -137,13 +107,7 @@ class EngineWorker {
       const frames = msg.frames.map((w) => received(w, this));
       const released = msg.released ?? [];
       bufferReturns.inputsReleased += released.length;
-      p.resolve({
-        frames,
-        sessions: msg.sessions,
-        workMs: msg.workMs,
-        released,
-        ...(msg.planes ? { planes: msg.planes } : {}),
-      });
+      p.resolve({ frames, sessions: msg.sessions, workMs: msg.workMs, released });
     } else p.reject(errorFromWire(msg.error));
   }
 
@@ -152,14 +116,12 @@ class EngineWorker {
     const call = this.nextCall++;
     const transfer: ArrayBuffer[] = [];
     const wire = frames.map((f) => toWire(f, transfer));
-    const ahead = 'ahead' in msg && msg.ahead ? { ahead: planesToWire(msg.ahead, transfer) } : {};
     const spares = this.spares.filter((b) => !transfer.includes(b));
     this.spares = [];
     transfer.push(...spares);
     bufferReturns.sent += spares.length;
     const full = {
       ...msg,
-      ...ahead,
       call,
       ...(wire.length ? { frame: wire[0] } : {}),
       ...(spares.length ? { spares } : {}),
@@ -201,11 +163,6 @@ let nextPid = 1;
 
 export class EnginePool {
   private readonly workers: EngineWorker[] = [];
-  /**
-   * Workers that run ahead passes only, one per lane, made on first use and shared by every job after.
-   * Apart from the instances' workers, so a lane's long model run never holds up a processor's call.
-   */
-  private readonly laneWorkers: EngineWorker[] = [];
 
   constructor(readonly size: number) {
     if (size < 1) throw new RangeError(`engine pool size must be >= 1, got ${size}`);
@@ -235,26 +192,12 @@ export class EnginePool {
     return new RemoteRetimer(worker, pid, options);
   }
 
-  /** An ahead pass on lane `lane`'s own worker (engine/index.ts createAheadLanesFor). */
-  async createAheadRunner(
-    effectId: string,
-    params: ParamValues,
-    lane: number,
-    options: InstanceOptions,
-  ): Promise<RemoteAhead> {
-    while (this.laneWorkers.length <= lane) this.laneWorkers.push(new EngineWorker());
-    const what = { effectId, role: 'ahead' as const, params };
-    const { worker, pid } = await this.create(what, options, this.laneWorkers[lane]);
-    return new RemoteAhead(worker, pid, options);
-  }
-
-  /** Places a new instance on the least loaded worker (or the one given) and builds it there. */
+  /** Places a new instance on the least loaded worker and builds it there. */
   private async create(
     what: Omit<Extract<ToWorker, { t: 'create' }>, 't' | 'call' | 'pid' | 'ctx'>,
     options: InstanceOptions,
-    on?: EngineWorker,
   ): Promise<{ worker: EngineWorker; pid: number }> {
-    const worker = on ?? this.pick();
+    const worker = this.pick();
     const pid = nextPid++;
     worker.instances++;
     try {
@@ -307,9 +250,9 @@ abstract class RemoteInstance {
 
   /** One call carrying this instance's output format; frames are transferred; cancel stops the wait. */
   protected async send(
-    msg: Extract<CallBody, { t: 'process' | 'push' | 'flush' | 'ahead' }>,
+    msg: Extract<CallBody, { t: 'process' | 'push' | 'flush' }>,
     frames: Frame[],
-  ): Promise<CallResult> {
+  ): Promise<Frame[]> {
     const fmt = this.options.outFormat ? { outFormat: this.options.outFormat } : {};
     const wantsInput = msg.t === 'process' && this.options.onInputReleased !== undefined;
     const r = await abortable(
@@ -321,7 +264,7 @@ abstract class RemoteInstance {
       this.options.signal,
     );
     for (const buffer of r.released) this.options.onInputReleased?.(buffer);
-    return r;
+    return r.frames;
   }
 
   protected post(msg: Extract<ToWorker, { t: 'reset' | 'cancel' }>): void {
@@ -341,9 +284,8 @@ abstract class RemoteInstance {
 
 /** A Processor whose state and work live on a worker. `frame` is transferred: do not touch it after. */
 export class RemoteProcessor extends RemoteInstance {
-  async process(frame: Frame, params: ParamValues, at?: FrameAt, ahead?: AheadPlanes): Promise<Frame> {
-    const msg = { t: 'process' as const, pid: this.pid, params, ...(at ? { at } : {}), ...(ahead ? { ahead } : {}) };
-    return (await this.send(msg, [frame])).frames[0]!;
+  async process(frame: Frame, params: ParamValues, at?: FrameAt): Promise<Frame> {
+    return (await this.send({ t: 'process', pid: this.pid, params, ...(at ? { at } : {}) }, [frame]))[0]!;
   }
 
   reset(): void {
@@ -353,24 +295,12 @@ export class RemoteProcessor extends RemoteInstance {
 
 /** A Retimer on a worker. Pushed frames are transferred. */
 export class RemoteRetimer extends RemoteInstance {
-  async push(frame: Frame): Promise<Frame[]> {
-    return (await this.send({ t: 'push', pid: this.pid }, [frame])).frames;
+  push(frame: Frame): Promise<Frame[]> {
+    return this.send({ t: 'push', pid: this.pid }, [frame]);
   }
 
-  async flush(): Promise<Frame[]> {
-    return (await this.send({ t: 'flush', pid: this.pid }, [])).frames;
-  }
-}
-
-/**
- * An ahead pass on a lane worker. The frame is transferred there and comes back with the planes (nothing is
- * copied); the job then hands both to the processor.
- */
-export class RemoteAhead extends RemoteInstance {
-  async run(frame: Frame, params: ParamValues): Promise<{ frame: Frame; planes: AheadPlanes }> {
-    const r = await this.send({ t: 'ahead', pid: this.pid, params }, [frame]);
-    aheadRuns.frames++;
-    return { frame: r.frames[0]!, planes: r.planes ?? {} };
+  flush(): Promise<Frame[]> {
+    return this.send({ t: 'flush', pid: this.pid }, []);
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Rational } from '../contract/rational.ts';
 import type { ParamValues } from '../contract/params.ts';
 import type { SampleFormat } from '../contract/frame.ts';
-import type { AheadPlanes, FrameAt } from '../contract/effect.ts';
+import type { FrameAt } from '../contract/effect.ts';
 import type { WireError, WireFrame } from './wire.ts';
 
 /** How a worker builds its EffectContext (the same options the main thread's context was made with). */
@@ -11,7 +11,6 @@ export interface WorkerContextOptions {
   manifestsDir?: string;
   providers?: readonly string[];
   modelPaths?: Record<string, string>;
-  intraOpThreads?: number;
 }
 
 /**
@@ -28,7 +27,7 @@ export type ToWorker =
       call: number;
       pid: number;
       effectId: string;
-      role: 'processor' | 'retimer' | 'ahead';
+      role: 'processor' | 'retimer';
       ctx: WorkerContextOptions;
       params?: ParamValues;
       inputRate?: Rational;
@@ -43,11 +42,7 @@ export type ToWorker =
       outFormat?: SampleFormat;
       /** Send the input's buffer back when the effect releases its input (FilterEffect.releasesInput). */
       returnInput?: boolean;
-      /** The ahead pass's planes for this frame (their buffers transferred with the call). */
-      ahead?: AheadPlanes;
     } & Spares)
-  /** Runs an ahead pass; the frame comes back in `frames`, unchanged, with the planes. */
-  | ({ t: 'ahead'; call: number; pid: number; frame: WireFrame; params: ParamValues } & Spares)
   | ({ t: 'push'; call: number; pid: number; frame: WireFrame; outFormat?: SampleFormat } & Spares)
   | ({ t: 'flush'; call: number; pid: number; outFormat?: SampleFormat } & Spares)
   | { t: 'reset'; pid: number }
@@ -73,7 +68,5 @@ export type FromWorker =
       reusedSpares: number;
       /** The input's buffer, when asked for and the effect releases its input. */
       released?: ArrayBuffer[];
-      /** An ahead call's result. */
-      planes?: AheadPlanes;
     }
   | { t: 'error'; call: number; error: WireError; sessions: SessionDelta[] };

@@ -6,7 +6,6 @@
  */
 import { frameOver, type Frame, type SampleFormat } from '../contract/frame.ts';
 import { JobError, type JobErrorCode } from '../contract/errors.ts';
-import type { AheadPlanes, Plane } from '../contract/effect.ts';
 import { ParamError } from '../effects/params.ts';
 
 export interface WireFrame {
@@ -46,21 +45,6 @@ export function toWire(frame: Frame, transfer: ArrayBuffer[]): WireFrame {
     byteOffset: data.byteOffset,
     length: data.length,
   };
-}
-
-/**
- * Ahead planes as a message part: each plane's buffer is transferred (a plane viewing part of a buffer, or a
- * buffer already listed, is copied first, as toWire does for frames). Planes arrive as they were sent.
- */
-export function planesToWire(planes: AheadPlanes, transfer: ArrayBuffer[]): AheadPlanes {
-  const out: Record<string, Plane> = {};
-  for (const [name, plane] of Object.entries(planes)) {
-    let data = plane.data;
-    if (!ownsWholeBuffer(data) || transfer.includes(data.buffer as ArrayBuffer)) data = data.slice();
-    transfer.push(data.buffer as ArrayBuffer);
-    out[name] = { width: plane.width, height: plane.height, data };
-  }
-  return out;
 }
 
 export function fromWire(w: WireFrame): Frame {

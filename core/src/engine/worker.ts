@@ -10,14 +10,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { convertFrame, setSampleBufferSource, type Frame } from '../contract/frame.ts';
-import type { AheadPlanes, AheadRunner, Processor, Retimer } from '../contract/effect.ts';
+import type { Processor, Retimer } from '../contract/effect.ts';
 import type { LoadedSession, SessionManager } from '../contract/session.ts';
 import { getEffect } from '../effects/registry.ts';
 import { modelErrorToJobError } from '../models/errors.ts';
 import { createEffectContext } from '../runtime/context.ts';
 import type { ExecutionProviderName } from '../runtime/types.ts';
 import type { FromWorker, SessionDelta, ToWorker, WorkerContextOptions } from './protocol.ts';
-import { errorToWire, fromWire, ownsWholeBuffer, planesToWire, toWire, type WireFrame } from './wire.ts';
+import { errorToWire, fromWire, ownsWholeBuffer, toWire, type WireFrame } from './wire.ts';
 import { BufferPool, spareBufferSource } from './buffer-pool.ts';
 
 const port = parentPort!;
@@ -37,8 +37,6 @@ interface Instance {
   /** The effect keeps no input frame after process() (FilterEffect.releasesInput). */
   releasesInput?: boolean;
   retimer?: Retimer;
-  /** An ahead lane's runner (FilterEffect.ahead). */
-  ahead?: AheadRunner;
   abort: AbortController;
   sessions: TrackedSessions;
 }
@@ -131,7 +129,6 @@ async function handle(msg: ToWorker): Promise<void> {
   try {
     let frames: Frame[] = [];
     let input: Frame | undefined;
-    let planes: AheadPlanes | undefined;
     switch (msg.t) {
       case 'create': {
         const effect = getEffect(msg.effectId);
@@ -145,10 +142,6 @@ async function handle(msg: ToWorker): Promise<void> {
             throw new TypeError(`effect ${effect.id} is a ${effect.kind}, not a filter`);
           created.processor = await effect.createProcessor(ctx);
           created.releasesInput = effect.releasesInput === true;
-        } else if (msg.role === 'ahead') {
-          if (effect.kind !== 'filter' || !effect.ahead)
-            throw new TypeError(`effect ${effect.id} has no ahead pass`);
-          created.ahead = await effect.ahead.create(ctx, msg.params ?? {});
         } else {
           if (effect.kind !== 'retime')
             throw new TypeError(`effect ${effect.id} is a ${effect.kind}, not a retime`);
@@ -167,13 +160,7 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       case 'process':
         input = fromWire(msg.frame);
-        frames = [await need(inst, msg.pid).processor!.process(input, msg.params, msg.at, msg.ahead)];
-        break;
-      case 'ahead':
-        // The frame goes back as it came (the job hands it to the processor next), with the planes.
-        input = fromWire(msg.frame);
-        planes = await need(inst, msg.pid).ahead!.run(input, msg.params);
-        frames = [input];
+        frames = [await need(inst, msg.pid).processor!.process(input, msg.params, msg.at)];
         break;
       case 'push':
         frames = await need(inst, msg.pid).retimer!.push(fromWire(msg.frame));
@@ -190,7 +177,6 @@ async function handle(msg: ToWorker): Promise<void> {
     const released =
       msg.t === 'process' && msg.returnInput && inst?.releasesInput ? releasable(input!, out.transfer) : [];
     out.transfer.push(...released);
-    const wirePlanes = planes ? planesToWire(planes, out.transfer) : undefined;
     const sessions = inst?.sessions.deltas(before) ?? [];
     send(
       {
@@ -201,7 +187,6 @@ async function handle(msg: ToWorker): Promise<void> {
         workMs: performance.now() - t0,
         reusedSpares,
         ...(released.length ? { released } : {}),
-        ...(wirePlanes ? { planes: wirePlanes } : {}),
       },
       out.transfer,
     );

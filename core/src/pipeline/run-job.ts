@@ -15,13 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { EffectContext, EffectDescriptor, Processor } from '../effects/types.ts';
-import {
-  createAheadLanesFor,
-  createProcessorFor,
-  createRetimerFor,
-  type RemoteAhead,
-  type SessionDelta,
-} from '../engine/index.ts';
+import { createProcessorFor, createRetimerFor, type SessionDelta } from '../engine/index.ts';
 import type { Frame } from '../effects/frame.ts';
 import { decodeFrames } from '../media/decode.ts';
 import { createEncoder, type AudioSource, type Encoder } from '../media/encode.ts';
@@ -36,7 +30,7 @@ import { recordSessions } from './session-recorder.ts';
 import { cancelledError, toJobError } from './job-error.ts';
 import { JobError, type JobProgress, type JobResult, type JobSessionStats, type JobSpec } from './types.ts';
 import type { PlacementOptions } from '../engine/index.ts';
-import type { ParamValues, Retimer } from '../effects/types.ts';
+import type { Retimer } from '../effects/types.ts';
 
 export interface RunJobOptions {
   ctx: EffectContext;
@@ -295,11 +289,9 @@ async function execute(plan: ExecutionPlan, options: RunJobOptions): Promise<Job
 }
 
 /**
- * The effect stage. Sequential effects get one processor and strictly ordered frames; one with an ahead pass
- * (FilterEffect.ahead) has it run for the next frames on the engine's ahead lanes, in parallel, and hands
- * each frame's planes to the processor in order. Stateless effects get two processors working on
- * consecutive frames, so one prepares its tensors while the other's inference runs. Retiming effects push
- * frames into their retimer and forward whatever frames it releases.
+ * The effect stage. Sequential effects get one processor and strictly ordered frames. Stateless effects get
+ * two processors working on consecutive frames, so one prepares its tensors while the other's inference runs.
+ * Retiming effects push frames into their retimer and forward whatever frames it releases.
  */
 interface EffectStage {
   init(): Promise<void>;
@@ -348,16 +340,12 @@ function createStage(plan: ExecutionPlan, ctx: EffectContext, placement: Placeme
   }
   const lanes = effect.temporal === 'stateless' ? 2 : 1;
   const processors: Processor[] = [];
-  let ahead: RemoteAhead[] = [];
   return {
     async init() {
       for (let i = 0; i < lanes; i++) processors.push(await createProcessorFor(effect, ctx, placement));
-      if (effect.temporal === 'sequential') {
-        const onSessions = placement.onSessions;
-        ahead = await createAheadLanesFor(effect, ctx, params, onSessions ? { onSessions } : {});
-      }
     },
     async run(input, output, timing) {
+      const inFlight: Promise<Frame>[] = [];
       let n = 0;
       // The first primeFrames outputs only rebuild a sequential effect's state (a farm chunk's pre-roll).
       let unwritten = plan.primeFrames;
@@ -365,19 +353,6 @@ function createStage(plan: ExecutionPlan, ctx: EffectContext, placement: Placeme
         if (unwritten > 0) unwritten--;
         else await output.push(frame);
       };
-      if (ahead.length > 0) {
-        await runAhead(ahead, params, input, async (ran) => {
-          const t0 = performance.now();
-          const { frame, planes } = await ran;
-          const at = { index: plan.decodeRange.start + n++ };
-          const out = await processors[0]!.process(frame, params, at, planes);
-          timing.effect += performance.now() - t0;
-          await emit(out);
-        });
-        output.close();
-        return;
-      }
-      const inFlight: Promise<Frame>[] = [];
       for (let frame = await input.shift(); frame; frame = await input.shift()) {
         const t0 = performance.now();
         // Frames arrive in order from the first decoded frame: their index is in the input clip's numbering.
@@ -394,44 +369,8 @@ function createStage(plan: ExecutionPlan, ctx: EffectContext, placement: Placeme
       while (inFlight.length) await emit(await inFlight.shift()!);
       output.close();
     },
-    dispose: disposeOnce(() =>
-      Promise.allSettled([...processors.map((p) => p.dispose?.()), ...ahead.map((a) => a.dispose())]),
-    ),
+    dispose: disposeOnce(() => Promise.allSettled(processors.map((p) => p.dispose?.()))),
   };
-}
-
-type AheadResult = ReturnType<RemoteAhead['run']>;
-
-/**
- * Feeds frames to the ahead lanes in turn, two calls queued per lane so a lane starts its next frame the
- * moment it finishes one, and hands the results to `consume` in frame order. A failure on either side ends
- * both (the feeder waiting for room is woken with it).
- */
-async function runAhead(
-  lanes: readonly RemoteAhead[],
-  params: ParamValues,
-  input: FrameQueue,
-  consume: (ran: AheadResult) => Promise<void>,
-): Promise<void> {
-  // Boxed: a queue of bare promises would be flattened by the awaits that move them.
-  const queued = new BoundedQueue<{ ran: AheadResult }>(lanes.length * 2);
-  const feeding = (async () => {
-    let k = 0;
-    for (let frame = await input.shift(); frame; frame = await input.shift()) {
-      const ran = lanes[k++ % lanes.length]!.run(frame, params);
-      ran.catch(() => {}); // awaited in order by the consumer; this only keeps Node from reporting it early
-      await queued.push({ ran });
-    }
-    queued.close();
-  })();
-  feeding.catch((e: unknown) => queued.fail(e));
-  try {
-    for (let item = await queued.shift(); item; item = await queued.shift()) await consume(item.ran);
-  } catch (err) {
-    queued.fail(err);
-    throw err;
-  }
-  await feeding;
 }
 
 type StageTiming = NonNullable<JobResult['stageMs']>;

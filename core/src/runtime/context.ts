@@ -15,8 +15,6 @@ export interface EffectContextOptions {
   providers?: readonly ExecutionProviderName[];
   /** Explicit model files by id (--model-path id=file). */
   modelPaths?: Record<string, string>;
-  /** Intra-op threads of its sessions; default the product's (runtime/session-options.ts). */
-  intraOpThreads?: number;
   signal?: AbortSignal;
 }
 
@@ -33,14 +31,12 @@ export function createEffectContext(
     providers: options.providers,
     modelPaths: options.modelPaths,
     signal: options.signal,
-    ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
   });
   const worker = {
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     ...(options.manifestsDir ? { manifestsDir: options.manifestsDir } : {}),
     ...(options.providers ? { providers: options.providers } : {}),
     ...(options.modelPaths ? { modelPaths: options.modelPaths } : {}),
-    ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
   };
   return { models, sessions, worker, ...(options.signal ? { signal: options.signal } : {}) };
 }

@@ -32,20 +32,16 @@ export function ortSpinning(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 const SPIN_BY_DEFAULT = true;
 
-/**
- * `spin` defaults to the product's setting; the bench passes the other one to time both. `threads`: the
- * engine's ahead lanes (engine/lanes.ts) run several sessions side by side with fewer threads each.
- */
+/** `spin` defaults to the product's setting; the bench passes the other one to time both. */
 export function productSessionOptions(
   provider: string,
   spin: boolean = ortSpinning(),
-  threads: number = intraOpThreads(),
 ): InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    intraOpNumThreads: threads,
+    intraOpNumThreads: intraOpThreads(),
     interOpNumThreads: 1,
     extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
   };

@@ -33,8 +33,6 @@ export interface SessionManagerOptions {
    * it out of the first frame's time.
    */
   autoWarmup?: boolean;
-  /** Intra-op threads of every session made here; default the product's (session-options.ts). */
-  intraOpThreads?: number;
   /** Test seam: how a session is created for one provider, from the model's verified bytes. */
   createSession?: (model: Uint8Array, provider: ExecutionProviderName) => Promise<ort.InferenceSession>;
 }
@@ -42,9 +40,8 @@ export interface SessionManagerOptions {
 function defaultCreateSession(
   model: Uint8Array,
   provider: ExecutionProviderName,
-  threads: number | undefined,
 ): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(model, productSessionOptions(provider, undefined, threads));
+  return ort.InferenceSession.create(model, productSessionOptions(provider));
 }
 
 /** First line of an onnxruntime error, without its source-file prefix noise. */
@@ -82,10 +79,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const sessions = new Map<string, Promise<LoadedSession>>();
   /** Provider failures that hold for the whole process (see isProcessWideFailure). */
   const brokenProviders = new Map<ExecutionProviderName, string>();
-  const create =
-    options.createSession ??
-    ((model: Uint8Array, provider: ExecutionProviderName) =>
-      defaultCreateSession(model, provider, options.intraOpThreads));
+  const create = options.createSession ?? defaultCreateSession;
 
   async function load(
     modelId: string,

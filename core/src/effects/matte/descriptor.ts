@@ -2,15 +2,7 @@
  * `matte`: background removal for people at every scale (close-up to a wide street shot), with edge
  * controls, temporal stabilisation and four output modes. Method, measurements and limits: docs/matte.md.
  */
-import type {
-  AheadPass,
-  AheadPlanes,
-  EffectContext,
-  FilterEffect,
-  ParamSchema,
-  ParamsOf,
-  Processor,
-} from '../types.ts';
+import type { EffectContext, FilterEffect, ParamSchema, ParamsOf, Processor } from '../types.ts';
 import { toFloat32, type Frame } from '../frame.ts';
 import type { PersonBox } from '../../runtime/person-detections.ts';
 import { getManifest } from '../../models/manifests.ts';
@@ -169,52 +161,6 @@ export type MatteParams = ParamsOf<typeof matteParams>;
  */
 export const MATTE_PRE_ROLL = STABILIZER_PRE_ROLL;
 
-/** The models that see the whole frame, by `model` choice: their matte depends on the frame alone. */
-const WHOLE_FRAME_MODELS: Readonly<Partial<Record<MatteModel, string>>> = {
-  isnet: MATTE_MODEL_IDS.isnet,
-  'isnet-small': MATTE_MODEL_IDS.isnetSmall,
-  selfie: MATTE_MODEL_IDS.selfie,
-};
-
-/** One segmenter per model id for a context, loaded on first use (a failed load is retried next time). */
-function segmenterLoader(ctx: EffectContext): (modelId: string) => Promise<Segmenter> {
-  const segmenters = new Map<string, Promise<Segmenter>>();
-  return (modelId) => {
-    let s = segmenters.get(modelId);
-    if (!s) {
-      s = (async () => ({
-        spec: getManifest(modelId).input,
-        session: await ctx.sessions.get(modelId),
-      }))();
-      // A failed load must not be cached: the next frame reports the same clear error again.
-      s.catch(() => segmenters.delete(modelId));
-      segmenters.set(modelId, s);
-    }
-    return s;
-  };
-}
-
-/**
- * The whole-frame models' pass, which a job runs ahead on other workers (the person pipeline depends on
- * the tracks of earlier frames, so `auto` and `people-fast` have none). The processor given its `alpha`
- * skips the same call to segmentFrame.
- */
-const matteAhead: AheadPass<MatteParams> = {
-  appliesTo: (p) => WHOLE_FRAME_MODELS[p.model as MatteModel] !== undefined,
-  async create(ctx, params) {
-    const load = segmenterLoader(ctx);
-    const first = WHOLE_FRAME_MODELS[params.model as MatteModel];
-    if (first) await load(first);
-    return {
-      async run(frame, p) {
-        const modelId = WHOLE_FRAME_MODELS[p.model as MatteModel];
-        if (!modelId) throw new Error(`matte: model "${String(p.model)}" has no whole-frame pass`);
-        return { alpha: await segmentFrame(await load(modelId), frame) };
-      },
-    };
-  },
-};
-
 export const matteEffect: FilterEffect<MatteParams> = {
   kind: 'filter',
   id: 'matte',
@@ -229,7 +175,6 @@ export const matteEffect: FilterEffect<MatteParams> = {
   // Its state is the stabiliser's own planes and the detections' boxes, never the frame.
   releasesInput: true,
   preRoll: MATTE_PRE_ROLL,
-  ahead: matteAhead,
   outputs: ['rgba', 'alpha'],
   alphaState: {
     param: 'output',
@@ -244,18 +189,35 @@ export const matteEffect: FilterEffect<MatteParams> = {
 };
 
 async function createMatteProcessor(ctx: EffectContext): Promise<Processor<MatteParams>> {
-  const load = segmenterLoader(ctx);
+  const segmenters = new Map<string, Promise<Segmenter>>();
+  const load = (modelId: string): Promise<Segmenter> => {
+    let s = segmenters.get(modelId);
+    if (!s) {
+      s = (async () => ({
+        spec: getManifest(modelId).input,
+        session: await ctx.sessions.get(modelId),
+      }))();
+      // A failed load must not be cached: the next frame reports the same clear error again.
+      s.catch(() => segmenters.delete(modelId));
+      segmenters.set(modelId, s);
+    }
+    return s;
+  };
   // Detections of the last MATTE_PRE_ROLL + 1 frames; the tracks are rebuilt from them every frame so they
   // depend on that window only (a recursive track list would carry state from any distance back).
   let recentDetections: PersonBox[][] = [];
   const stabilizer = new MatteStabilizer();
   let plate: { path: string; plate: BackgroundPlate } | null = null;
 
-  async function rawMatte(input: Frame, p: MatteParams, ahead: AheadPlanes | undefined): Promise<Mask> {
+  async function rawMatte(input: Frame, p: MatteParams): Promise<Mask> {
     const model = p.model as MatteModel;
-    const wholeFrame = WHOLE_FRAME_MODELS[model];
-    if (wholeFrame) return ahead?.alpha ?? segmentFrame(await load(wholeFrame), input);
     switch (model) {
+      case 'isnet':
+        return segmentFrame(await load(MATTE_MODEL_IDS.isnet), input);
+      case 'isnet-small':
+        return segmentFrame(await load(MATTE_MODEL_IDS.isnetSmall), input);
+      case 'selfie':
+        return segmentFrame(await load(MATTE_MODEL_IDS.selfie), input);
       case 'auto':
       case 'people-fast': {
         const detector = await load(MATTE_MODEL_IDS.detector);
@@ -296,12 +258,12 @@ async function createMatteProcessor(ctx: EffectContext): Promise<Processor<Matte
   }
 
   return {
-    async process(frame, p, _at, ahead) {
+    async process(frame, p) {
       // No full-frame float conversion: the packer, the stabiliser's luma and compose read integer samples
       // (what jobs decode) directly; only the person pipeline (auto, people-fast) converts, in rawMatte.
       // Open the plate first: a bad background path fails before minutes of inference.
       const bg = await plateFor(p);
-      let alpha = await rawMatte(frame, p, ahead);
+      let alpha = await rawMatte(frame, p);
       if (p.threshold !== 0.5 || p.softness !== 0.5) alpha = levels(alpha, p.threshold, p.softness);
       // Stabilise the model's signal; choke and feather are deterministic functions of it.
       const stable = stabilizer.apply(frame, alpha, p.stabilize);
